@@ -1,0 +1,50 @@
+# The two set-up commands of the README (`make report`, `make test`) build everything they need from nothing
+# and are safe to run again.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RAW ?= data/raw
+KERNEL := plan171
+
+.PHONY: help venv sample report run test test-fast lab bench clean-outputs
+
+help:
+	@echo "make report   build the environment, make sample data if $(RAW) has none, run the pipeline"
+	@echo "make test     build the environment and run every test"
+	@echo "make lab      open JupyterLab on notebooks/"
+	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
+
+# The stamp is rebuilt when the pins change; pip is quiet so a CI log stays readable.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Plan 171 (analysis)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+sample: venv
+	$(BIN)/python -m analysis sample --raw $(RAW) --seed 7
+
+# Sample data only when the raw folder holds nothing but its README: real data is never overwritten.
+report: venv
+	@if [ -z "$$(find $(RAW) -type f ! -name README.md 2>/dev/null | head -n 1)" ]; then \
+		echo "$(RAW) holds no data: writing the sample (seed 7)"; \
+		$(BIN)/python -m analysis sample --raw $(RAW) --seed 7; \
+	fi
+	$(BIN)/python -m analysis run --raw $(RAW)
+
+run: report
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow"
+
+lab: venv
+	$(BIN)/jupyter lab notebooks/
+
+clean-outputs:
+	rm -rf data/processed/*.parquet data/processed/manifest.json reports/

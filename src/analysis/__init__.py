@@ -1,0 +1,1 @@
+"""Plan 171 digital-infrastructure analytics."""

@@ -1,0 +1,61 @@
+"""The generator's settings: config/sample.yml, checked before any file is written."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from analysis.periods import parse_month
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[3] / "config" / "sample.yml"
+
+
+class SampleConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    first_month: str
+    last_month: str
+    province_code: str
+    population: dict[str, Any]
+    district_class: dict[str, list[str]]
+    hamlets: dict[str, int]
+    fibre: dict[str, Any]
+    mobile: dict[str, Any]
+    operators: dict[str, Any]
+    coverage: dict[str, Any]
+    bts: dict[str, Any]
+    speed: dict[str, Any]
+    survey: dict[str, Any]
+    state_apps: dict[str, Any]
+    mess: dict[str, float]
+
+    @field_validator("first_month", "last_month")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+    @field_validator("mess")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: r for k, r in v.items() if r < 0 or (r > 1 and k != "unreported_hamlets")}
+        if bad:
+            raise ValueError(f"mess rates must lie in [0, 1]: {bad}")
+        return v
+
+    def district_class_of(self, district_code: str) -> str:
+        for cls_name, codes in self.district_class.items():
+            if district_code in codes:
+                return cls_name
+        return "lowland"
+
+
+def load(path: Path | None = None, **overrides: Any) -> SampleConfig:
+    data = yaml.safe_load((path or DEFAULT_CONFIG).read_text(encoding="utf-8"))
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return SampleConfig(**data)
