@@ -31,3 +31,11 @@ def name_key(text: str) -> str:
 def header_key(text: str) -> str:
     """Key for a column header: folded, punctuation and spacing collapsed to single spaces."""
     return re.sub(r"[^0-9a-z%]+", " ", fold(text)).strip()
+
+
+def name_keys(text: str) -> list[str]:
+    """Candidate keys, most stripped first: a bare name may itself begin like a prefix ('Quân Chu')."""
+    s = re.sub(r"\s+", " ", fold(text)).strip()
+    no_suffix = _SUFFIX_RE.sub("", s)
+    squash = lambda x: re.sub(r"[^0-9a-z]", "", x)
+    return list(dict.fromkeys([squash(_PREFIX_RE.sub("", no_suffix, count=1)), squash(no_suffix), squash(s)]))

@@ -1,0 +1,89 @@
+"""Command line: `python -m analysis sample|clean|validate|indicators|trajectories|run`, one convention for all."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from analysis.errors import AnalysisError
+
+PLANNED = {"validate": "issue #4 (Great Expectations suites)", "trajectories": "issue #5 (trajectories and status)"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m analysis",
+                                description="Plan 171/KH-UBND digital-infrastructure pipeline for Thai Nguyen.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="STAGE")
+
+    def stage(name: str, help_text: str) -> argparse.ArgumentParser:
+        s = sub.add_parser(name, help=help_text, description=help_text)
+        s.add_argument("--raw", type=Path, default=Path("data/raw"),
+                       help="folder of raw operator files, searched recursively (default: data/raw)")
+        s.add_argument("--processed", type=Path, default=Path("data/processed"),
+                       help="folder for the cleaned tables, quarantine and manifest (default: data/processed)")
+        s.add_argument("--reports", type=Path, default=Path("reports"),
+                       help="folder for executed notebooks and HTML reports (default: reports)")
+        s.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+        return s
+
+    s = stage("sample", "write a deterministic, realistic sample of raw files and its ground truth")
+    s.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same bytes (default 7)")
+    s.add_argument("--truth", type=Path, default=Path("data/truth"),
+                   help="folder for the ground truth, never under --raw (default: data/truth)")
+    s.add_argument("--config", type=Path, default=None, help="calibration file (default: config/sample.yml)")
+    s.add_argument("--from", dest="first_month", default=None, help="first month to write, YYYY-MM")
+    s.add_argument("--to", dest="last_month", default=None, help="last month to write, YYYY-MM")
+    stage("clean", "read every raw file into tidy tables, with quarantine and row accounting")
+    stage("validate", "run the Great Expectations suites over the cleaned tables")
+    stage("indicators", "compute the plan indicators by province, district and commune, monthly")
+    stage("trajectories", "fit and project each indicator and judge it against its target")
+    s = stage("run", "run the whole chain with papermill and write the HTML reports and reports/index.html")
+    s.add_argument("--as-of", default="latest", help="the month the reports describe, YYYY-MM or 'latest'")
+    s.add_argument("--lang", default="vi", choices=["vi", "en"], help="report language (default vi)")
+    return p
+
+
+def _dispatch(args: argparse.Namespace) -> str:
+    if args.command == "sample":
+        from analysis.sample.generate import generate
+        s = generate(args.raw, args.truth, args.seed, args.config, args.first_month, args.last_month)
+        return (f"sample: {s['files']} files, {s['data_rows']:,} data rows, {s['bytes'] / 1e6:.1f} MB in {args.raw}; "
+                f"truth in {args.truth} ({s['defects']:,} defects recorded); "
+                f"{s['seconds_truth'] + s['seconds_raw']:.1f} s")
+    if args.command == "clean":
+        from analysis.clean.stage import run
+        m = run(args.raw, args.processed)
+        rows = {o["path"]: o["rows"] for o in m["outputs"]}
+        return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+                + f"; {len(m['replaced'])} resubmissions replaced; {m['seconds']} s")
+    if args.command == "indicators":
+        from analysis.indicators import run
+        out = run(args.processed)
+        return f"indicators: {out.height:,} rows for {out['indicator_id'].n_unique()} indicator(s)"
+    if args.command == "run":
+        from analysis.runner import run
+        return run(args.raw, args.processed, args.reports, as_of=args.as_of, lang=args.lang)
+    raise AnalysisError(f"the {args.command} stage is not built yet: see {PLANNED[args.command]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        print(_dispatch(args))
+        return 0
+    except AnalysisError as exc:
+        print(f"error: {exc.line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the user gets one line; --debug shows where it came from
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: unexpected {exc.__class__.__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

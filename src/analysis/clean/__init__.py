@@ -1,0 +1,1 @@
+"""The clean stage: raw operator files in, tidy tables, quarantine and manifest out."""

@@ -1,0 +1,91 @@
+"""Each raw kind's columns and the headers seen for them in the wild (DATA-CONTRACT.md), matched by key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.names import header_key
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    aliases: dict[str, tuple[str, ...]]  # canonical column -> headers as operators write them
+    required: tuple[str, ...]
+
+    def column_for(self, header: object) -> str | None:
+        key = header_key(str(header)) if header is not None else ""
+        for col, names in self.aliases.items():
+            if key in {header_key(n) for n in names}:
+                return col
+        # "Tốc độ tải xuống (kbps)": the unit in brackets is read later, the column is the speed.
+        for col, names in self.aliases.items():
+            if any(key.startswith(header_key(n) + " ") for n in names):
+                return col
+        return None
+
+
+_COMMON = {
+    "period": ("Kỳ báo cáo", "Tháng", "Thời gian", "Kỳ", "Period", "Month", "Reporting period"),
+    "operator": ("Doanh nghiệp", "Nhà mạng", "ISP", "Operator", "Đơn vị báo cáo"),
+    "district": ("Huyện/TP", "Quận/Huyện", "Huyện", "Huyện/Thành phố", "District"),
+    "commune": ("Xã/Phường", "Đơn vị hành chính", "Xã", "Xã/Phường/Thị trấn", "Commune", "Ward"),
+    "submitted": ("Ngày gửi", "Ngày báo cáo", "Submitted", "Date sent"),
+}
+
+KINDS = (
+    Kind("subscribers", {**_COMMON,
+                         "service": ("Dịch vụ", "Loại thuê bao", "Service"),
+                         "segment": ("Đối tượng", "Loại khách hàng", "Segment", "Customer type"),
+                         "subscribers": ("Số thuê bao", "SL thuê bao", "Subscribers", "Số lượng thuê bao")},
+         ("period", "operator", "commune", "service", "subscribers")),
+    Kind("hamlet_coverage", {**_COMMON,
+                             "hamlet": ("Xóm", "Thôn/Xóm", "Tổ dân phố", "Thôn", "Hamlet"),
+                             "ftth": ("Có cáp quang", "FTTH", "Cáp quang"),
+                             "mbb_4g": ("Phủ sóng 4G", "4G", "4G coverage"),
+                             "mbb_5g": ("Phủ sóng 5G", "5G", "5G coverage")},
+         ("period", "operator", "commune", "hamlet", "ftth")),
+    Kind("bts_sites", {**_COMMON, "site_id": ("Mã trạm", "Site ID", "Site"), "lat": ("Vĩ độ", "Latitude", "Lat"),
+                       "lon": ("Kinh độ", "Longitude", "Lon"), "technology": ("Công nghệ", "Technology"),
+                       "as_of": ("Ngày cập nhật", "As of", "Ngày")},
+         ("operator", "site_id", "lat", "lon")),
+    Kind("speed_tests", {**_COMMON, "test_id": ("Mã phép đo", "Test ID"), "ts": ("Thời gian đo", "Timestamp"),
+                         "network": ("Loại mạng", "Mạng", "Network"),
+                         "download": ("Tốc độ tải xuống", "Download"), "upload": ("Tốc độ tải lên", "Upload"),
+                         "latency_ms": ("Độ trễ", "Độ trễ (ms)", "Latency", "Ping"),
+                         "device_id": ("Mã thiết bị", "Device ID"), "ip": ("Địa chỉ IP", "IP")},
+         ("ts", "download", "latency_ms")),
+    Kind("population", {"district": _COMMON["district"], "commune": _COMMON["commune"] + ("Địa bàn",),
+                        "year": ("Năm", "Year"), "population": ("Dân số (người)", "Dân số", "Population"),
+                        "adults": ("Dân số từ 15 tuổi trở lên", "Adults", "Dân số 15+"),
+                        "households": ("Số hộ", "Households", "Số hộ gia đình")},
+         ("commune", "year", "population", "households")),
+    Kind("hamlet_registry", {"hamlet_code": ("Mã xóm", "Mã thôn", "Hamlet code"),
+                             "hamlet": ("Tên xóm, tổ dân phố", "Tên xóm", "Hamlet"),
+                             "commune": _COMMON["commune"], "district": _COMMON["district"]},
+         ("hamlet_code", "hamlet", "commune")),
+    Kind("smartphone_survey", {"area": ("Địa bàn", "Area"), "year": ("Năm", "Year"),
+                               "adults_surveyed": ("Số người trưởng thành được khảo sát (gia quyền)", "Adults surveyed"),
+                               "adults_with_smartphone": ("Số người có điện thoại thông minh (gia quyền)",
+                                                          "Adults with smartphone")},
+         ("area", "year", "adults_surveyed", "adults_with_smartphone")),
+    Kind("state_apps", {"app": ("Tên ứng dụng", "Application"), "agency": ("Cơ quan chủ quản", "Agency"),
+                        "hosting": ("Hình thức lưu trữ", "Hosting")}, ("app", "hosting")),
+    Kind("milestones", {"milestone": ("Nhiệm vụ", "Milestone"), "status": ("Tình trạng", "Status"),
+                        "as_of": ("Ngày cập nhật", "As of"), "note": ("Ghi chú", "Note")},
+         ("milestone", "status")),
+)
+
+
+def match_header(cells: list[object]) -> tuple[Kind, dict[int, str]] | None:
+    """The kind whose required columns a header row holds (most columns matched wins), and its column map."""
+    best = None
+    for kind in KINDS:
+        mapping: dict[int, str] = {}
+        for i, c in enumerate(cells):
+            col = kind.column_for(c)
+            if col and col not in mapping.values():
+                mapping[i] = col
+        if set(kind.required) <= set(mapping.values()):
+            if best is None or len(mapping) > len(best[1]):
+                best = (kind, mapping)
+    return best

@@ -1,0 +1,112 @@
+"""Parsers for the cell values operators type: counts, decimals, periods and dates in every habit seen."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from analysis.names import fold
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class ParseError(ValueError):
+    """A value that cannot be read; its message says what was expected."""
+
+
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+_DEC_COMMA = re.compile(r"^-?\d{1,3}(?:\.\d{3})*,\d+$|^-?\d+,\d+$")
+_DEC_POINT = re.compile(r"^-?\d{1,3}(?:,\d{3})*\.\d+$|^-?\d+\.\d+$")
+
+
+def parse_number(value: object) -> float | None:
+    """'12.345', '12,345', '12 345', '1.234,5', '1,234.5', '-' (zero) and '' (missing) to a float."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    s = str(value).replace("\u00a0", "").replace(" ", "").strip()
+    if s == "":
+        return None
+    if s in {"-", "–", "—"}:
+        return 0.0
+    if re.fullmatch(r"-?\d+", s):
+        return float(s)
+    if _THOUSANDS.match(s):
+        return float(re.sub(r"[.,]", "", s))
+    if _DEC_COMMA.match(s):
+        return float(s.replace(".", "").replace(",", "."))
+    if _DEC_POINT.match(s):
+        return float(s.replace(",", ""))
+    raise ParseError(f"not a number: {value!r}")
+
+
+def parse_count(value: object) -> int | None:
+    """A whole, non-negative count; a fraction or a negative is an error, not a rounding."""
+    x = parse_number(value)
+    if x is None:
+        return None
+    if x < 0 or x != int(x):
+        raise ParseError(f"not a whole non-negative count: {value!r}")
+    return int(x)
+
+
+_MONTH_WORDS = re.compile(r"^thang\s*(\d{1,2})\s*(?:nam|/|-)\s*(\d{4})$")
+_PATTERNS = (
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})(?:[-/.]\d{1,2})?(?:[ t].*)?$"), lambda m: (int(m[1]), int(m[2]))),
+    (re.compile(r"^t?(\d{1,2})[/.-](\d{4})$"), lambda m: (int(m[2]), int(m[1]))),
+    (re.compile(r"^\d{1,2}[/.-](\d{1,2})[/.-](\d{4})(?: .*)?$"), lambda m: (int(m[2]), int(m[1]))),
+    (re.compile(r"^q([1-4])[/.\- ]?(\d{4})$"), lambda m: (int(m[2]), int(m[1]) * 3)),
+    (re.compile(r"^quy\s*([1-4])\s*(?:nam|/|-)\s*(\d{4})$"), lambda m: (int(m[2]), int(m[1]) * 3)),
+)
+
+
+def parse_period(value: object) -> date:
+    """A report month, the first day of it: 2024-10, 10/2024, T10/2024, 'Tháng 10 năm 2024', an Excel
+    serial, or a quarter (Q4/2024 is its last month, 2024-12)."""
+    if isinstance(value, datetime):
+        return date(value.year, value.month, 1)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    s = fold(str(value)).strip() if value is not None else ""
+    if not s:
+        raise ParseError("empty period")
+    if re.fullmatch(r"\d{5}(?:\.0+)?", s):
+        d = EXCEL_EPOCH + timedelta(days=int(float(s)))
+        return date(d.year, d.month, 1)
+    m = _MONTH_WORDS.match(s)
+    found = (int(m[2]), int(m[1])) if m else None
+    for pattern, pick in _PATTERNS:
+        if found:
+            break
+        m = pattern.match(s)
+        if m:
+            found = pick(m)
+    if not found or not 1 <= found[1] <= 12 or not 1990 <= found[0] <= 2100:
+        raise ParseError(f"not a month: {value!r}")
+    return date(found[0], found[1], 1)
+
+
+def parse_date(value: object) -> date:
+    """A day as operators write it: dd/mm/yyyy, yyyy-mm-dd, or an Excel serial."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    if re.fullmatch(r"\d{5}(?:\.0+)?", s):
+        return EXCEL_EPOCH + timedelta(days=int(float(s)))
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    raise ParseError(f"not a date: {value!r}")
+
+
+_TITLE_DATE = re.compile(r"ngay\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def date_in_title(text: str) -> date | None:
+    """'Ngày 05/11/2024' in a title line above the header: the date the file was sent."""
+    m = _TITLE_DATE.search(fold(text))
+    return date(int(m[3]), int(m[2]), int(m[1])) if m else None

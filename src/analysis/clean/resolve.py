@@ -1,0 +1,78 @@
+"""Resolving typed place names (or codes) to the statistics office's codes, never by guessing."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from analysis.names import name_keys
+
+FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
+
+
+_keys = name_keys
+
+
+class AreaResolver:
+    """Districts and communes of one period's reference areas, looked up by code or by name key."""
+
+    def __init__(self, areas: pl.DataFrame) -> None:
+        self.district_codes = set(areas.filter(pl.col("level") == "district")["area_code"])
+        communes = areas.filter(pl.col("level") == "commune")
+        self.commune_parent = dict(zip(communes["area_code"], communes["parent_code"]))
+        self.district_by_key: dict[str, set[str]] = defaultdict(set)
+        for code, name in areas.filter(pl.col("level") == "district").select("area_code", "name_vi").iter_rows():
+            for k in _keys(name):
+                self.district_by_key[k].add(code)
+        self.commune_by_key: dict[str, set[str]] = defaultdict(set)
+        for code, name in communes.select("area_code", "name_vi").iter_rows():
+            for k in _keys(name):
+                self.commune_by_key[k].add(code)
+        self._cache: dict[tuple[str | None, str | None], tuple[str | None, str | None, str]] = {}
+
+    def district(self, text: str | None) -> str | None:
+        if not text:
+            return None
+        t = text.strip()
+        if t in self.district_codes:
+            return t
+        for k in _keys(t):
+            hits = self.district_by_key.get(k)
+            if hits and len(hits) == 1:
+                return next(iter(hits))
+        return None
+
+    def commune(self, district_text: str | None, commune_text: str | None) -> tuple[str | None, str | None, str]:
+        """(commune code, district code, how): how is 'code', 'name', 'fuzzy:<score>' or the reason it failed."""
+        key = (district_text, commune_text)
+        if key not in self._cache:
+            self._cache[key] = self._commune(district_text, commune_text)
+        return self._cache[key]
+
+    def _commune(self, district_text: str | None, commune_text: str | None) -> tuple[str | None, str | None, str]:
+        if not commune_text:
+            return None, None, "commune is empty"
+        t = commune_text.strip()
+        digits = t.zfill(5) if t.isdigit() else None
+        if digits in self.commune_parent:
+            return digits, self.commune_parent[digits], "code"
+        district = self.district(district_text)
+        if district_text and not district:
+            return None, None, f"district not recognised: {district_text!r}"
+        for k in _keys(t):
+            hits = {c for c in self.commune_by_key.get(k, ()) if district is None or self.commune_parent[c] == district}
+            if len(hits) == 1:
+                code = next(iter(hits))
+                return code, self.commune_parent[code], "name"
+            if len(hits) > 1:
+                return None, None, f"commune name {t!r} is ambiguous without its district"
+        pool = {k: codes for k, codes in self.commune_by_key.items()
+                if any(district is None or self.commune_parent[c] == district for c in codes)}
+        scored = [process.extractOne(k, list(pool), scorer=fuzz.ratio) for k in _keys(t)] if pool else []
+        best = max((s for s in scored if s), key=lambda s: s[1], default=None)
+        if best and best[1] >= FUZZY_THRESHOLD:
+            codes = [c for c in pool[best[0]] if district is None or self.commune_parent[c] == district]
+            if len(codes) == 1:
+                return codes[0], self.commune_parent[codes[0]], f"fuzzy:{best[1]:.0f}"
+        return None, None, f"commune not recognised: {t!r}"

@@ -1,0 +1,43 @@
+"""Atomic writes: a reader sees the previous complete file or the new complete one, never half of one."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+
+def _atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    _atomic(path, lambda p: frame.write_parquet(p))
+
+
+def write_json(data: object, path: Path) -> None:
+    _atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str),
+                                         encoding="utf-8"))
+
+
+def write_text(text: str, path: Path) -> None:
+    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

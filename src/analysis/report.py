@@ -1,0 +1,55 @@
+"""Tables and charts the report notebooks show, built from the indicators table (no logic in notebooks)."""
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import polars as pl
+
+from analysis.areas import reference_areas
+from analysis.text import month, number, t
+
+# Plan 171's target for households_fiber (TARGETS.md); issue 5 moves every target into config/targets/.
+FIBRE_TARGET = 85.0
+DEADLINE = date(2025, 12, 1)
+
+
+def province_series(ind: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    return ind.filter((pl.col("area_level") == "province") & (pl.col("period") <= as_of)).sort("period")
+
+
+def headline(ind: pl.DataFrame, as_of: date, lang: str) -> pl.DataFrame:
+    """Latest value, value at the deadline, the target and whether it was met, as display text."""
+    p = province_series(ind, as_of)
+    latest = p.row(-1, named=True)
+    at = p.filter(pl.col("period") == DEADLINE)
+    at_value = at["value"][0] if at.height else None
+    rows = [
+        (t("latest", lang) + f" ({month(latest['period'], lang)})", number(latest["value"], lang) + " %"),
+        (t("at_deadline", lang), number(at_value, lang) + " %" if at_value is not None else "—"),
+        (t("target", lang), number(FIBRE_TARGET, lang, 0) + " %"),
+        ("", t("met", lang) if at_value is not None and at_value >= FIBRE_TARGET else t("missed", lang)),
+    ]
+    return pl.DataFrame(rows, schema=["", t("value", lang)], orient="row")
+
+
+def district_table(ind: pl.DataFrame, as_of: date, lang: str) -> pl.DataFrame:
+    names = reference_areas().select("area_code", "name_vi", "name_en")
+    d = (ind.filter((pl.col("area_level") == "district") & (pl.col("period") == min(as_of, ind["period"].max())))
+         .join(names, on="area_code").sort("value"))
+    return d.select(
+        pl.col("name_vi" if lang == "vi" else "name_en").alias(t("district", lang)),
+        pl.col("value").map_elements(lambda v: number(v, lang) + " %", return_dtype=pl.String).alias(t("value", lang)),
+        pl.col("value").map_elements(lambda v: number(max(FIBRE_TARGET - v, 0), lang), return_dtype=pl.String)
+        .alias(t("gap", lang)))
+
+
+def fibre_chart(ind: pl.DataFrame, as_of: date, lang: str) -> alt.LayerChart:
+    """The province series with the target line; drawn as SVG so it needs no script and no network."""
+    p = province_series(ind, as_of).select("period", "value").to_pandas()
+    line = alt.Chart(p).mark_line(point=True).encode(
+        x=alt.X("period:T", title=t("month", lang)),
+        y=alt.Y("value:Q", title="%", scale=alt.Scale(domain=[0, 100])))
+    rule = alt.Chart(pl.DataFrame({"target": [FIBRE_TARGET]}).to_pandas()).mark_rule(
+        color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q")
+    return (line + rule).properties(width="container", height=260, title=t("households_fiber", lang))
