@@ -72,7 +72,10 @@ def write_index(reports: Path, lang: str) -> Path:
 
 def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: str = "vi") -> str:
     if as_of != "latest":
-        parse_month(as_of)  # a bad month stops here, before any notebook starts
+        try:
+            parse_month(as_of)  # a bad month stops here, before any notebook starts
+        except ValueError as exc:
+            raise AnalysisError(f"--as-of: {exc}") from None
     if lang not in ("vi", "en"):
         raise AnalysisError(f"language must be vi or en, got {lang!r}")
     raw, processed, reports = raw.resolve(), processed.resolve(), reports.resolve()

@@ -52,13 +52,14 @@ def _has_files(folder: Path) -> bool:
 
 
 def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
-             first_month: str | None = None, last_month: str | None = None) -> dict:
+             first_month: str | None = None, last_month: str | None = None,
+             mess_rates: dict[str, float] | None = None) -> dict:
     """Write the raw files under `raw` and the ground truth under `truth`; return a summary with timings."""
     if _has_files(raw):
         raise AnalysisError("already holds data; the sample is written only into an empty folder", file=str(raw))
     if truth.resolve().is_relative_to(raw.resolve()):
         raise AnalysisError("the ground truth must not live under the raw folder", file=str(truth))
-    cfg = load(config)
+    cfg = load(config, **({"mess": mess_rates} if mess_rates else {}))
     # The world is always built over the configured months, so a shorter window shows the same months the
     # full sample would: a window only chooses which months are written.
     months = month_range(parse_month(first_month or cfg.first_month), parse_month(last_month or cfg.last_month))

@@ -1,0 +1,26 @@
+"""Shared fixtures: samples are generated once per session into a temporary folder, never into data/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.sample.generate import generate
+
+SHORT = ("2024-09", "2024-11")  # three months that include resubmissions and every operator's habits
+
+
+@pytest.fixture(scope="session")
+def short_sample(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("short")
+    # Resubmissions are rare (3% of files); a short sample raises the rate so the tests see several.
+    generate(root / "raw", root / "truth", seed=7, first_month=SHORT[0], last_month=SHORT[1],
+             mess_rates={"resubmission": 0.2})
+    return root
+
+
+@pytest.fixture(scope="session")
+def full_sample(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("full")
+    generate(root / "raw", root / "truth", seed=7)
+    return root

@@ -1,0 +1,44 @@
+import unicodedata
+
+import pytest
+
+from analysis.areas import reference_areas
+from analysis.clean.resolve import AreaResolver
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return AreaResolver(reference_areas())
+
+
+def test_reference_areas_match_the_published_counts():
+    # real-figures.md C: 9 district-level units and 172 commune-level units (NQ 1240, from 1 Dec 2024).
+    a = reference_areas()
+    assert a.filter(a["level"] == "district").height == 9
+    assert a.filter(a["level"] == "commune").height == 172
+    per_district = a.filter(a["level"] == "commune").group_by("parent_code").len()
+    assert dict(per_district.iter_rows()) == {"164": 32, "165": 10, "167": 22, "168": 14, "169": 14, "170": 15,
+                                              "171": 27, "172": 18, "173": 20}
+
+
+@pytest.mark.parametrize("district, commune", [
+    ("Thành phố Thái Nguyên", "Phường Quan Triều"), ("TP. Thái Nguyên", "P. Quan Triều"),
+    ("Thai Nguyen city", "Quan Trieu ward"), ("tp thai nguyen", "p quan trieu"), ("164", "05431"),
+    (None, "Quan Triều"), (unicodedata.normalize("NFD", "TP. Thái Nguyên"), unicodedata.normalize("NFD", "Quan Triều")),
+])
+def test_spellings_of_quan_trieu_resolve_to_its_code(resolver, district, commune):
+    # 05431 is Phường Quan Triều of TP Thái Nguyên (164) in the statistics office's list.
+    code, parent, _ = resolver.commune(district, commune)
+    assert (code, parent) == ("05431", "164")
+
+
+def test_a_name_that_begins_like_a_prefix_keeps_it(resolver):
+    # Xã Quân Chu (Đại Từ, 171): "Quân" folds to "quan", which must not be stripped as "Quận".
+    assert resolver.commune("Đại Từ", "Quân Chu")[:2] == ("05851", "171")
+
+
+def test_fuzzy_match_is_recorded_and_a_stranger_is_refused(resolver):
+    code, _, how = resolver.commune("Đại Từ", "Quân Chuu")
+    assert code == "05851" and how.startswith("fuzzy:")
+    code, _, how = resolver.commune("Đại Từ", "Xã Không Có")
+    assert code is None and "not recognised" in how
