@@ -14,6 +14,11 @@ FIBRE_TARGET = 85.0
 DEADLINE = date(2025, 12, 1)
 
 
+def table(frame: pl.DataFrame):
+    """A frame as a reader sees it: no index, no dtypes, every cell HTML-escaped (operator text included)."""
+    return frame.to_pandas().style.hide(axis="index").format(escape="html")
+
+
 def province_series(ind: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return ind.filter((pl.col("area_level") == "province") & (pl.col("period") <= as_of)).sort("period")
 
@@ -30,18 +35,18 @@ def headline(ind: pl.DataFrame, as_of: date, lang: str) -> pl.DataFrame:
         (t("target", lang), number(FIBRE_TARGET, lang, 0) + " %"),
         ("", t("met", lang) if at_value is not None and at_value >= FIBRE_TARGET else t("missed", lang)),
     ]
-    return pl.DataFrame(rows, schema=["", t("value", lang)], orient="row")
+    return table(pl.DataFrame(rows, schema=[" ", t("value", lang)], orient="row"))
 
 
 def district_table(ind: pl.DataFrame, as_of: date, lang: str) -> pl.DataFrame:
     names = reference_areas().select("area_code", "name_vi", "name_en")
     d = (ind.filter((pl.col("area_level") == "district") & (pl.col("period") == min(as_of, ind["period"].max())))
          .join(names, on="area_code").sort("value"))
-    return d.select(
+    return table(d.select(
         pl.col("name_vi" if lang == "vi" else "name_en").alias(t("district", lang)),
         pl.col("value").map_elements(lambda v: number(v, lang) + " %", return_dtype=pl.String).alias(t("value", lang)),
         pl.col("value").map_elements(lambda v: number(max(FIBRE_TARGET - v, 0), lang), return_dtype=pl.String)
-        .alias(t("gap", lang)))
+        .alias(t("gap", lang))))
 
 
 def fibre_chart(ind: pl.DataFrame, as_of: date, lang: str) -> alt.LayerChart:

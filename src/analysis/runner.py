@@ -38,13 +38,14 @@ def execute(name: str, out_dir: Path, parameters: dict) -> Path:
     return out
 
 
-def to_html(notebook: Path, target: Path) -> Path:
+def to_html(notebook: Path, target: Path, title: str) -> Path:
     """Readers get no code: inputs and prompts removed, and a template with no external script."""
     import nbformat
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4),
+                                          resources={"metadata": {"name": title}})
     io.write_text(body, target)
     return target
 
@@ -94,7 +95,7 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
     nb = execute("10-province-report.ipynb", staging,
                  {"processed": str(processed), "as_of": month_shown, "lang": lang})
     timings["10-province-report.ipynb"] = round(time.perf_counter() - t0, 1)
-    to_html(nb, staging / f"province-{lang}.html")
+    to_html(nb, staging / f"province-{lang}.html", t("report_title", lang))
     io.write_json({"as_of": month_shown, "lang": lang, "raw": str(raw), "processed": str(processed),
                    "timings_s": timings}, staging / "run.json")
     # The run's folder appears whole or not at all: staged, then swapped in.

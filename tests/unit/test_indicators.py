@@ -27,3 +27,9 @@ def test_households_fiber_by_hand():
     assert get("B")["value"] == pytest.approx(100.0) and get("B")["capped"]
     assert get("19")["value"] == pytest.approx(255 / 310 * 100)
     assert get("170")["numerator"] == 255 and get("170")["denominator"] == pytest.approx(310)
+
+
+def test_report_tables_escape_operator_text():
+    from analysis.report import table
+    html = table(pl.DataFrame({"x": ['<img src=x onerror="alert(1)">']})).to_html()
+    assert "<img" not in html and "&lt;img" in html
