@@ -22,10 +22,7 @@ def fold(text: str) -> str:
 
 def name_key(text: str) -> str:
     """The key two spellings of one place share: 'TP. Thái Nguyên', 'thai nguyen city' -> 'thainguyen'."""
-    s = re.sub(r"\s+", " ", fold(text)).strip()
-    s = _SUFFIX_RE.sub("", s)
-    s = _PREFIX_RE.sub("", s, count=1)
-    return re.sub(r"[^0-9a-z]", "", s)
+    return name_keys(text)[0]
 
 
 def header_key(text: str) -> str:

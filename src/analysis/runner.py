@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import html
-import json
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,7 +103,6 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
         old = reports / f"_old_{month_shown}"
         run_dir.rename(old)
         staging.rename(run_dir)
-        import shutil
         shutil.rmtree(old)
     else:
         staging.rename(run_dir)

@@ -11,9 +11,6 @@ from analysis.names import name_keys
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
 
 
-_keys = name_keys
-
-
 class AreaResolver:
     """Districts and communes of one period's reference areas, looked up by code or by name key."""
 
@@ -23,11 +20,11 @@ class AreaResolver:
         self.commune_parent = dict(zip(communes["area_code"], communes["parent_code"]))
         self.district_by_key: dict[str, set[str]] = defaultdict(set)
         for code, name in areas.filter(pl.col("level") == "district").select("area_code", "name_vi").iter_rows():
-            for k in _keys(name):
+            for k in name_keys(name):
                 self.district_by_key[k].add(code)
         self.commune_by_key: dict[str, set[str]] = defaultdict(set)
         for code, name in communes.select("area_code", "name_vi").iter_rows():
-            for k in _keys(name):
+            for k in name_keys(name):
                 self.commune_by_key[k].add(code)
         self._cache: dict[tuple[str | None, str | None], tuple[str | None, str | None, str]] = {}
 
@@ -37,7 +34,7 @@ class AreaResolver:
         t = text.strip()
         if t in self.district_codes:
             return t
-        for k in _keys(t):
+        for k in name_keys(t):
             hits = self.district_by_key.get(k)
             if hits and len(hits) == 1:
                 return next(iter(hits))
@@ -60,7 +57,7 @@ class AreaResolver:
         district = self.district(district_text)
         if district_text and not district:
             return None, None, f"district not recognised: {district_text!r}"
-        for k in _keys(t):
+        for k in name_keys(t):
             hits = {c for c in self.commune_by_key.get(k, ()) if district is None or self.commune_parent[c] == district}
             if len(hits) == 1:
                 code = next(iter(hits))
@@ -69,7 +66,7 @@ class AreaResolver:
                 return None, None, f"commune name {t!r} is ambiguous without its district"
         pool = {k: codes for k, codes in self.commune_by_key.items()
                 if any(district is None or self.commune_parent[c] == district for c in codes)}
-        scored = [process.extractOne(k, list(pool), scorer=fuzz.ratio) for k in _keys(t)] if pool else []
+        scored = [process.extractOne(k, list(pool), scorer=fuzz.ratio) for k in name_keys(t)] if pool else []
         best = max((s for s in scored if s), key=lambda s: s[1], default=None)
         if best and best[1] >= FUZZY_THRESHOLD:
             codes = [c for c in pool[best[0]] if district is None or self.commune_parent[c] == district]

@@ -21,7 +21,7 @@ from analysis.names import fold, header_key
 # Kinds this stage turns into tables today; files of the other kinds are found, hashed and counted as
 # "not cleaned yet" in the manifest (issue 3 adds them), so no row goes unaccounted.
 CLEANED_KINDS = ("subscribers", "population")
-TOTAL_WORDS = ("tong cong", "tong so", "tong", "cong huyen", "cong", "total", "sum")
+TOTAL_WORDS = ("tong cong", "tong so", "cong huyen", "cong toan", "total", "sum ")
 QUARANTINE_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row_number": pl.Int64, "kind": pl.String,
                      "reason": pl.String, "raw": pl.String}
 

@@ -83,15 +83,15 @@ def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
     for code in unreported:
         mess.record("", "unreported_hamlet", f"{code} 2021-01..2022-12")
     cov = cov.filter(~hidden)
-    subs = t["subscribers"]
+    subs = t["subscribers"].partition_by("period", "operator", as_dict=True)
+    covs = cov.partition_by("period", "operator", as_dict=True)
     for m in months:
         for op in ("VNPT", "Viettel", "FPT", "MobiFone"):
-            part = subs.filter((pl.col("period") == m) & (pl.col("operator") == op))
-            if part.height:
-                w.operator_file("subscribers", op, m, part, _stem(op, "thue-bao"), "BÁO CÁO SỐ LIỆU THUÊ BAO")
-            part = cov.filter((pl.col("period") == m) & (pl.col("operator") == op))
-            if part.height:
-                w.operator_file("hamlet_coverage", op, m, part, _stem(op, "phu-song-xom"),
+            if (m, op) in subs:
+                w.operator_file("subscribers", op, m, subs[(m, op)], _stem(op, "thue-bao"),
+                                "BÁO CÁO SỐ LIỆU THUÊ BAO")
+            if (m, op) in covs:
+                w.operator_file("hamlet_coverage", op, m, covs[(m, op)], _stem(op, "phu-song-xom"),
                                 "BÁO CÁO HẠ TẦNG THEO THÔN, XÓM")
     sources.bts(w, t["bts_sites"])
     sources.speed(w, t["speed_tests"])

@@ -93,7 +93,7 @@ class Writer:
         self.raw, self.r, self.m = raw, renderer, renderer.mess
         self.files: list[FileRecord] = []
 
-    def _emit(self, rel: str, sender: Sender, sheets: list, kind: str, sender_name: str, period: date | None,
+    def emit(self, rel: str, sender: Sender, sheets: list, kind: str, sender_name: str, period: date | None,
               submitted: datetime | None, where: str) -> FileRecord:
         path = self.raw / rel
         if sender.fmt == "xlsx":
@@ -184,7 +184,7 @@ class Writer:
                                             splits=kind == "subscribers"))
             if unknown:
                 self._locate(rel, sheets, unknown, "unknown_hamlet")
-            made.append(self._emit(rel, sender, sheets, kind, op, period, when, where))
+            made.append(self.emit(rel, sender, sheets, kind, op, period, when, where))
         if resubmit:
             made[0].superseded_by = made[1].file
             self.m.record(made[0].file, "resubmission", made[1].file)

@@ -8,6 +8,7 @@ import polars as pl
 
 from analysis.periods import month_end
 from analysis.sample.layout import OPERATOR_LABEL, SENDERS, Sender, Writer
+from analysis.sample.mess import number_cell
 from analysis.sample.render import Col, Habit
 
 BTS_COLS = [("operator", "Doanh nghiệp", "text"), ("site_id", "Mã trạm", "text"), ("lat", "Vĩ độ", "coord"),
@@ -21,18 +22,18 @@ def bts(w: Writer, sites: pl.DataFrame) -> None:
     for (op, period), part in sites.partition_by("operator", "period", as_dict=True).items():
         sender = SENDERS[op]
         habit = Habit(names=sender.habit.names, numbers="plain")
-        if op == "MobiFone" and w.m.chance("dms_coordinates"):
-            habit.coords = "dms"
-            w.m.record(f"{sender.folder}/{period.year}/tram-bts_{period:%Y-%m}.csv", "dms_coordinates", "lat/lon")
         ext = "xlsx" if sender.fmt == "xlsx" else "csv"
         rel = f"{sender.folder}/{period.year}/tram-bts_{period:%Y-%m}.{ext}"
+        if op == "MobiFone" and w.m.chance("dms_coordinates"):
+            habit.coords = "dms"
+            w.m.record(rel, "dms_coordinates", "lat/lon")
         rows = [{**r, "operator": OPERATOR_LABEL[op]} for r in part.to_dicts()]
         cols = [Col(*c) for c in BTS_COLS]
         titles = [OPERATOR_LABEL[op].upper(), f"DANH SÁCH TRẠM BTS ĐẾN {month_end(period):%d/%m/%Y}"] \
             if sender.fmt == "xlsx" else []
         sheet = w.r.render(rel, "BTS" if ext == "xlsx" else "", rows, cols, habit, titles=titles, totals=False)
         when = datetime.combine(month_end(period), datetime.min.time()) + timedelta(days=5)
-        w._emit(rel, Sender(sender.folder, sender.fmt, sender.encoding, sender.sep, habit=habit), [sheet],
+        w.emit(rel, Sender(sender.folder, sender.fmt, sender.encoding, sender.sep, habit=habit), [sheet],
                 "bts_sites", op, period, when, "mtime")
 
 
@@ -68,7 +69,7 @@ def speed(w: Writer, tests: pl.DataFrame) -> None:
              ("commune_code", "commune"), ("device_id", "text"), ("ip", "text")], SPEED_HEADERS)]
         sheet = w.r.render(rel, "", rows, cols, sender.habit, totals=False, blank_rows=False, repeat_header=False)
         when = datetime.combine(month_end(period), datetime.min.time()) + timedelta(days=2)
-        w._emit(rel, sender, [sheet], "speed_tests", "ispeed", period, when, "mtime")
+        w.emit(rel, sender, [sheet], "speed_tests", "ispeed", period, when, "mtime")
 
 
 def population(w: Writer, pop: pl.DataFrame) -> None:
@@ -83,7 +84,7 @@ def population(w: Writer, pop: pl.DataFrame) -> None:
         rows = part.sort("district_code", "commune_code").to_dicts()
         sheets.append(w.r.render(rel, str(year), rows, cols, sender.habit, titles=[
             "CỤC THỐNG KÊ TỈNH THÁI NGUYÊN", f"DÂN SỐ VÀ SỐ HỘ THEO ĐƠN VỊ HÀNH CHÍNH CẤP XÃ NĂM {year}"]))
-    w._emit(rel, sender, sheets, "population", "thong-ke", None, datetime(2026, 6, 30), "mtime")
+    w.emit(rel, sender, sheets, "population", "thong-ke", None, datetime(2026, 6, 30), "mtime")
 
 
 def hamlet_registry(w: Writer, hamlets: pl.DataFrame) -> None:
@@ -94,7 +95,7 @@ def hamlet_registry(w: Writer, hamlets: pl.DataFrame) -> None:
     sheets = [w.r.render(rel, w.r.areas[d][0][:31], part.sort("hamlet_code").to_dicts(), cols, sender.habit,
                          titles=["DANH MỤC XÓM, TỔ DÂN PHỐ TỈNH THÁI NGUYÊN"], totals=False)
               for (d,), part in sorted(hamlets.partition_by("district_code", as_dict=True).items())]
-    w._emit(rel, sender, sheets, "hamlet_registry", "thong-ke", None, datetime(2025, 1, 15), "mtime")
+    w.emit(rel, sender, sheets, "hamlet_registry", "thong-ke", None, datetime(2025, 1, 15), "mtime")
 
 
 def survey(w: Writer, sv: pl.DataFrame) -> None:
@@ -105,12 +106,11 @@ def survey(w: Writer, sv: pl.DataFrame) -> None:
     cols = [Col("area_code", "Địa bàn", "commune"), Col("year", "Năm", "text"),
             Col("adults_surveyed", "Số người trưởng thành được khảo sát (gia quyền)", "decimal"),
             Col("adults_with_smartphone", "Số người có điện thoại thông minh (gia quyền)", "decimal")]
-    rows = [{**r, "adults_surveyed": f"{r['adults_surveyed']:,.1f}".replace(",", "_").replace(".", ",").replace("_", "."),
-             "adults_with_smartphone": f"{r['adults_with_smartphone']:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")}
+    rows = [{**r, **{k: number_cell(r[k], "dot", decimals=1) for k in ("adults_surveyed", "adults_with_smartphone")}}
             for r in sv.to_dicts()]
     w.m.record(rel, "decimal_comma", "weighted counts")
     sheet = w.r.render(rel, "", rows, cols, sender.habit, totals=False)
-    w._emit(rel, sender, [sheet], "smartphone_survey", "thong-ke", None, datetime(2026, 3, 31), "mtime")
+    w.emit(rel, sender, [sheet], "smartphone_survey", "thong-ke", None, datetime(2026, 3, 31), "mtime")
 
 
 def state_apps(w: Writer, apps: pl.DataFrame) -> None:
@@ -122,7 +122,7 @@ def state_apps(w: Writer, apps: pl.DataFrame) -> None:
                 Col("hosting", "Hình thức lưu trữ", "text")]
         sheet = w.r.render(rel, "Danh mục", rows, cols, sender.habit, totals=False, titles=[
             "DANH MỤC ỨNG DỤNG DÙNG CHUNG CỦA CÁC CƠ QUAN NHÀ NƯỚC", f"Ngày {as_of:%d/%m/%Y}"])
-        w._emit(rel, sender, [sheet], "state_apps", "so-khcn", as_of, datetime.combine(as_of, datetime.min.time()),
+        w.emit(rel, sender, [sheet], "state_apps", "so-khcn", as_of, datetime.combine(as_of, datetime.min.time()),
                 "title")
 
 
@@ -132,4 +132,4 @@ def milestones(w: Writer, ms: pl.DataFrame) -> None:
     cols = [Col("milestone", "Nhiệm vụ", "text"), Col("status", "Tình trạng", "text"),
             Col("as_of", "Ngày cập nhật", "date"), Col("note", "Ghi chú", "text")]
     sheet = w.r.render(rel, "Tiến độ", ms.to_dicts(), cols, sender.habit, totals=False, blank_rows=False)
-    w._emit(rel, sender, [sheet], "milestones", "so-khcn", None, datetime(2026, 10, 5), "mtime")
+    w.emit(rel, sender, [sheet], "milestones", "so-khcn", None, datetime(2026, 10, 5), "mtime")
