@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Unit-type words operators put before a name, longest first so "thanh pho" wins over "thanh".
 _PREFIXES = (
@@ -25,6 +26,7 @@ def name_key(text: str) -> str:
     return name_keys(text)[0]
 
 
+@lru_cache(maxsize=1 << 16)
 def header_key(text: str) -> str:
     """Key for a column header: folded, punctuation and spacing collapsed to single spaces."""
     return re.sub(r"[^0-9a-z%]+", " ", fold(text)).strip()

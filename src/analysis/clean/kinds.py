@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analysis.names import header_key
+
+
+PERSONAL = ("device_id", "ip")  # columns that never leave the reader: not in tables, not in quarantine
 
 
 @dataclass(frozen=True)
@@ -12,16 +16,32 @@ class Kind:
     aliases: dict[str, tuple[str, ...]]  # canonical column -> headers as operators write them
     required: tuple[str, ...]
 
+    def __hash__(self) -> int:  # kinds are module constants, one per name
+        return hash(self.name)
+
     def column_for(self, header: object) -> str | None:
-        key = header_key(str(header)) if header is not None else ""
-        for col, names in self.aliases.items():
-            if key in {header_key(n) for n in names}:
-                return col
-        # "Tốc độ tải xuống (kbps)": the unit in brackets is read later, the column is the speed.
-        for col, names in self.aliases.items():
-            if any(key.startswith(header_key(n) + " ") for n in names):
-                return col
-        return None
+        return _column_for(self, header_key(str(header)) if header is not None else "")
+
+
+@lru_cache(maxsize=None)
+def _alias_keys(kind: Kind) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    exact = {}
+    for col, names in kind.aliases.items():
+        for n in names:
+            exact.setdefault(header_key(n), col)
+    return exact, tuple((k + " ", col) for k, col in exact.items())
+
+
+@lru_cache(maxsize=1 << 16)
+def _column_for(kind: Kind, key: str) -> str | None:
+    exact, prefixes = _alias_keys(kind)
+    if key in exact:
+        return exact[key]
+    # "Tốc độ tải xuống (kbps)": the unit in brackets is read later, the column is the speed.
+    for prefix, col in prefixes:
+        if key.startswith(prefix):
+            return col
+    return None
 
 
 _COMMON = {
@@ -76,16 +96,34 @@ KINDS = (
 )
 
 
+def _mapping(kind: Kind, cells: list[object]) -> dict[int, str]:
+    mapping: dict[int, str] = {}
+    for i, c in enumerate(cells):
+        col = kind.column_for(c)
+        if col and col not in mapping.values():
+            mapping[i] = col
+    return mapping
+
+
 def match_header(cells: list[object]) -> tuple[Kind, dict[int, str]] | None:
     """The kind whose required columns a header row holds (most columns matched wins), and its column map."""
     best = None
     for kind in KINDS:
-        mapping: dict[int, str] = {}
-        for i, c in enumerate(cells):
-            col = kind.column_for(c)
-            if col and col not in mapping.values():
-                mapping[i] = col
+        mapping = _mapping(kind, cells)
         if set(kind.required) <= set(mapping.values()):
             if best is None or len(mapping) > len(best[1]):
                 best = (kind, mapping)
+    return best
+
+
+def near_miss(rows: list[list[object]]) -> tuple[Kind, list[str]] | None:
+    """For a sheet no kind matched: the kind a row comes closest to (at least two required columns, all but
+    at most two), and the required columns it lacks, so the message can say which column is missing."""
+    best = None
+    for row in rows:
+        for kind in KINDS:
+            found = set(_mapping(kind, row).values()) & set(kind.required)
+            missing = [c for c in kind.required if c not in found]
+            if len(found) >= 2 and 0 < len(missing) <= 2 and (best is None or len(missing) < len(best[1])):
+                best = (kind, missing)
     return best

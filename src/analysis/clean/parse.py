@@ -18,8 +18,11 @@ _DEC_COMMA = re.compile(r"^-?\d{1,3}(?:\.\d{3})*,\d+$|^-?\d+,\d+$")
 _DEC_POINT = re.compile(r"^-?\d{1,3}(?:,\d{3})*\.\d+$|^-?\d+\.\d+$")
 
 
-def parse_number(value: object) -> float | None:
-    """'12.345', '12,345', '12 345', '1.234,5', '1,234.5', '-' (zero) and '' (missing) to a float."""
+def parse_number(value: object, *, decimal: bool = False) -> float | None:
+    """'12.345', '12,345', '12 345', '1.234,5', '1,234.5', '-' (zero) and '' (missing) to a float.
+
+    With `decimal=True` (coordinates, speeds, weighted counts) a lone separator is a decimal mark, so
+    '21.593' is 21.593 and '45,5' is 45.5; in a count column '12.345' is twelve thousand."""
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -31,6 +34,8 @@ def parse_number(value: object) -> float | None:
         return 0.0
     if re.fullmatch(r"-?\d+", s):
         return float(s)
+    if decimal and re.fullmatch(r"-?\d+[.,]\d+", s):
+        return float(s.replace(",", "."))
     if _THOUSANDS.match(s):
         return float(re.sub(r"[.,]", "", s))
     if _DEC_COMMA.match(s):
@@ -86,13 +91,79 @@ def parse_period(value: object) -> date:
     return date(found[0], found[1], 1)
 
 
+def parse_decimal(value: object) -> float | None:
+    return parse_number(value, decimal=True)
+
+
+_YES = {"co", "x", "1", "y", "yes", "true", "v", "dung", "✓"}
+_NO = {"khong", "0", "n", "no", "false", "-"}
+
+
+def parse_bool(value: object) -> bool | None:
+    """Có/Không, x, 1/0, Y/N, Yes/No, True/False; None when empty (the caller decides what empty means)."""
+    if value is None or str(value).strip() == "":
+        return None
+    key = fold(str(value)).strip().rstrip(".")
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise ParseError(f"not a yes/no value: {value!r}")
+
+
+_DMS = re.compile(r"^\s*(-?\d{1,3})\s*[°º:d ]\s*(\d{1,2})\s*['′m: ]\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|″|''|s)?\s*([nsew])?\s*$",
+                  re.IGNORECASE)
+
+
+def parse_coordinate(value: object) -> float | None:
+    """A latitude or longitude: decimal degrees ('21.5934', '21,5934') or degrees-minutes-seconds
+    ('21°35\'36.2"N'); south and west are negative."""
+    if value is None or str(value).strip() == "":
+        return None
+    s = str(value).strip()
+    m = _DMS.match(s)
+    if m:
+        deg, minutes, seconds = int(m[1]), int(m[2]), float(m[3].replace(",", "."))
+        if minutes >= 60 or seconds >= 60:
+            raise ParseError(f"not a coordinate: {value!r}")
+        x = abs(deg) + minutes / 60 + seconds / 3600
+        return -x if deg < 0 or (m[4] or "").lower() in ("s", "w") else x
+    try:
+        return parse_decimal(s)
+    except ParseError:
+        raise ParseError(f"not a coordinate: {value!r}") from None
+
+
+_DATETIME_FORMATS = ("%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
+                     "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M:%S")
+
+
+def parse_datetime(value: object) -> datetime:
+    """A measurement time: dd/mm/yyyy hh:mm[:ss], ISO, or an Excel serial with a fraction of a day."""
+    if isinstance(value, datetime):
+        return value
+    s = str(value).strip() if value is not None else ""
+    if not s:
+        raise ParseError("empty date-time")
+    if re.fullmatch(r"\d{5}(?:\.\d+)?", s):
+        return datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(s))
+    for fmt in _DATETIME_FORMATS:
+        try:
+            return datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    raise ParseError(f"not a date-time: {value!r}")
+
+
 def parse_date(value: object) -> date:
     """A day as operators write it: dd/mm/yyyy, yyyy-mm-dd, or an Excel serial."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    s = str(value).strip()
+    s = str(value).strip() if value is not None else ""
+    if not s:
+        raise ParseError("empty date")
     if re.fullmatch(r"\d{5}(?:\.0+)?", s):
         return EXCEL_EPOCH + timedelta(days=int(float(s)))
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
@@ -104,9 +175,14 @@ def parse_date(value: object) -> date:
 
 
 _TITLE_DATE = re.compile(r"ngay\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_ANY_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
 
 
-def date_in_title(text: str) -> date | None:
-    """'Ngày 05/11/2024' in a title line above the header: the date the file was sent."""
-    m = _TITLE_DATE.search(fold(text))
-    return date(int(m[3]), int(m[2]), int(m[1])) if m else None
+def date_in_title(text: str, *, any_date: bool = False) -> date | None:
+    """'Ngày 05/11/2024' in a title line above the header: the date the file was sent. With `any_date`, any
+    dd/mm/yyyy in the line ('DANH SÁCH TRẠM BTS ĐẾN 31/10/2024': the date a list is as at)."""
+    m = (_ANY_DATE if any_date else _TITLE_DATE).search(fold(text))
+    try:
+        return date(int(m[3]), int(m[2]), int(m[1])) if m else None
+    except ValueError:  # 31/02/2024 is not a date; the caller falls back as if there were none
+        return None

@@ -1,101 +1,157 @@
-"""Reading raw files as grids of text and finding, by content, which kind each sheet holds."""
+"""Reading a raw file into sheets of text cells, each row numbered as the sender sees it in Excel or an editor."""
 from __future__ import annotations
 
 import csv
 import io
-import unicodedata
-from dataclasses import dataclass, field
+import re
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
+import polars as pl
+from charset_normalizer import from_bytes
 
-from analysis.clean.kinds import Kind, match_header
+from analysis.clean.columns import tidy
+from analysis.clean.kinds import match_header
 from analysis.errors import AnalysisError
-from analysis.names import header_key
 
 HEADER_SEARCH_ROWS = 30  # titles above the header are a few lines; a header further down is not one
+SEPARATORS = (",", ";", "\t")
 
 
 @dataclass
-class Table:
-    """One sheet of one file, recognised as a kind: its rows below the header, numbered as the sender sees them."""
-    file: str
-    sheet: str | None
-    kind: Kind
-    columns: dict[int, str]
-    header_rows: list[int]
-    titles: list[str]
-    rows: list[tuple[int, list[str | None]]]
-    encoding: str | None = None
-    rows_above: int = 0
-    header_keys: set[str] = field(default_factory=set)
+class Sheet:
+    """One sheet (or the one grid of a CSV): `_row` then c0..cN as text, nulls for empty cells."""
+    name: str | None
+    frame: pl.DataFrame
+
+    @property
+    def cells(self) -> list[str]:
+        return [c for c in self.frame.columns if c != "_row"]
 
 
-def _nfc(v: object) -> str | None:
-    if v is None:
-        return None
-    s = unicodedata.normalize("NFC", str(v)).strip()
-    return s or None
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) when it decodes strictly, else Windows-1258, the Vietnamese code page."""
+def decode(data: bytes, file: str) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) when it decodes strictly, else Windows-1258, the Vietnamese code page.
+    Anything else (UTF-16, a binary file renamed .csv) is refused with the encoding it looks like."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        data, bom = data[3:], True
+    else:
+        bom = False
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        guess = from_bytes(data[:65536]).best()
+        name = guess.encoding if guess else "binary"
+        raise AnalysisError(f"encoding not supported ({name}); save it as UTF-8 or Windows-1258 CSV", file=file)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1258"), "cp1258"
+    except UnicodeDecodeError as exc:
+        raise AnalysisError(f"neither UTF-8 nor Windows-1258 (byte {data[exc.start]:#04x} at offset {exc.start})",
+                            file=file) from None
 
 
-def _csv_grid(text: str) -> list[list[str | None]]:
-    """Split with the separator under which a header row of a known kind appears (';' files carry ',' decimals)."""
-    best: list[list[str | None]] | None = None
-    for sep in (",", ";", "\t"):
-        grid = [[_nfc(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=sep)]
-        if any(match_header(r) for r in grid[:HEADER_SEARCH_ROWS]):
-            return grid
-        best = best or grid
-    return best or []
+def _frame(rows: list[list[str]], width: int, first_row: int = 1) -> pl.DataFrame:
+    cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
+    return _numbered(pl.DataFrame(cols, schema={c: pl.String for c in cols}), first_row)
 
 
-def read_grids(path: Path) -> tuple[list[tuple[str | None, list[list[str | None]]]], str | None]:
-    """Every sheet of a workbook, or the one grid of a CSV, as text cells."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    cells = frame.columns
+    return (frame.with_row_index("_row", offset=first_row).with_columns(pl.col("_row").cast(pl.Int64))
+            .with_columns(tidy(pl.col(c)).alias(c) for c in cells))
+
+
+def _separator(text: str) -> tuple[str, int]:
+    """The separator under which a header row of a known kind appears in the first lines, and the widest
+    of those lines (';' files carry ',' decimals, so counting characters is not enough)."""
+    head = text.splitlines()[:HEADER_SEARCH_ROWS]
+    fallback = None
+    for sep in SEPARATORS:
+        rows = list(csv.reader(head, delimiter=sep))
+        width = max((len(r) for r in rows), default=0)
+        if any(match_header(r) for r in rows):
+            return sep, width
+        fallback = fallback or (sep, width)
+    return fallback or (",", 0)
+
+
+def read_csv(path: Path, file: str) -> tuple[Sheet, str]:
+    text, encoding = decode(path.read_bytes(), file)
+    if not text.strip():
+        return Sheet(None, _frame([], 0)), encoding
+    sep, width = _separator(text)
+    try:
+        frame = pl.read_csv(text.encode("utf-8"), has_header=False, separator=sep,
+                            schema={f"c{i}": pl.String for i in range(width)}, raise_if_empty=False,
+                            missing_columns="insert")
+    except pl.exceptions.ComputeError:
+        # A line wider than the header (an unquoted decimal comma, a stray separator): read it cell by cell so
+        # the extra cells are kept and the row can be quarantined with what it held.
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        return Sheet(None, _frame(rows, max(len(r) for r in rows))), encoding
+    # Blank lines come back as rows of nulls, so row numbers are line numbers (a quoted cell spanning
+    # lines would shift them; no sender does that).
+    return Sheet(None, _numbered(frame, 1)), encoding
+
+
+_SHEET_REL = re.compile(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
+_REL = re.compile(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|'
+                  r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+_ROW = re.compile(r'<row\b[^>]*?\br="(\d+)"[^>]*>(.*?)</row>', re.S)
+
+
+def _first_rows(path: Path) -> dict[str, int]:
+    """Sheet name -> the spreadsheet row of its first cell with content. fastexcel starts a sheet at that cell,
+    so without this offset a sheet with empty rows above its title would report every row number wrong."""
+    import html
+    out: dict[str, int] = {}
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = {m[0] or m[3]: (m[1] or m[2]) for m in _REL.findall(rels)}
+        for name, rid in _SHEET_REL.findall(book):
+            target = targets.get(rid, "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                with z.open(member) as f:
+                    head = f.read(1 << 16).decode("utf-8", "replace")
+            except KeyError:
+                continue
+            for number, body in _ROW.findall(head):
+                if "<v>" in body or "<v " in body or "<is>" in body:
+                    out[html.unescape(name)] = int(number)
+                    break
+    return out
+
+
+def read_xlsx(path: Path, file: str) -> list[Sheet]:
+    try:
+        book = fastexcel.read_excel(str(path))
+        offsets = _first_rows(path) if zipfile.is_zipfile(path) else {}  # .xls is not a zip: no offsets
+    except Exception as exc:  # fastexcel and zipfile raise their own types for corrupt or non-workbook files
+        raise AnalysisError(f"cannot open as a workbook ({exc.__class__.__name__})", file=file) from None
+    sheets = []
+    for name in book.sheet_names:
         try:
-            book = fastexcel.read_excel(str(path))
-        except Exception as exc:  # fastexcel raises its own types for corrupt or non-workbook files
-            raise AnalysisError(f"cannot open as a workbook ({exc.__class__.__name__})", file=str(path)) from exc
-        grids = []
-        for name in book.sheet_names:
-            sheet = book.load_sheet(name, header_row=None, dtypes="string")
-            frame = sheet.to_polars()
-            grids.append((name, [[_nfc(v) for v in row] for row in frame.iter_rows()]))
-        return grids, None
+            frame = book.load_sheet(name, header_row=None, dtypes="string").to_polars()
+        except Exception as exc:
+            raise AnalysisError(f"cannot read the sheet ({exc.__class__.__name__})", file=file, sheet=name) from None
+        frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+        sheets.append(Sheet(name, _numbered(frame, offsets.get(name, 1))))
+    return sheets
+
+
+def read_file(path: Path, file: str) -> tuple[list[Sheet], str | None]:
+    """Every sheet of a workbook, or the one grid of a CSV, and the CSV's encoding."""
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise AnalysisError("the file is empty (0 bytes)", file=file)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return read_xlsx(path, file), None
     if suffix in (".csv", ".txt"):
-        text, encoding = decode(path.read_bytes())
-        return [(None, _csv_grid(text))], encoding
-    raise AnalysisError("not a spreadsheet (.xlsx or .csv)", file=str(path))
-
-
-def find_table(file: str, sheet: str | None, grid: list[list[str | None]], encoding: str | None) -> Table | None:
-    """The header row (or a two-row merged header) and the rows below it; None when no kind is recognised."""
-    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        found = match_header(row)
-        header_rows = [i + 1]
-        if not found and i + 1 < len(grid):
-            # A merged header: the group label on this row, its parts on the next one.
-            nxt = grid[i + 1]
-            combined = [(nxt[j] if j < len(nxt) and nxt[j] else c) for j, c in enumerate(row)]
-            found = match_header(combined)
-            header_rows = [i + 1, i + 2]
-            row = combined
-        if found:
-            kind, columns = found
-            start = header_rows[-1]
-            titles = [" ".join(c for c in r if c) for r in grid[:i]]
-            return Table(file, sheet, kind, columns, header_rows, titles,
-                         [(start + k + 1, r) for k, r in enumerate(grid[start:])], encoding, rows_above=i,
-                         header_keys={header_key(c) for c in row if c})
-    return None
+        sheet, encoding = read_csv(path, file)
+        return [sheet], encoding
+    raise AnalysisError(f"not a spreadsheet ({suffix or 'no extension'}); expected .xlsx or .csv", file=file)

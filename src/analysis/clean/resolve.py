@@ -6,7 +6,7 @@ from collections import defaultdict
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from analysis.names import name_keys
+from analysis.names import fold, name_keys
 
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
 
@@ -15,6 +15,9 @@ class AreaResolver:
     """Districts and communes of one period's reference areas, looked up by code or by name key."""
 
     def __init__(self, areas: pl.DataFrame) -> None:
+        province = areas.filter(pl.col("level") == "province").row(0, named=True)
+        self.province_code = province["area_code"]
+        self.province_keys = set(name_keys(province["name_vi"])) | set(name_keys(province["name_en"]))
         self.district_codes = set(areas.filter(pl.col("level") == "district")["area_code"])
         communes = areas.filter(pl.col("level") == "commune")
         self.commune_parent = dict(zip(communes["area_code"], communes["parent_code"]))
@@ -73,3 +76,22 @@ class AreaResolver:
             if len(codes) == 1:
                 return codes[0], self.commune_parent[codes[0]], f"fuzzy:{best[1]:.0f}"
         return None, None, f"commune not recognised: {t!r}"
+
+    def area(self, text: str | None) -> tuple[str | None, str | None, str]:
+        """Any level, for tables by area (survey): (code, level, how). 'Tỉnh Thái Nguyên' is the province,
+        'Thành phố Thái Nguyên' the city; a bare 'Thái Nguyên' names both and is refused as ambiguous."""
+        if not text:
+            return None, None, "area is empty"
+        t = text.strip()
+        keys = name_keys(t)
+        folded = fold(t).strip()
+        said_province = folded.startswith(("tinh ", "province ")) or folded.endswith(" province")
+        if t == self.province_code or (said_province and keys[0] in self.province_keys):
+            return self.province_code, "province", "name"
+        if set(keys) <= self.province_keys:  # the bare name, no unit word
+            return None, None, f"area {t!r} could be the province or its city: write Tỉnh or Thành phố"
+        district = self.district(t)
+        if district:
+            return district, "district", "name"
+        code, _, how = self.commune(None, t)
+        return (code, "commune", how) if code else (None, None, f"area not recognised: {t!r}")

@@ -1,235 +1,300 @@
-"""`python -m analysis clean`: every raw file read, every row kept, quarantined or counted as non-data."""
+"""`python -m analysis clean`: every raw file read, every row kept, quarantined or counted as non-data.
+
+The flow: find each file's sheets and the kind each holds by its header; gather every kind's rows into one
+frame; parse and resolve them column by column (`reports`, `network`, `registers`); send failing rows to
+quarantine with their reason; let later resubmissions replace earlier ones; write the tables and a manifest
+whose row accounting balances for every file.
+"""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
 
 from analysis import __version__, io
-from analysis.areas import reference_areas
-from analysis.clean import values
-from analysis.clean.parse import ParseError, date_in_title, parse_count, parse_date, parse_period
-from analysis.clean.readers import Table, find_table, read_grids
+from analysis.areas import legacy_units, reference_areas
+from analysis.clean import network, registers, reports
+from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_text
+from analysis.clean.context import BTS_RADIUS_M, Context
+from analysis.clean.hamlets import HamletResolver
+from analysis.clean.kinds import near_miss
+from analysis.clean.readers import HEADER_SEARCH_ROWS, read_file
 from analysis.clean.resolve import AreaResolver
+from analysis.clean.tables import Table, find_table
 from analysis.errors import AnalysisError
-from analysis.names import fold, header_key
-
-# Kinds this stage turns into tables today; files of the other kinds are found, hashed and counted as
-# "not cleaned yet" in the manifest (issue 3 adds them), so no row goes unaccounted.
-CLEANED_KINDS = ("subscribers", "population")
-TOTAL_WORDS = ("tong cong", "tong so", "cong huyen", "cong toan", "total", "sum ")
-QUARANTINE_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row_number": pl.Int64, "kind": pl.String,
-                     "reason": pl.String, "raw": pl.String}
 
 
-@dataclass
-class Account:
-    """Row accounting for one input file: rows read = kept + quarantined + non-data + superseded + not cleaned."""
-    path: str
-    sha256: str
-    kinds: set[str] = field(default_factory=set)
-    rows_read: int = 0
-    kept: int = 0
-    quarantined: int = 0
-    non_data: Counter = field(default_factory=Counter)
-    superseded: int = 0
-    not_cleaned: int = 0
-    encoding: str | None = None
-    submitted: str | None = None
-    submitted_rule: str | None = None
-
-    def balanced(self) -> bool:
-        return self.rows_read == (self.kept + self.quarantined + sum(self.non_data.values()) + self.superseded
-                                  + self.not_cleaned)
+@dataclass(frozen=True)
+class Recipe:
+    clean: Callable[[pl.DataFrame, Context], pl.DataFrame]
+    finish: Callable[[pl.DataFrame], pl.DataFrame]
+    key: tuple[str, ...]          # one row per key in the output; repeats are merged or quarantined
+    monthly_report: bool = False  # an operator's report for a month: a later submission replaces an earlier one
+    summed: bool = False          # repeats of a key are parts of one figure (a commune split over two rows)
 
 
-def _raw_text(cells: list[str | None]) -> str:
-    return " | ".join("" if c is None else c for c in cells)
+# In dependency order: the hamlet registry resolves the coverage reports' hamlets.
+RECIPES: dict[str, Recipe] = {
+    "hamlet_registry": Recipe(registers.hamlet_registry, registers.finish_hamlet_registry, ("hamlet_code",)),
+    "population": Recipe(registers.population, registers.finish_population, ("commune_code", "year")),
+    "subscribers": Recipe(reports.subscribers, reports.finish_subscribers,
+                          ("period", "operator", "commune_code", "service", "segment"), True, True),
+    "hamlet_coverage": Recipe(reports.hamlet_coverage, reports.finish_hamlet_coverage,
+                              ("period", "operator", "hamlet_code"), True),
+    "bts_sites": Recipe(network.bts_sites, lambda f: f, ("period", "operator", "site_id"), True),
+    "speed_tests": Recipe(network.speed_tests, network.finish_speed_tests, ("test_id",)),
+    "smartphone_survey": Recipe(registers.smartphone_survey, registers.finish_smartphone_survey,
+                                ("area_code", "year")),
+    "state_apps": Recipe(registers.state_apps, registers.finish_state_apps, ("as_of", "app")),
+    "milestones": Recipe(registers.milestones, registers.finish_milestones, ("as_of", "milestone")),
+}
+OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
 
 
-def _non_data(table: Table, cells: list[str | None]) -> str | None:
-    if all(c is None for c in cells):
-        return "blank"
-    keys = {header_key(c) for c in cells if c}
-    if len(keys & table.header_keys) >= max(3, len(table.header_keys) // 2):
-        return "repeated_header"
-    for c in cells:
-        if c and fold(c).strip().startswith(TOTAL_WORDS) and not any(ch.isdigit() for ch in c[:6]):
-            return "totals"
-    return None
+def _province_bounds() -> tuple[float, float, float, float]:
+    text = legacy_units()["provinceBounds"][0]  # "lat,lon – lat,lon"
+    (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in text.split("–")]
+    return min(a, c), max(a, c), min(b, d), max(b, d)
 
 
 class Cleaner:
-    def __init__(self, raw: Path) -> None:
+    def __init__(self, raw: Path, today: date, bts_radius_m: float) -> None:
         self.raw = raw
-        self.resolver = AreaResolver(reference_areas())
-        self.quarantine: list[dict] = []
+        self.ctx = Context(AreaResolver(reference_areas()), today, [], bounds=_province_bounds(),
+                           bts_radius_m=bts_radius_m)
         self.accounts: dict[str, Account] = {}
-        self.records: dict[str, list[dict]] = defaultdict(list)  # kind -> parsed rows (with file and row)
-        self.file_meta: dict[str, dict] = {}
+        self.quarantine: list[pl.DataFrame] = []
+        self.replaced: list[dict] = []
 
-    def _quarantine(self, t: Table, row: int, reason: str, cells: list[str | None]) -> None:
-        self.quarantine.append({"source_file": t.file, "sheet": t.sheet, "row_number": row, "kind": t.kind.name,
-                                "reason": reason, "raw": _raw_text(cells)})
-        self.accounts[t.file].quarantined += 1
+    # -- reading ----------------------------------------------------------------------------------------------
+    def _file_problem(self, acc: Account, message: str) -> None:
+        acc.error = message
+        self.quarantine.append(pl.DataFrame([{"source_file": acc.path, "sheet": None, "row_number": None,
+                                              "kind": None, "column": None, "reason": message, "raw": ""}],
+                                            schema=QUARANTINE_SCHEMA))
 
-    def read_file(self, path: Path) -> None:
+    def read(self, path: Path) -> None:
         rel = path.relative_to(self.raw).as_posix()
-        acc = self.accounts[rel] = Account(rel, io.sha256(path))
+        acc = self.accounts[rel] = Account(rel, io.sha256(path), path.stat().st_size)
         try:
-            grids, acc.encoding = read_grids(path)
+            sheets, acc.encoding = read_file(path, rel)
         except AnalysisError as exc:
-            self.quarantine.append({"source_file": rel, "sheet": None, "row_number": None, "kind": None,
-                                    "reason": exc.message, "raw": ""})
+            self._file_problem(acc, exc.message)
             return
-        for sheet, grid in grids:
-            acc.rows_read += len(grid)
-            table = find_table(rel, sheet, grid, acc.encoding)
+        acc.sheets = len(sheets)
+        for sheet in sheets:
+            acc.rows_read += sheet.frame.height
+            if sheet.frame.height == 0:
+                continue
+            table = find_table(rel, sheet)
             if table is None:
-                acc.non_data["no_known_header"] += len(grid)
-                self.quarantine.append({"source_file": rel, "sheet": sheet, "row_number": None, "kind": None,
-                                        "reason": "no header row of a known kind in the first 30 rows", "raw": ""})
+                self._unrecognised(acc, sheet)
                 continue
             acc.kinds.add(table.kind.name)
             acc.non_data["title"] += table.rows_above
             acc.non_data["header"] += len(table.header_rows)
-            for line in table.titles:
-                d = date_in_title(line)
-                if d:
-                    self.file_meta.setdefault(rel, {})["title_date"] = d
-            if table.kind.name not in CLEANED_KINDS:
-                acc.not_cleaned += len(table.rows)
-                continue
-            parse_row = getattr(self, f"_row_{table.kind.name}")
-            for number, cells in table.rows:
-                why = _non_data(table, cells)
-                if why:
-                    acc.non_data[why] += 1
-                    continue
-                cols = {name: (cells[i] if i < len(cells) else None) for i, name in table.columns.items()}
-                try:
-                    rec = parse_row(cols)
-                except ParseError as exc:
-                    self._quarantine(table, number, str(exc), cells)
-                    continue
-                rec.update(source_file=rel, _row=number)
-                self.records[table.kind.name].append(rec)
-                acc.kept += 1
+            for why, n in table.non_data.items():
+                acc.non_data[why] += n
+            self.ctx.tables.append(table)
 
-    def _area(self, cols: dict) -> tuple[str, str]:
-        code, district, how = self.resolver.commune(cols.get("district"), cols.get("commune"))
-        if code is None:
-            raise ParseError(how)
-        return code, district
+    def _unrecognised(self, acc: Account, sheet) -> None:
+        """A sheet with no header of a known kind: its blank rows are non-data, every other row is quarantined."""
+        f = sheet.frame
+        cells = [c for c in f.columns if c != "_row"]
+        blank = f.select(pl.all_horizontal([pl.col(c).is_null() for c in cells])).to_series()
+        acc.non_data["blank"] += int(blank.sum())
+        rows = f.filter(~blank)
+        head = [list(r[1:]) for r in f.head(HEADER_SEARCH_ROWS).iter_rows()]
+        near = near_miss(head)
+        reason = (f"header looks like {near[0].name} but has no column for: {', '.join(near[1])}" if near
+                  else f"no header row of a known kind in the first {HEADER_SEARCH_ROWS} rows")
+        acc.quarantined += rows.height
+        self.quarantine.append(pl.DataFrame({
+            "source_file": [acc.path] * rows.height, "sheet": [sheet.name] * rows.height,
+            "row_number": rows["_row"], "kind": [None] * rows.height, "column": [None] * rows.height,
+            "reason": [reason] * rows.height, "raw": raw_text(rows)}, schema=QUARANTINE_SCHEMA))
 
-    def _row_subscribers(self, cols: dict) -> dict:
-        commune, district = self._area(cols)
-        service = values.service(cols.get("service"))
-        if service is None:
-            raise ParseError(f"service not recognised: {cols.get('service')!r}")
-        segment = values.segment(cols.get("segment")) if service in values.FIXED else None
-        if service in values.FIXED and segment is None:
-            raise ParseError(f"segment not recognised for fixed service: {cols.get('segment')!r}")
-        n = parse_count(cols.get("subscribers"))
-        if n is None:
-            raise ParseError("subscribers is empty")
-        submitted = parse_date(cols["submitted"]) if cols.get("submitted") else None
-        return {"period": parse_period(cols.get("period")), "operator": values.operator(cols.get("operator")),
-                "district_code": district, "commune_code": commune, "service": service, "segment": segment,
-                "subscribers": n, "submitted": submitted}
+    # -- cleaning ---------------------------------------------------------------------------------------------
+    def _kind_rows(self, kind: str) -> pl.DataFrame | None:
+        parts = [t.data().with_columns(_t=pl.lit(i, pl.Int32))
+                 for i, t in enumerate(self.ctx.tables) if t.kind.name == kind]
+        return pl.concat(parts, how="diagonal") if parts else None
 
-    def _row_population(self, cols: dict) -> dict:
-        commune, district = self._area(cols)
-        year = parse_count(cols.get("year"))
-        if year is None or not 1990 <= year <= 2100:
-            raise ParseError(f"not a year: {cols.get('year')!r}")
-        out = {"commune_code": commune, "district_code": district, "year": year}
-        for k in ("population", "adults", "households"):
-            out[k] = parse_count(cols.get(k))
-        if out["population"] is None or out["households"] is None:
-            raise ParseError("population or households is empty")
+    def _to_quarantine(self, kind: str, bad: pl.DataFrame) -> None:
+        """Rows with `_t`, `_row`, `_why`, `_col` go to quarantine with the row as sent."""
+        for (t,), part in bad.group_by("_t"):
+            table = self.ctx.tables[t]
+            sent = table.frame.join(part.select("_row", "_why", "_col"), on="_row", how="inner")
+            self.quarantine.append(pl.DataFrame({
+                "source_file": [table.file] * sent.height, "sheet": [table.sheet] * sent.height,
+                "row_number": sent["_row"], "kind": [kind] * sent.height, "column": sent["_col"],
+                "reason": sent["_why"], "raw": raw_text(sent, table.removed, table.width)}, schema=QUARANTINE_SCHEMA))
+            self.accounts[table.file].quarantined += sent.height
+
+    def clean_kind(self, kind: str) -> pl.DataFrame | None:
+        rows = self._kind_rows(kind)
+        if rows is None:
+            return None
+        recipe = RECIPES[kind]
+        parsed = recipe.clean(rows, self.ctx)
+        self._to_quarantine(kind, parsed.filter(pl.col("_why").is_not_null()))
+        good = parsed.filter(pl.col("_why").is_null())
+        files = [t.file for t in self.ctx.tables]
+        good = good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
+                                                                          return_dtype=pl.String))
+        if recipe.monthly_report:
+            good = self._resubmissions(kind, good)
+        if not recipe.summed:
+            good = self._repeats(kind, good, list(recipe.key))
+        for t, n in good.group_by("_t").len().iter_rows():
+            self.accounts[files[t]].kept += n
+        for t in self.ctx.tables:  # the rows as sent are no longer needed: free them before the next kind
+            if t.kind.name == kind:
+                t.frame = t.frame.clear()
+        if kind == "bts_sites":
+            return network.finish_bts_sites(good, self.ctx.bts_radius_m)
+        return recipe.finish(good)
+
+    def _submitted(self, files: pl.DataFrame) -> dict[str, tuple[tuple, str]]:
+        """File -> ((date, time), rule): the date it states in a column, else in a title line, else its mtime."""
+        out = {}
+        for f, t, stated in files.iter_rows():
+            if stated is not None:
+                out[f] = ((stated, datetime.min.time()), "submitted column")
+            elif (d := self.ctx.title_date(t)) is not None:
+                out[f] = ((d, datetime.min.time()), "date in title line")
+            else:
+                m = datetime.fromtimestamp((self.raw / f).stat().st_mtime)
+                out[f] = ((m.date(), m.time()), "file modification time")
+            self.accounts[f].submitted = f"{out[f][0][0]} {out[f][0][1]}"
+            self.accounts[f].submitted_rule = out[f][1]
         return out
 
-    def resolve_resubmissions(self, kind: str, raw: Path) -> tuple[list[dict], list[dict]]:
-        """Keep, per operator and month, the rows of the latest submission; list what was replaced and why."""
-        by_file: dict[str, list[dict]] = defaultdict(list)
-        for r in self.records[kind]:
-            by_file[r["source_file"]].append(r)
-        groups: dict[tuple, list[tuple[tuple, str, str]]] = defaultdict(list)
-        for f, rows in by_file.items():
-            stated = [r["submitted"] for r in rows if r.get("submitted")]
-            if stated:
-                when, rule = (max(stated), datetime.min.time()), "submitted column"
-            elif "title_date" in self.file_meta.get(f, {}):
-                when, rule = (self.file_meta[f]["title_date"], datetime.min.time()), "date in title line"
-            else:
-                mtime = datetime.fromtimestamp((raw / f).stat().st_mtime)
-                when, rule = (mtime.date(), mtime.time()), "file modification time"
-            self.accounts[f].submitted, self.accounts[f].submitted_rule = f"{when[0]} {when[1]}", rule
-            periods = Counter(r["period"] for r in rows)
-            ops = Counter(r["operator"] for r in rows)
-            groups[(ops.most_common(1)[0][0], periods.most_common(1)[0][0])].append((when, f, rule))
-        kept, replaced = [], []
-        for (op, period), subs in groups.items():
-            subs.sort()
-            latest = subs[-1][1]
-            kept.extend(by_file[latest])
-            for when, f, rule in subs[:-1]:
-                replaced.append({"file": f, "replaced_by": latest, "operator": op, "period": str(period),
-                                 "rule": f"later by {subs[-1][2]}"})
-                self.accounts[f].kept -= len(by_file[f])
-                self.accounts[f].superseded += len(by_file[f])
-        return kept, replaced
+    def _resubmissions(self, kind: str, good: pl.DataFrame) -> pl.DataFrame:
+        """Per operator and month, keep the rows of the latest submission; list what was replaced and by which rule."""
+        files = good.group_by("source_file").agg(pl.col("_t").first(), pl.col("_submitted").max())
+        when = self._submitted(files)
+        groups = good.group_by("operator", "period", "source_file").len()
+        drop = []
+        for (op, period), part in groups.group_by("operator", "period"):
+            if part.height < 2:
+                continue
+            ranked = sorted(part["source_file"].to_list(), key=lambda f: (when[f][0], f))
+            latest = ranked[-1]
+            for f in ranked[:-1]:
+                n = part.filter(pl.col("source_file") == f)["len"].item()
+                self.replaced.append({"kind": kind, "file": f, "replaced_by": latest, "operator": op,
+                                      "period": str(period), "rows": n,
+                                      "rule": f"later by {when[latest][1]} ({when[latest][0][0]} after {when[f][0][0]})"})
+                self.accounts[f].superseded += n
+                drop.append((op, period, f))
+        if not drop:
+            return good
+        gone = pl.DataFrame(drop, schema={"operator": pl.String, "period": pl.Date, "source_file": pl.String},
+                            orient="row")
+        return good.join(gone, on=["operator", "period", "source_file"], how="anti")
+
+    def _repeats(self, kind: str, good: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+        """A key listed twice: identical repeats keep their first row, conflicting ones all go to quarantine."""
+        key = [k for k in key if k in good.columns]
+        if not key or good.height == 0:
+            return good
+        valued = [c for c in good.columns if not c.startswith("_") and c not in key and c != "source_file"]
+        good = good.with_columns(_n=pl.len().over(key), _order=pl.int_range(pl.len()))
+        dup = good.filter((pl.col("_n") > 1) & pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+        if dup.height == 0:
+            return good.drop("_n", "_order")
+        dup = dup.with_columns(_variants=pl.struct(valued).n_unique().over(key),
+                               _first=pl.col("_order").min().over(key),
+                               _first_file=pl.col("source_file").sort_by("_order").first().over(key),
+                               _first_row=pl.col("_row").sort_by("_order").first().over(key))
+        bad = dup.filter((pl.col("_variants") > 1) | (pl.col("_order") != pl.col("_first"))).with_columns(
+            _why=pl.when(pl.col("_variants") > 1)
+            .then(pl.format("{} listed {} times with different values", pl.lit(", ".join(key)), pl.col("_n")))
+            .otherwise(pl.format("repeats {} row {}", pl.col("_first_file"), pl.col("_first_row"))),
+            _col=pl.lit(None, pl.String))
+        self._to_quarantine(kind, bad)
+        return good.join(bad.select("_order"), on="_order", how="anti").drop("_n", "_order")
+
+    def manifest_notes(self) -> None:
+        for f, notes in self.ctx.file_notes.items():
+            self.accounts[f].notes.update(notes)
+        for t in self.ctx.tables:
+            if t.kind.name == "hamlet_coverage" and self.ctx.hamlets is None:
+                self.accounts[t.file].not_cleaned_reason = "no hamlet registry among the raw files"
 
 
-def run(raw: Path, processed: Path) -> dict:
+def _write_all(outputs: dict[str, pl.DataFrame], manifest: dict, processed: Path) -> None:
+    """Every table into a temporary folder first, then renamed into place: a failure leaves the old set whole.
+    Tables of this stage that this run did not produce (a kind no longer in the raw folder) are removed."""
+    processed.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
+    try:
+        for name, frame in outputs.items():
+            frame.write_parquet(staging / f"{name}.parquet")
+        for name in OWNED:
+            if name not in outputs and (processed / f"{name}.parquet").exists():
+                (processed / f"{name}.parquet").unlink()
+        for name in outputs:
+            (staging / f"{name}.parquet").replace(processed / f"{name}.parquet")
+        io.write_json(manifest, processed / "manifest.json")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M) -> dict:
     """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json)."""
     if not raw.is_dir():
         raise AnalysisError("raw folder not found", file=str(raw))
+    if bts_radius_m <= 0:
+        raise AnalysisError(f"the BTS clustering radius must be positive, got {bts_radius_m}")
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    c = Cleaner(raw)
-    files = sorted(p for p in raw.rglob("*") if p.is_file() and p.name != "README.md" and not p.name.startswith("."))
+    c = Cleaner(raw, today or date.today(), bts_radius_m)
+    files = sorted(p for p in raw.rglob("*") if p.is_file() and p.name != "README.md" and not p.name.startswith((".", "~$")))
+    if not files:
+        raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
     for p in files:
-        c.read_file(p)
+        c.read(p)
     outputs: dict[str, pl.DataFrame] = {"reference_areas": reference_areas()}
-    replaced: list[dict] = []
-    if c.records["subscribers"]:
-        rows, replaced = c.resolve_resubmissions("subscribers", raw)
-        frame = pl.DataFrame(rows, infer_schema_length=None).drop("submitted", "_row")
-        # A commune split over two rows is one figure: sum rows with the same key, keep the file it came from.
-        outputs["subscribers"] = (frame.group_by("period", "operator", "district_code", "commune_code", "service",
-                                                 "segment", "source_file")
-                                  .agg(pl.col("subscribers").sum())
-                                  .with_columns(province_code=pl.lit("19"))
-                                  .select("period", "operator", "province_code", "district_code", "commune_code",
-                                          "service", "segment", "subscribers", "source_file")
-                                  .sort("period", "operator", "commune_code", "service", "segment"))
-    if c.records["population"]:
-        outputs["population"] = (pl.DataFrame(c.records["population"], infer_schema_length=None).drop("_row")
-                                 .unique(["commune_code", "year"], keep="last").sort("commune_code", "year"))
-    outputs["quarantine"] = pl.DataFrame(c.quarantine, schema=QUARANTINE_SCHEMA)
-    for name, frame in outputs.items():
-        io.write_parquet(frame, processed / f"{name}.parquet")
+    for kind in RECIPES:
+        if kind == "hamlet_coverage":
+            registry = outputs.get("hamlet_registry")
+            c.ctx.hamlets = HamletResolver(registry) if registry is not None else None
+            if c.ctx.hamlets is None:
+                # Without the registry no hamlet can be resolved: the reports are counted, not quarantined.
+                for i, t in enumerate(c.ctx.tables):
+                    if t.kind.name == kind:
+                        c.accounts[t.file].not_cleaned += t.frame.height
+                continue
+        table = c.clean_kind(kind)
+        if table is not None:
+            outputs[kind] = table
+    c.manifest_notes()
+    outputs["quarantine"] = (pl.concat(c.quarantine) if c.quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA))
     unbalanced = [a.path for a in c.accounts.values() if not a.balanced()]
     manifest = {
         "stage": "clean", "code_version": __version__,
-        "parameters": {"raw": str(raw), "processed": str(processed)},
+        "parameters": {"raw": str(raw), "processed": str(processed), "today": str(c.ctx.today),
+                       "bts_radius_m": bts_radius_m},
         "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
         "seconds": round(time.perf_counter() - t0, 2),
-        "inputs": [{**{k: v for k, v in vars(a).items() if k not in ("kinds", "non_data")},
-                    "kinds": sorted(a.kinds), "non_data": dict(a.non_data)} for a in c.accounts.values()],
+        "inputs": [a.record() for a in c.accounts.values()],
         "outputs": [{"path": f"{name}.parquet", "rows": frame.height} for name, frame in outputs.items()],
-        "replaced": replaced,
+        "replaced": c.replaced,
+        "fuzzy_matches": [{"text": k[0], "code": k[1], "how": k[2], "rows": n} for k, n in sorted(c.ctx.fuzzy.items())],
         "kinds_found": sorted({k for a in c.accounts.values() for k in a.kinds}),
-        "kinds_cleaned": [k for k in CLEANED_KINDS if k in outputs],
+        "kinds_cleaned": [k for k in RECIPES if k in outputs],
         "unbalanced": unbalanced,
     }
-    io.write_json(manifest, processed / "manifest.json")
     if unbalanced:
-        raise AnalysisError(f"row accounting does not balance for {len(unbalanced)} file(s), e.g. {unbalanced[0]}")
+        raise AnalysisError(f"row accounting does not balance for {len(unbalanced)} file(s), e.g. {unbalanced[0]}; "
+                            "nothing was written")
+    _write_all(outputs, manifest, processed)
     return manifest

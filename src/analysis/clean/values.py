@@ -1,6 +1,7 @@
 """Canonical values for operators, services and segments, from the words operators use for them."""
 from __future__ import annotations
 
+from analysis.clean.parse import ParseError
 from analysis.names import header_key
 
 OPERATORS = {"vnpt": "VNPT", "vinaphone": "VNPT", "viettel": "Viettel", "fpt": "FPT", "mobifone": "MobiFone",
@@ -16,15 +17,39 @@ SEGMENTS = {"ho gia dinh": "household", "household": "household", "doanh nghiep"
 FIXED = {"ftth", "xdsl", "cable"}
 
 
-def operator(text: str | None) -> str | None:
-    """The operator's short brand: any cell that names one of the four, else the text as sent."""
+def operator(text: str | None) -> str:
+    """The operator's short brand: a cell that names one of the four, else the text as sent (a smaller
+    operator's own short name). Two operators in one cell cannot be one row's operator."""
     if not text:
-        return None
+        raise ParseError("operator is empty")
     key = header_key(text)
-    for word, name in OPERATORS.items():
-        if word in key.split() or key.startswith(word):
-            return name
-    return text.strip()
+    named = {name for word, name in OPERATORS.items() if word in key.split() or key.startswith(word)}
+    if len(named) > 1:
+        raise ParseError(f"two operators named in one cell: {text!r}")
+    return named.pop() if named else text.strip()
+
+
+NETWORKS = {"co dinh": "fixed", "fixed": "fixed", "bang rong co dinh": "fixed", "di dong": "mobile",
+            "mobile": "mobile", "bang rong di dong": "mobile", "wifi": "fixed", "cellular": "mobile"}
+HOSTING = {"dam may nha nuoc": "Đám mây nhà nước", "dam may tinh": "Đám mây tỉnh",
+           "doanh nghiep trong nuoc": "Doanh nghiệp trong nước", "nuoc ngoai": "Nước ngoài",
+           "may chu rieng": "Máy chủ riêng"}
+ON_CLOUD = {"Đám mây nhà nước", "Đám mây tỉnh", "Doanh nghiệp trong nước"}
+MILESTONE_STATUS = {"da hoan thanh": "done", "hoan thanh": "done", "done": "done", "completed": "done",
+                    "dang thuc hien": "in_progress", "in progress": "in_progress",
+                    "chua trien khai": "not_started", "chua thuc hien": "not_started", "not started": "not_started"}
+
+
+def lookup(table: dict[str, str], what: str):
+    """A parser for a closed list of words: the canonical value, or an error naming the value."""
+    def parse(text: str | None) -> str:
+        if not text:
+            raise ParseError(f"{what} is empty")
+        hit = table.get(header_key(text))
+        if hit is None:
+            raise ParseError(f"{what} not recognised: {text!r}")
+        return hit
+    return parse
 
 
 def service(text: str | None) -> str | None:

@@ -1,0 +1,118 @@
+"""Finding the table in a sheet: the header row (or two-row merged header), the title lines above it, and which
+rows below it are not data (blank, repeated header, totals)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from analysis.clean.kinds import PERSONAL, Kind, match_header
+from analysis.clean.readers import HEADER_SEARCH_ROWS, Sheet
+from analysis.names import fold as names_fold
+
+# A totals row starts with one of these words ("Tổng cộng", "Cộng huyện ..."), never with a place name.
+TOTAL_WORDS = ("tong cong", "tong so", "cong huyen", "cong toan", "cong:", "total", "sum ")  # folded, regex-safe
+REPEATING = ("period", "operator", "district", "commune", "hamlet", "service", "segment", "ftth", "mbb_4g", "mbb_5g",
+             "network", "technology", "as_of", "submitted", "year", "area", "hosting", "status")
+TEXT_COLUMNS = ("period", "operator", "district", "commune", "hamlet", "area", "app", "milestone")
+
+
+@dataclass
+class Table:
+    """A sheet recognised as a kind: `frame` holds its rows below the header, `_row` numbered as the sender
+    sees them, cells still as sent (c0..cN), and `_nondata` saying why a row is not data (null for data)."""
+    file: str
+    sheet: str | None
+    kind: Kind
+    columns: dict[int, str]   # cell index -> canonical column
+    headers: dict[str, str]   # canonical column -> header text as sent
+    header_rows: list[int]
+    titles: list[str]
+    rows_above: int           # title and blank rows above the header
+    frame: pl.DataFrame       # data rows only, cells as sent except personal data
+    non_data: dict[str, int]  # rows below the header that are not data, by why
+    width: int                # cells per row as sent, personal ones included
+
+    def data(self) -> pl.DataFrame:
+        """The data rows under canonical column names, with `_row`."""
+        return self.frame.select("_row", *[pl.col(f"c{i}").alias(name) for i, name in self.columns.items()
+                                           if name not in PERSONAL])
+
+    @property
+    def removed(self) -> set[str]:
+        return {f"c{i}" for i, name in self.columns.items() if name in PERSONAL}
+
+
+def find_table(file: str, sheet: Sheet) -> Table | None:
+    """The header row (or a two-row merged header) within the first rows; None when no kind is recognised."""
+    head = sheet.frame.head(HEADER_SEARCH_ROWS + 1)
+    grid = [list(r[1:]) for r in head.iter_rows()]
+    numbers = head["_row"].to_list()
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        found = match_header(row)
+        used = 1
+        if not found and i + 1 < len(grid) and not match_header(grid[i + 1]):
+            # A merged header: the group label on this row, its parts on the next one.
+            nxt = grid[i + 1]
+            combined = [(nxt[j] if j < len(nxt) and nxt[j] else c) for j, c in enumerate(row)]
+            found = match_header(combined)
+            used, row = 2, combined
+        if not found:
+            continue
+        kind, columns = found
+        titles = [" ".join(c for c in r if c) for r in grid[:i]]
+        body = sheet.frame.slice(i + used)
+        header = [c for c in row]
+        body = _classify(body, header, columns)
+        counts = {k: n for k, n in body["_nondata"].value_counts().iter_rows() if k is not None}
+        # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
+        personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
+        data = body.filter(pl.col("_nondata").is_null()).drop("_nondata", *personal)
+        # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
+        # keeps a province's year of raw rows in memory at a fraction of its size as text.
+        data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
+                                 if name in REPEATING)
+        return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
+                     numbers[i:i + used], [t for t in titles if t], i, data, counts, len(body.columns) - 2)
+    return None
+
+
+def _tolerant(word: str) -> str:
+    """A regex for a folded word that also matches it with diacritics, composed or decomposed, in any case:
+    'tong' -> t[oóòỏõọôốồổỗộơớờởỡợ]\\p{M}*ng. Vectorised matching of every cell, no per-value folding."""
+    out = []
+    for ch in word:
+        if ch in _VARIANTS:
+            out.append(f"[{_VARIANTS[ch]}]\\p{{M}}*")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+_VARIANTS: dict[str, str] = {}
+for _code in list(range(0x41, 0x7B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+    _ch = chr(_code)
+    _base = names_fold(_ch)
+    if len(_base) == 1 and _base.isalpha():
+        _VARIANTS[_base] = _VARIANTS.get(_base, "") + _ch
+_TOTALS_RE = "(?i)^(?:" + "|".join(_tolerant(w) for w in TOTAL_WORDS) + ")"
+_DIGIT_EARLY = r"^.{0,5}\d"
+
+
+def _classify(body: pl.DataFrame, header: list[str | None], columns: dict[int, str]) -> pl.DataFrame:
+    cells = [c for c in body.columns if c != "_row"]
+    named = [(c, (header[i] or "").lower()) for i, c in enumerate(cells) if i < len(header) and header[i]]
+    same_as_header = pl.sum_horizontal([(pl.col(c).str.to_lowercase() == h).fill_null(False).cast(pl.Int32)
+                                        for c, h in named]) if named else pl.lit(0)
+    need = max(2, (len(named) + 1) // 2)
+    # Totals words are looked for in the first cell and the text columns.
+    look = {"c0"} | {f"c{i}" for i, name in columns.items() if name in TEXT_COLUMNS}
+    totals = [pl.col(c).str.contains(_TOTALS_RE) & ~pl.col(c).str.contains(_DIGIT_EARLY)
+              for c in sorted(look) if c in body.columns]
+    is_totals = pl.any_horizontal(totals) if totals else pl.lit(False)
+    blank = pl.all_horizontal([pl.col(c).is_null() for c in cells]) if cells else pl.lit(True)
+    return body.with_columns(
+        _nondata=pl.when(blank).then(pl.lit("blank"))
+        .when(same_as_header >= need).then(pl.lit("repeated_header"))
+        .when(is_totals).then(pl.lit("totals")))
