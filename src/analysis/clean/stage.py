@@ -142,7 +142,13 @@ class Cleaner:
         if rows is None:
             return None
         recipe = RECIPES[kind]
-        parsed = recipe.clean(rows, self.ctx)
+        parsed = recipe.clean(rows.drop("_extra"), self.ctx)
+        # A row with cells beyond the header (an unquoted decimal comma, a stray value) cannot be trusted at all.
+        parsed = parsed.with_columns(rows["_extra"]).with_columns(
+            _why=pl.when(pl.col("_extra").is_not_null())
+            .then(pl.format("more cells than the header has columns (extra: '{}')", pl.col("_extra")))
+            .otherwise(pl.col("_why")),
+            _col=pl.when(pl.col("_extra").is_not_null()).then(None).otherwise(pl.col("_col"))).drop("_extra")
         self._to_quarantine(kind, parsed.filter(pl.col("_why").is_not_null()))
         good = parsed.filter(pl.col("_why").is_null())
         files = [t.file for t in self.ctx.tables]

@@ -36,8 +36,8 @@ class Table:
 
     def data(self) -> pl.DataFrame:
         """The data rows under canonical column names, with `_row`."""
-        return self.frame.select("_row", *[pl.col(f"c{i}").alias(name) for i, name in self.columns.items()
-                                           if name not in PERSONAL])
+        return self.frame.select("_row", "_extra", *[pl.col(f"c{i}").alias(name) for i, name in self.columns.items()
+                                                     if name not in PERSONAL])
 
     @property
     def removed(self) -> set[str]:
@@ -69,6 +69,11 @@ def find_table(file: str, sheet: Sheet) -> Table | None:
         # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
         personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
         data = body.filter(pl.col("_nondata").is_null()).drop("_nondata", *personal)
+        n_header = max(j for j, c in enumerate(header) if c) + 1
+        beyond = [c for c in data.columns if c.startswith("c") and int(c[1:]) >= n_header]
+        data = data.with_columns(_extra=pl.concat_str([pl.col(c) for c in beyond], separator=" | ", ignore_nulls=True)
+                                 if beyond else pl.lit(None, pl.String))
+        data = data.with_columns(_extra=pl.when(pl.col("_extra") != "").then(pl.col("_extra")))
         # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
         # keeps a province's year of raw rows in memory at a fraction of its size as text.
         data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()

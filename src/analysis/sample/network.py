@@ -86,23 +86,28 @@ def _parse_bounds(text: str) -> tuple[float, float, float, float]:
 
 
 def _place_positions(comm: pl.DataFrame, n: int, weights: np.ndarray, rng: np.random.Generator,
-                     min_gap_m: float = 300.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions inside their commune's bounding box, at least `min_gap_m` apart so clusters are unambiguous."""
+                     min_gap_m: float = 150.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions inside their commune's bounding box, at least `min_gap_m` apart so clusters are unambiguous
+    (sites lie within `site_offset_m` of their position, so the cleaner's 50 m clustering can recover them).
+    150 m is three clustering radii."""
     which = rng.choice(comm.height, size=n, p=weights / weights.sum())
     boxes = np.array([_parse_bounds(b) for b in comm["bounds"].to_list()])
     lat = np.empty(n)
     lon = np.empty(n)
     todo = np.arange(n)
-    for _ in range(50):
+    for attempt in range(500):
+        if attempt >= 20:
+            # Some wards are too small (or their box is a point) for one more position: try another commune.
+            which[todo] = rng.choice(comm.height, size=len(todo), p=weights / weights.sum())
         b = boxes[which[todo]]
         lat[todo] = rng.uniform(b[:, 0], b[:, 1])
         lon[todo] = rng.uniform(b[:, 2], b[:, 3])
         xy = np.column_stack([lat * EARTH_M_PER_DEG, lon * EARTH_M_PER_DEG * np.cos(np.radians(21.6))])
         pairs = cKDTree(xy).query_pairs(min_gap_m, output_type="ndarray")
         if len(pairs) == 0:
-            break
+            return which, lat, lon
         todo = np.unique(pairs[:, 1])
-    return which, lat, lon
+    raise RuntimeError(f"could not place {n} BTS positions {min_gap_m} m apart: lower bts.positions in the config")
 
 
 def bts_sites(cfg: SampleConfig, comm: pl.DataFrame, pop2019: np.ndarray, months: list[date],
