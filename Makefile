@@ -14,6 +14,7 @@ help:
 	@echo "make test     build the environment and run every test"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
+	@echo "make bench    clean the full sample; seconds and peak memory to benchmarks/RESULTS.md"
 
 # The stamp is rebuilt when the pins change; pip is quiet so a CI log stays readable.
 $(STAMP): pyproject.toml
@@ -42,6 +43,10 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
+
+# Speed and memory are measured here, never in a timed test: appends a line to benchmarks/RESULTS.md.
+bench: venv
+	$(BIN)/python benchmarks/bench_clean.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--config", type=Path, default=None, help="calibration file (default: config/sample.yml)")
     s.add_argument("--from", dest="first_month", default=None, help="first month to write, YYYY-MM")
     s.add_argument("--to", dest="last_month", default=None, help="last month to write, YYYY-MM")
-    stage("clean", "read every raw file into tidy tables, with quarantine and row accounting")
+    s = stage("clean", "read every raw file into tidy tables, with quarantine and row accounting")
+    s.add_argument("--bts-radius-m", type=float, default=50.0,
+                   help="sites of different operators closer than this share one BTS position (default 50)")
     stage("validate", "run the Great Expectations suites over the cleaned tables")
     stage("indicators", "compute the plan indicators by province, district and commune, monthly")
     stage("trajectories", "fit and project each indicator and judge it against its target")
@@ -53,10 +55,12 @@ def _dispatch(args: argparse.Namespace) -> str:
                 f"{s['seconds_truth'] + s['seconds_raw']:.1f} s")
     if args.command == "clean":
         from analysis.clean.stage import run
-        m = run(args.raw, args.processed)
-        rows = {o["path"]: o["rows"] for o in m["outputs"]}
+        m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m)
+        rows = {o["path"].removesuffix(".parquet"): o["rows"] for o in m["outputs"]}
+        q = rows.pop("quarantine")
         return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
-                + f"; {len(m['replaced'])} resubmissions replaced; {m['seconds']} s")
+                + f"; {q:,} rows quarantined (see quarantine.parquet); {len(m['replaced'])} resubmissions replaced; "
+                f"{m['seconds']} s")
     if args.command == "indicators":
         from analysis.indicators import run
         out = run(args.processed)

@@ -223,3 +223,20 @@ def test_partial_folder_cleans_what_it_holds(short_sample, tmp_path):
     assert m["kinds_cleaned"] == ["subscribers"]
     assert {p.name for p in (tmp_path / "p").glob("*.parquet")} == {"subscribers.parquet", "reference_areas.parquet",
                                                                       "quarantine.parquet"}
+
+
+@pytest.mark.slow
+def test_row_accounting_balances_over_the_whole_sample(full_sample, tmp_path):
+    """Every file of the full 2021-2026 sample: read = the generator's rows, and read = kept + quarantined +
+    non-data + superseded; the cleaned tables hold every subscriber row of the truth."""
+    m = stage.run(full_sample / "raw", tmp_path / "p", today=TODAY)
+    files = pl.read_csv(full_sample / "truth" / "files.csv", infer_schema_length=0)
+    acc = {f["path"]: f for f in m["inputs"]}
+    assert m["unbalanced"] == [] and len(acc) == files.height
+    for f in files.iter_rows(named=True):
+        a = acc[f["file"]]
+        assert a["rows_read"] == int(f["rows_data"]) + int(f["rows_nondata"]), f["file"]
+        parts = a["kept"] + a["quarantined"] + sum(a["non_data"].values()) + a["superseded"] + a["not_cleaned"]
+        assert a["rows_read"] == parts, f["file"]
+    subs = pl.read_parquet(tmp_path / "p" / "subscribers.parquet")
+    assert subs.height == pl.read_parquet(full_sample / "truth" / "subscribers.parquet").height
