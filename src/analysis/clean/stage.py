@@ -25,8 +25,10 @@ from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.kinds import near_miss
 from analysis.clean.readers import HEADER_SEARCH_ROWS, read_file
+from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
-from analysis.clean.tables import Table, find_table
+from analysis.clean.resubmissions import latest_only, submission_times
+from analysis.clean.tables import find_table
 from analysis.errors import AnalysisError
 
 
@@ -155,9 +157,16 @@ class Cleaner:
         good = good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
                                                                           return_dtype=pl.String))
         if recipe.monthly_report:
-            good = self._resubmissions(kind, good)
+            when = submission_times(good, self.raw, self.ctx.title_date)
+            for f, (stamp, rule) in when.items():
+                self.accounts[f].submitted, self.accounts[f].submitted_rule = f"{stamp[0]} {stamp[1]}", rule
+            good, replaced = latest_only(kind, good, when)
+            for r in replaced:
+                self.accounts[r["file"]].superseded += r["rows"]
+            self.replaced.extend(replaced)
         if not recipe.summed:
-            good = self._repeats(kind, good, list(recipe.key))
+            good, bad = split_repeats(good, list(recipe.key))
+            self._to_quarantine(kind, bad)
         for t, n in good.group_by("_t").len().iter_rows():
             self.accounts[files[t]].kept += n
         for t in self.ctx.tables:  # the rows as sent are no longer needed: free them before the next kind
@@ -166,67 +175,6 @@ class Cleaner:
         if kind == "bts_sites":
             return network.finish_bts_sites(good, self.ctx.bts_radius_m)
         return recipe.finish(good)
-
-    def _submitted(self, files: pl.DataFrame) -> dict[str, tuple[tuple, str]]:
-        """File -> ((date, time), rule): the date it states in a column, else in a title line, else its mtime."""
-        out = {}
-        for f, t, stated in files.iter_rows():
-            if stated is not None:
-                out[f] = ((stated, datetime.min.time()), "submitted column")
-            elif (d := self.ctx.title_date(t)) is not None:
-                out[f] = ((d, datetime.min.time()), "date in title line")
-            else:
-                m = datetime.fromtimestamp((self.raw / f).stat().st_mtime)
-                out[f] = ((m.date(), m.time()), "file modification time")
-            self.accounts[f].submitted = f"{out[f][0][0]} {out[f][0][1]}"
-            self.accounts[f].submitted_rule = out[f][1]
-        return out
-
-    def _resubmissions(self, kind: str, good: pl.DataFrame) -> pl.DataFrame:
-        """Per operator and month, keep the rows of the latest submission; list what was replaced and by which rule."""
-        files = good.group_by("source_file").agg(pl.col("_t").first(), pl.col("_submitted").max())
-        when = self._submitted(files)
-        groups = good.group_by("operator", "period", "source_file").len()
-        drop = []
-        for (op, period), part in groups.group_by("operator", "period"):
-            if part.height < 2:
-                continue
-            ranked = sorted(part["source_file"].to_list(), key=lambda f: (when[f][0], f))
-            latest = ranked[-1]
-            for f in ranked[:-1]:
-                n = part.filter(pl.col("source_file") == f)["len"].item()
-                self.replaced.append({"kind": kind, "file": f, "replaced_by": latest, "operator": op,
-                                      "period": str(period), "rows": n,
-                                      "rule": f"later by {when[latest][1]} ({when[latest][0][0]} after {when[f][0][0]})"})
-                self.accounts[f].superseded += n
-                drop.append((op, period, f))
-        if not drop:
-            return good
-        gone = pl.DataFrame(drop, schema={"operator": pl.String, "period": pl.Date, "source_file": pl.String},
-                            orient="row")
-        return good.join(gone, on=["operator", "period", "source_file"], how="anti")
-
-    def _repeats(self, kind: str, good: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-        """A key listed twice: identical repeats keep their first row, conflicting ones all go to quarantine."""
-        key = [k for k in key if k in good.columns]
-        if not key or good.height == 0:
-            return good
-        valued = [c for c in good.columns if not c.startswith("_") and c not in key and c != "source_file"]
-        good = good.with_columns(_n=pl.len().over(key), _order=pl.int_range(pl.len()))
-        dup = good.filter((pl.col("_n") > 1) & pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-        if dup.height == 0:
-            return good.drop("_n", "_order")
-        dup = dup.with_columns(_variants=pl.struct(valued).n_unique().over(key),
-                               _first=pl.col("_order").min().over(key),
-                               _first_file=pl.col("source_file").sort_by("_order").first().over(key),
-                               _first_row=pl.col("_row").sort_by("_order").first().over(key))
-        bad = dup.filter((pl.col("_variants") > 1) | (pl.col("_order") != pl.col("_first"))).with_columns(
-            _why=pl.when(pl.col("_variants") > 1)
-            .then(pl.format("{} listed {} times with different values", pl.lit(", ".join(key)), pl.col("_n")))
-            .otherwise(pl.format("repeats {} row {}", pl.col("_first_file"), pl.col("_first_row"))),
-            _col=pl.lit(None, pl.String))
-        self._to_quarantine(kind, bad)
-        return good.join(bad.select("_order"), on="_order", how="anti").drop("_n", "_order")
 
     def manifest_notes(self) -> None:
         for f, notes in self.ctx.file_notes.items():

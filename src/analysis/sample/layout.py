@@ -9,7 +9,7 @@ import polars as pl
 
 from analysis.names import fold
 from analysis.periods import month_end
-from analysis.sample.files import Sheet, stamp, write_csv, write_xlsx
+from analysis.sample.files import stamp, write_csv, write_xlsx
 from analysis.sample.render import Col, Habit, Renderer
 
 OPERATOR_LABEL = {"VNPT": "VNPT Thái Nguyên", "Viettel": "Viettel Thái Nguyên", "FPT": "FPT Telecom",

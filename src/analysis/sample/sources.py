@@ -1,9 +1,8 @@
 """The files that are not an operator's monthly report: BTS lists, i-Speed exports, statistics and registers."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-import numpy as np
 import polars as pl
 
 from analysis.periods import month_end

@@ -53,7 +53,6 @@ def build(cfg: SampleConfig, comm: pl.DataFrame, pop: pl.DataFrame, months: list
     """The `subscribers` table as the operators would have reported it, had they made no mistake."""
     codes = comm["commune_code"].to_list()
     classes = comm["district_class"].to_numpy()
-    urban = comm["urban"].to_numpy()
     monthly = interpolate_yearly(pop, ["commune_code"], "households", months).join(
         interpolate_yearly(pop, ["commune_code"], "population", months), on=["commune_code", "period"])
     wide = lambda col: (monthly.pivot(on="commune_code", index="period", values=col).sort("period")

@@ -1,0 +1,52 @@
+"""The same operator, kind and month sent twice: the later submission replaces the earlier one."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+Stamp = tuple[date, time]
+
+
+def submission_times(good: pl.DataFrame, raw: Path, title_date: Callable[[int], date | None]
+                     ) -> dict[str, tuple[Stamp, str]]:
+    """File -> ((date, time), rule): the date it states in a `submitted` column, else in a title line
+    ('Ngày 05/11/2024'), else the file's modification time."""
+    files = good.group_by("source_file").agg(pl.col("_t").first(), pl.col("_submitted").max())
+    out = {}
+    for f, t, stated in files.iter_rows():
+        if stated is not None:
+            out[f] = ((stated, time.min), "submitted column")
+        elif (d := title_date(t)) is not None:
+            out[f] = ((d, time.min), "date in title line")
+        else:
+            m = datetime.fromtimestamp((raw / f).stat().st_mtime)
+            out[f] = ((m.date(), m.time()), "file modification time")
+    return out
+
+
+def latest_only(kind: str, good: pl.DataFrame, when: dict[str, tuple[Stamp, str]]
+                ) -> tuple[pl.DataFrame, list[dict]]:
+    """Per operator and month, the rows of the latest file (ties: the later file name, so `_bosung` wins);
+    the replaced files listed with their rows, the rule and both dates."""
+    groups = good.group_by("operator", "period", "source_file").len()
+    replaced, drop = [], []
+    for (op, period), part in groups.group_by("operator", "period"):
+        if part.height < 2:
+            continue
+        ranked = sorted(part["source_file"].to_list(), key=lambda f: (when[f][0], f))
+        latest = ranked[-1]
+        for f in ranked[:-1]:
+            n = part.filter(pl.col("source_file") == f)["len"].item()
+            replaced.append({"kind": kind, "file": f, "replaced_by": latest, "operator": op, "period": str(period),
+                             "rows": n, "rule": f"later by {when[latest][1]} ({when[latest][0][0]} after "
+                                                f"{when[f][0][0]})"})
+            drop.append((op, period, f))
+    if not drop:
+        return good, replaced
+    gone = pl.DataFrame(drop, schema={"operator": pl.String, "period": pl.Date, "source_file": pl.String},
+                        orient="row")
+    return good.join(gone, on=["operator", "period", "source_file"], how="anti"), sorted(
+        replaced, key=lambda r: (r["period"], r["operator"], r["file"]))
