@@ -11,6 +11,7 @@ import xlsxwriter
 
 from analysis.__main__ import main
 from analysis.clean import stage
+from analysis.sample.files import encode_cp1258
 
 TODAY = date(2026, 11, 25)
 SUBS = "Kỳ báo cáo,Doanh nghiệp,Huyện/TP,Xã/Phường,Dịch vụ,Đối tượng,Số thuê bao"
@@ -242,3 +243,25 @@ def test_missing_raw_folder_is_one_line_exit_1(tmp_path, capsys):
     code = main(["clean", "--raw", str(tmp_path / "nope"), "--processed", str(tmp_path / "p")])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "raw folder not found" in err and "Traceback" not in err
+
+
+def test_fuzzy_match_accepted_and_listed_in_the_manifest(tmp_path):
+    m, q = clean(tmp_path, {"s.csv": f"{SUBS}\n{GOOD.replace('Phường Quan Triều', 'Phường Quan Triềuu')}\n"})
+    assert q.height == 0
+    # Best key pair 'phuongquantrieuu' / 'phuongquantrieu': ratio 2*15/(16+15) = 96.8 -> 97, above 92.
+    assert m["fuzzy_matches"] == [{"text": "Thành phố Thái Nguyên / Phường Quan Triềuu", "code": "05431",
+                                   "how": "fuzzy:97", "rows": 1}]
+
+
+def test_a_later_stage_needing_a_missing_kind_says_so_in_one_line(tmp_path, capsys):
+    clean(tmp_path, {"s.csv": f"{SUBS}\n{GOOD}\n"})
+    code = main(["indicators", "--processed", str(tmp_path / "processed")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "population" in err
+
+
+def test_bom_cp1258_and_semicolons_read_alike(tmp_path):
+    text = f"{SUBS}\n{GOOD}\n".replace(",", ";")
+    m, q = clean(tmp_path, {"bom.csv": b"\xef\xbb\xbf" + text.encode("utf-8"), "win.csv": encode_cp1258(text)})
+    assert q.height == 0 and {f["encoding"] for f in m["inputs"]} == {"utf-8-sig", "cp1258"}
+    assert m["replaced"][0]["rows"] == 1  # the same operator-month twice: one replaced the other
