@@ -265,3 +265,11 @@ def test_bom_cp1258_and_semicolons_read_alike(tmp_path):
     m, q = clean(tmp_path, {"bom.csv": b"\xef\xbb\xbf" + text.encode("utf-8"), "win.csv": encode_cp1258(text)})
     assert q.height == 0 and {f["encoding"] for f in m["inputs"]} == {"utf-8-sig", "cp1258"}
     assert m["replaced"][0]["rows"] == 1  # the same operator-month twice: one replaced the other
+
+
+def test_coverage_without_a_hamlet_registry_is_counted_not_guessed(tmp_path):
+    cov = f"{COV}\n2024-10,VNPT,Thành phố Thái Nguyên,Phường Quan Triều,Tổ dân phố 1,Có,Có,Không\n"
+    m, q = clean(tmp_path, {"cov.csv": cov})
+    a = account(m, "cov.csv")
+    assert (a["not_cleaned"], a["not_cleaned_reason"], q.height) == (1, "no hamlet registry among the raw files", 0)
+    assert "hamlet_coverage" not in m["kinds_cleaned"]
