@@ -8,7 +8,7 @@ from pathlib import Path
 
 from analysis.errors import AnalysisError
 
-PLANNED = {"validate": "issue #4 (Great Expectations suites)", "trajectories": "issue #5 (trajectories and status)"}
+PLANNED = {"trajectories": "issue #5 (trajectories and status)"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +61,12 @@ def _dispatch(args: argparse.Namespace) -> str:
         return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
                 + f"; {q:,} rows quarantined (see quarantine.parquet); {len(m['replaced'])} resubmissions replaced; "
                 f"{m['seconds']} s")
+    if args.command == "validate":
+        from analysis.validate.stage import run
+        s = run(args.processed, args.reports)
+        return (f"validate: {s['passed']} of {len(s['rules'])} rules passed, {s['warnings']} warning(s), "
+                f"0 critical; summary in {args.processed / 'validation' / 'summary.json'}; "
+                f"Data Docs {s['data_docs']}; {s['seconds']} s")
     if args.command == "indicators":
         from analysis.indicators import run
         out = run(args.processed)
@@ -77,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         print(_dispatch(args))
         return 0
     except AnalysisError as exc:
-        print(f"error: {exc.line()}", file=sys.stderr)
+        # A stopped publication names every failed rule, a line each; any other problem is one line.
+        for text in getattr(exc, "lines", None) or [exc.line()]:
+            print(f"error: {text}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

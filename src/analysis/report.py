@@ -7,7 +7,7 @@ import altair as alt
 import polars as pl
 
 from analysis.areas import reference_areas
-from analysis.text import month, number, t
+from analysis.text import catalogue, month, number, t
 
 # Plan 171's target for households_fiber (TARGETS.md); issue 5 moves every target into config/targets/.
 FIBRE_TARGET = 85.0
@@ -58,3 +58,23 @@ def fibre_chart(ind: pl.DataFrame, as_of: date, lang: str) -> alt.LayerChart:
     rule = alt.Chart(pl.DataFrame({"target": [FIBRE_TARGET]}).to_pandas()).mark_rule(
         color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q")
     return (line + rule).properties(width="container", height=260, title=t("households_fiber", lang))
+
+
+def quality(summary: pl.DataFrame | None, lang: str):
+    """The data-quality section: every rule that did not pass (warnings: a critical one stops publication before
+    any report), in the reader's language, with counts and a few examples, all escaped."""
+    from IPython.display import Markdown
+    if summary is None:
+        return Markdown(t("quality_ok", lang))
+    failed = summary.filter(~pl.col("success")).sort("severity", "failing", descending=[False, True])
+    if failed.is_empty():
+        return Markdown(t("quality_ok", lang))
+    rules = catalogue(lang)["rules"]
+    return table(failed.select(
+        pl.col("rule").map_elements(lambda r: rules.get(r, r), return_dtype=pl.String).alias(t("quality_rule", lang)),
+        pl.col("severity").map_elements(lambda s: t(f"severity_{s}", lang), return_dtype=pl.String)
+        .alias(t("quality_severity", lang)),
+        pl.col("table").alias(t("quality_table", lang)),
+        pl.col("failing").map_elements(lambda n: number(n, lang, 0), return_dtype=pl.String)
+        .alias(t("quality_failing", lang)),
+        pl.col("examples").list.head(3).list.join("; ").alias(t("quality_examples", lang))))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import time
 from datetime import datetime, timezone
@@ -33,6 +34,14 @@ def execute(name: str, out_dir: Path, parameters: dict) -> Path:
         pm.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters, kernel_name=_kernel(),
                             cwd=str(NOTEBOOKS), progress_bar=False, log_output=False)
     except pm.PapermillExecutionError as exc:
+        if exc.ename == "PublicationStopped":
+            # The validate notebook stopped publication: name every failed critical rule, a line each.
+            from analysis.validate.stage import PublicationStopped, line, load_summary
+            summary = load_summary(Path(parameters["processed"]))
+            if summary is not None:
+                from analysis.validate.gx_run import RuleResult
+                failed = summary.filter(~pl.col("success") & (pl.col("severity") == "critical"))
+                raise PublicationStopped([line(RuleResult(**r)) for r in failed.iter_rows(named=True)]) from None
         raise AnalysisError(f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue} (kept: {out})",
                             file=name) from None
     return out
@@ -53,18 +62,22 @@ def to_html(notebook: Path, target: Path, title: str) -> Path:
 def write_index(reports: Path, lang: str) -> Path:
     """reports/index.html: every run's reports, newest first."""
     items = []
-    for run_dir in sorted((p for p in reports.iterdir() if p.is_dir()), reverse=True):
+    runs = (p for p in reports.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-\d{2}", p.name))
+    for run_dir in sorted(runs, reverse=True):
         for page in sorted(run_dir.glob("*.html")):
             rel = page.relative_to(reports).as_posix()
             items.append(f'<li><a href="{html.escape(rel)}">{html.escape(run_dir.name)} · '
                          f'{html.escape(page.stem)}</a></li>')
     title = html.escape(t("index_title", lang))
+    # GX Data Docs are for analysts and load their styling from a CDN: linked, never part of a report.
+    docs = (f'<p><a href="data-docs/index.html">{html.escape(t("data_docs", lang))}</a></p>'
+            if (reports / "data-docs" / "index.html").exists() else "")
     stamp = html.escape(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
             '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}'
             'li{margin:.4rem 0}</style></head>'
-            f'<body><h1>{title}</h1><ul>{"".join(items)}</ul>'
+            f'<body><h1>{title}</h1><ul>{"".join(items)}</ul>{docs}'
             f'<p><small>{html.escape(t("generated", lang))} {stamp}</small></p></body></html>')
     target = reports / "index.html"
     io.write_text(page, target)
@@ -83,7 +96,9 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
     started = time.perf_counter()
     staging = reports / "_running"
     timings = {}
+    # 02-validate raises when a critical rule fails: the chain stops there and no report is written.
     for name, params in (("01-clean.ipynb", {"raw": str(raw), "processed": str(processed)}),
+                         ("02-validate.ipynb", {"processed": str(processed), "reports": str(reports)}),
                          ("03-indicators.ipynb", {"processed": str(processed)})):
         t0 = time.perf_counter()
         execute(name, staging, params)

@@ -1,0 +1,1 @@
+"""Great Expectations suites between the cleaned tables and the indicators."""

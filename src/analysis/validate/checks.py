@@ -1,0 +1,158 @@
+"""The tables the suites run on: each processed table as written, plus derived tables that turn a rule across
+tables or months (completeness, month-over-month change, fibre against households, registry against coverage,
+area validity, personal-data columns) into a rule on one column that Great Expectations can state.
+
+Every check table carries a `key` column, a readable label of its row, so a failing rule can show examples.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from analysis.periods import interpolate_yearly, month_range
+
+PROCESSED = ("subscribers", "hamlet_coverage", "bts_sites", "speed_tests", "population", "hamlet_registry",
+             "smartphone_survey", "state_apps", "milestones", "reference_areas", "quarantine")
+MONTHLY_REPORTS = ("subscribers", "hamlet_coverage", "bts_sites")
+PERSONAL = ["device_id", "ip", "imei", "msisdn", "phone", "mac"]
+AREA_COLUMNS = {"subscribers": "commune_code", "hamlet_coverage": "commune_code", "bts_sites": "commune_code",
+                "speed_tests": "commune_code"}
+_KEYS = {
+    "subscribers": ["operator", "period", "commune_code", "service", "segment"],
+    "hamlet_coverage": ["operator", "period", "hamlet_code"],
+    "bts_sites": ["operator", "period", "site_id"],
+    "speed_tests": ["test_id"],
+    "population": ["commune_code", "year"],
+    "hamlet_registry": ["hamlet_code"],
+    "smartphone_survey": ["area_code", "year"],
+    "state_apps": ["as_of", "app"],
+    "milestones": ["as_of", "milestone"],
+    "reference_areas": ["area_code"],
+    "quarantine": ["source_file", "row_number", "reason"],
+}
+
+
+def _key(cols: list[str]) -> pl.Expr:
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("∅") for c in cols], separator=" ").alias("key")
+
+
+def load(processed: Path) -> dict[str, pl.DataFrame]:
+    """The processed tables present (a partial raw folder gives fewer), each with its `key`."""
+    out = {}
+    for name in PROCESSED:
+        path = processed / f"{name}.parquet"
+        if path.exists():
+            frame = pl.read_parquet(path)
+            out[name] = frame.with_columns(_key(_KEYS[name]))
+    return out
+
+
+def submissions(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """Every operator that reports a kind, every month from the kind's first to its last: rows it sent."""
+    parts = []
+    for kind in MONTHLY_REPORTS:
+        t = tables.get(kind)
+        if t is None or t.is_empty():
+            continue
+        months = pl.DataFrame({"period": month_range(t["period"].min(), t["period"].max())})
+        grid = months.join(t.select("operator").unique(), how="cross").with_columns(kind=pl.lit(kind))
+        sent = t.group_by("operator", "period").len("rows")
+        parts.append(grid.join(sent, on=["operator", "period"], how="left").with_columns(pl.col("rows").fill_null(0)))
+    if not parts:
+        return None
+    return pl.concat(parts).with_columns(_key(["kind", "operator", "period"])).sort("kind", "operator", "period")
+
+
+def subscriber_changes(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """Each operator's province total per service, and its change on the month before (a share: 0.3 is +30%)."""
+    t = tables.get("subscribers")
+    if t is None or t.is_empty():
+        return None
+    totals = (t.group_by("operator", "service", "period").agg(pl.col("subscribers").sum())
+              .sort("operator", "service", "period")
+              .with_columns(previous=pl.col("subscribers").shift(1).over("operator", "service"),
+                            gap=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month()).diff()
+                            .over("operator", "service")))
+    return (totals.filter((pl.col("gap") == 1) & (pl.col("previous") > 0))
+            .with_columns(change=pl.col("subscribers") / pl.col("previous") - 1)
+            .with_columns(_key(["operator", "service", "period"])).drop("gap"))
+
+
+def fibre_households(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """Per commune and month: household FTTH subscriptions (all operators) against households, interpolated."""
+    subs, pop = tables.get("subscribers"), tables.get("population")
+    if subs is None or pop is None:
+        return None
+    fibre = (subs.filter((pl.col("service") == "ftth") & (pl.col("segment") == "household"))
+             .group_by("period", "commune_code").agg(ftth=pl.col("subscribers").sum()))
+    if fibre.is_empty():
+        return None
+    months = sorted(fibre["period"].unique().to_list())
+    households = interpolate_yearly(pop, ["commune_code"], "households", months)
+    return (fibre.join(households, on=["period", "commune_code"], how="left")
+            .with_columns(excess=pl.col("ftth") - pl.col("households"))
+            .with_columns(_key(["commune_code", "period"])))
+
+
+def coverage_registry(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """Each coverage row: is its hamlet in the registry? And each registry hamlet and month: named by anyone?"""
+    cov, reg = tables.get("hamlet_coverage"), tables.get("hamlet_registry")
+    if cov is None or reg is None:
+        return None
+    codes = reg["hamlet_code"].implode()
+    listed = cov.select("hamlet_code", "period").unique()
+    months = pl.DataFrame({"period": sorted(cov["period"].unique().to_list())})
+    grid = reg.select("hamlet_code").join(months, how="cross")
+    reported = (grid.join(listed.with_columns(named=pl.lit(True)), on=["hamlet_code", "period"], how="left")
+                .with_columns(pl.col("named").fill_null(False), in_registry=pl.lit(True)))
+    unknown = (listed.filter(~pl.col("hamlet_code").is_in(codes))
+               .with_columns(named=pl.lit(True), in_registry=pl.lit(False)))
+    return pl.concat([reported, unknown.select(reported.columns)]).with_columns(_key(["hamlet_code", "period"]))
+
+
+def area_validity(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """Every (table, commune code, month) used: is the code an official unit, and was it in force that month?"""
+    ref = tables.get("reference_areas")
+    if ref is None:
+        return None
+    used = [t.select(pl.lit(name).alias("table"), pl.col(col).alias("area_code"), "period").unique()
+            for name, col in AREA_COLUMNS.items() if (t := tables.get(name)) is not None]
+    if not used:
+        return None
+    units = ref.filter(pl.col("level") == "commune").select("area_code", "valid_from", "valid_to")
+    return (pl.concat(used).join(units, on="area_code", how="left")
+            .with_columns(known=pl.col("valid_from").is_not_null(),
+                          in_force=pl.col("period").is_between(pl.col("valid_from"), pl.col("valid_to"))
+                          .fill_null(False))
+            .with_columns(_key(["table", "area_code", "period"])))
+
+
+def table_columns(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every column of every processed table, for the rule that none holds personal data."""
+    rows = [(name, c) for name, t in tables.items() for c in t.columns if c != "key"]
+    return pl.DataFrame(rows, schema={"table": pl.String, "column": pl.String}, orient="row").with_columns(
+        _key(["table", "column"]))
+
+
+def raw_files(manifest: dict) -> pl.DataFrame:
+    """The raw-level view: every input file with its accounting, as the clean stage's manifest states it."""
+    rows = [{"path": f["path"], "kinds": ", ".join(f["kinds"]), "rows_read": f["rows_read"],
+             "accounted": f["kept"] + f["quarantined"] + sum(f["non_data"].values()) + f["superseded"]
+             + f["not_cleaned"], "quarantined": f["quarantined"], "error": f.get("error")}
+            for f in manifest["inputs"]]
+    schema = {"path": pl.String, "kinds": pl.String, "rows_read": pl.Int64, "accounted": pl.Int64,
+              "quarantined": pl.Int64, "error": pl.String}
+    return (pl.DataFrame(rows, schema=schema).with_columns(balanced=pl.col("rows_read") == pl.col("accounted"),
+                                                           recognised=pl.col("kinds") != "")
+            .with_columns(_key(["path"])))
+
+
+def build(processed: Path, manifest: dict) -> dict[str, pl.DataFrame]:
+    """Check table name (= suite name) -> frame; a table whose inputs are absent is simply not checked."""
+    tables = load(processed)
+    derived = {"submissions": submissions(tables), "subscriber_changes": subscriber_changes(tables),
+               "fibre_households": fibre_households(tables), "coverage_registry": coverage_registry(tables),
+               "area_validity": area_validity(tables), "table_columns": table_columns(tables),
+               "raw_files": raw_files(manifest)}
+    return {**tables, **{k: v for k, v in derived.items() if v is not None}}
