@@ -59,3 +59,31 @@ def test_cli_errors_are_one_line(tmp_path):
     assert r.stderr.strip().count("\n") == 0 and "raw folder not found" in r.stderr
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--as-of", "2024-13"], capture_output=True, text=True)
     assert r.returncode == 1 and "YYYY-MM" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_report_shows_the_warnings_of_validation(reports):
+    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
+    assert "Chất lượng số liệu" in page
+    assert "Dòng số liệu bị tách riêng khi làm sạch" in page  # quarantined rows of the sample are a warning
+    assert (reports / "data-docs" / "index.html").exists()
+    assert 'href="data-docs/index.html"' in (reports / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp_path):
+    """VNPT's subscribers for 2024-10 never arrived: every operator-month is a critical rule."""
+    raw = tmp_path / "raw"
+    for f in (short_sample / "raw").rglob("*"):
+        if f.is_file() and not (f.parent.name == "2024" and f.name.startswith("VNPT_TNN_thue-bao_2024-10")):
+            (raw / f.relative_to(short_sample / "raw")).parent.mkdir(parents=True, exist_ok=True)
+            (raw / f.relative_to(short_sample / "raw")).write_bytes(f.read_bytes())
+    assert sum(1 for _ in raw.rglob("*.xlsx")) < sum(1 for _ in (short_sample / "raw").rglob("*.xlsx"))
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(raw), "--processed",
+                        str(tmp_path / "processed"), "--reports", str(tmp_path / "reports")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("error: ")]
+    assert errors == [ln for ln in errors if "critical: " in ln] and len(errors) == 1
+    assert "submissions.every_operator_every_month on submissions.rows: 1 of " in errors[0]
+    assert "subscribers VNPT 2024-10-01" in errors[0]
+    assert not (tmp_path / "reports" / "index.html").exists()
+    assert not list((tmp_path / "reports").glob("2024-*"))

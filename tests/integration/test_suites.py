@@ -1,0 +1,195 @@
+"""Each committed suite: a small valid frame passes every rule, and breaking one rule fails exactly that rule,
+with the severity its suite states."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis.areas import legacy_units
+from analysis.text import catalogue
+from analysis.validate.gx_run import PROJECT, run_checks
+
+SUITES = PROJECT / "gx" / "expectations"
+D = date(2024, 10, 1)
+
+
+def suite_rules() -> dict[str, dict[str, str]]:
+    """Suite -> rule -> severity, as the committed JSON states them."""
+    out = {}
+    for f in sorted(SUITES.glob("*.json")):
+        s = json.loads(f.read_text(encoding="utf-8"))
+        out[s["name"]] = {e["meta"]["rule"]: e["severity"] for e in s["expectations"]}
+    return out
+
+
+def keyed(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(key=pl.int_range(pl.len()).cast(pl.String))
+
+
+# A valid frame per suite (two rows, so uniqueness can be broken), and per rule the change that breaks it.
+BASE = {
+    "subscribers": pl.DataFrame({"period": [D, D], "operator": ["VNPT", "VNPT"], "province_code": ["19", "19"],
+                                 "district_code": ["164", "164"], "commune_code": ["05431", "05434"],
+                                 "service": ["ftth", "mobile_broadband"], "segment": ["household", None],
+                                 "subscribers": [120, 300], "source_file": ["a", "a"]}),
+    "hamlet_coverage": pl.DataFrame({"period": [D, D], "operator": ["VNPT", "VNPT"],
+                                     "hamlet_code": ["05431001", "05431002"], "commune_code": ["05431", "05431"],
+                                     "ftth": [True, False], "mbb": [True, True]}),
+    "bts_sites": pl.DataFrame({"period": [D, D], "operator": ["VNPT", "Viettel"], "site_id": ["A", "B"],
+                               "lat": [21.6, 21.6001], "lon": [105.8, 105.8], "position_id": ["A", "A"],
+                               "operators_at_position": [2, 2]}),
+    "speed_tests": pl.DataFrame({"test_id": ["1", "2"], "download_mbps": [80.0, 30.0], "upload_mbps": [70.0, 9.0],
+                                 "latency_ms": [12.0, 40.0], "network": ["fixed", "mobile"],
+                                 "commune_code": ["05431", "05434"]}),
+    "population": pl.DataFrame({"commune_code": ["05431", "05434"], "year": [2024, 2024], "population": [100, 200],
+                                "adults": [70, 150], "households": [25, 50]}),
+    "hamlet_registry": pl.DataFrame({"hamlet_code": ["05431001", "05431002"]}),
+    "smartphone_survey": pl.DataFrame({"area_code": ["19", "164"], "year": [2024, 2024],
+                                       "adults_surveyed": [100.0, 50.0], "adults_with_smartphone": [90.5, 40.0]}),
+    "state_apps": pl.DataFrame({"as_of": [D, D], "app": ["A", "B"], "hosting": ["Đám mây tỉnh", "Nước ngoài"]}),
+    "milestones": pl.DataFrame({"as_of": [D, D], "milestone": ["A", "B"], "status_code": ["done", "not_started"]}),
+    "reference_areas": pl.DataFrame({"area_code": ["19", "164"], "level": ["province", "district"]}),
+    "quarantine": pl.DataFrame({"reason": [None, None]}, schema={"reason": pl.String}),
+    "submissions": pl.DataFrame({"kind": ["subscribers", "subscribers"], "rows": [10, 12]}),
+    "subscriber_changes": pl.DataFrame({"change": [0.05, -0.1]}),
+    "fibre_households": pl.DataFrame({"excess": [-10, 0]}),
+    "coverage_registry": pl.DataFrame({"in_registry": [True, True], "named": [True, True]}),
+    "area_validity": pl.DataFrame({"known": [True, True], "in_force": [True, True]}),
+    "table_columns": pl.DataFrame({"table": ["speed_tests", "speed_tests"], "column": ["test_id", "ts"]}),
+    "raw_files": pl.DataFrame({"balanced": [True, True], "error": [None, None], "recognised": [True, True]},
+                              schema={"balanced": pl.Boolean, "error": pl.String, "recognised": pl.Boolean}),
+}
+first_row = lambda col, value: (lambda f: f.with_columns(
+    pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(value)).otherwise(pl.col(col)).alias(col)))
+same_as_first = lambda f: pl.concat([f.head(1), f.head(1)])
+BREAK = {
+    "subscribers.key_unique": same_as_first,
+    "subscribers.period_present": first_row("period", None),
+    "subscribers.operator_present": first_row("operator", None),
+    "subscribers.count_non_negative": first_row("subscribers", -5),
+    "subscribers.count_integer": lambda f: f.with_columns(pl.col("subscribers").cast(pl.Float64)),
+    "subscribers.service_known": first_row("service", "iptv"),
+    "subscribers.segment_known": first_row("segment", "government"),
+    "subscribers.commune_code_form": first_row("commune_code", "5431"),
+    "hamlet_coverage.key_unique": same_as_first,
+    "hamlet_coverage.hamlet_code_form": first_row("hamlet_code", "Xóm Mới"),
+    "hamlet_coverage.ftth_present": first_row("ftth", None),
+    "hamlet_coverage.mbb_present": first_row("mbb", None),
+    "bts_sites.key_unique": same_as_first,
+    "bts_sites.lat_in_province": first_row("lat", 25.0),
+    "bts_sites.lon_in_province": first_row("lon", 104.0),
+    "bts_sites.position_present": first_row("position_id", None),
+    "bts_sites.operators_at_position": first_row("operators_at_position", 0),
+    "speed_tests.test_unique": first_row("test_id", "2"),
+    "speed_tests.download_physical": first_row("download_mbps", 50_000.0),
+    "speed_tests.upload_physical": first_row("upload_mbps", -1.0),
+    "speed_tests.latency_physical": first_row("latency_ms", 0.0),
+    "speed_tests.network_known": first_row("network", "satellite"),
+    "speed_tests.commune_code_form": first_row("commune_code", "Quan Triều"),
+    "population.key_unique": first_row("commune_code", "05434"),
+    "population.population_positive": lambda f: f.with_columns(population=pl.Series([0, 200]), adults=pl.Series([0, 150])),
+    "population.households_positive": first_row("households", 0),
+    "population.adults_within_population": first_row("adults", 101),
+    "hamlet_registry.code_unique": first_row("hamlet_code", "05431002"),
+    "hamlet_registry.code_form": first_row("hamlet_code", "0543101"),
+    "smartphone_survey.key_unique": first_row("area_code", "164"),
+    "smartphone_survey.share_at_most_one": first_row("adults_with_smartphone", 100.5),
+    "smartphone_survey.surveyed_positive": lambda f: f.with_columns(adults_surveyed=pl.Series([0.0, 50.0]),
+                                                                    adults_with_smartphone=pl.Series([0.0, 40.0])),
+    "state_apps.key_unique": first_row("app", "B"),
+    "state_apps.hosting_known": first_row("hosting", "AWS"),
+    "milestones.key_unique": first_row("milestone", "B"),
+    "milestones.status_known": first_row("status_code", "late"),
+    "reference_areas.code_unique": first_row("area_code", "164"),
+    "reference_areas.level_known": first_row("level", "hamlet"),
+    "quarantine.rows_set_aside": first_row("reason", "not a number: 'x'"),
+    "submissions.every_operator_every_month": first_row("rows", 0),
+    "subscriber_changes.within_30_percent": first_row("change", 0.45),
+    "fibre_households.not_above_households": first_row("excess", 3),
+    "coverage_registry.hamlet_in_registry": first_row("in_registry", False),
+    "coverage_registry.hamlet_reported": first_row("named", False),
+    "area_validity.code_known": first_row("known", False),
+    "area_validity.code_in_force": first_row("in_force", False),
+    "table_columns.no_personal_data": first_row("column", "device_id"),
+    "raw_files.accounting_balances": first_row("balanced", False),
+    "raw_files.readable": first_row("error", "the file is empty (0 bytes)"),
+    "raw_files.kind_recognised": first_row("recognised", False),
+}
+
+
+def failures(tmp_path: Path, suite: str, frame: pl.DataFrame) -> dict[str, str]:
+    results = run_checks({suite: keyed(frame)}, tmp_path / "results")
+    return {r.rule: r.severity for r in results if not r.success}
+
+
+def test_every_rule_has_a_breaking_case_and_a_text_in_both_languages():
+    rules = {r for s in suite_rules().values() for r in s}
+    assert rules == set(BREAK), rules ^ set(BREAK)
+    assert set(BASE) == set(suite_rules())
+    for lang in ("vi", "en"):
+        assert rules <= set(catalogue(lang)["rules"]), lang
+
+
+@pytest.mark.parametrize("suite", sorted(BASE))
+def test_valid_frame_passes_every_rule(tmp_path, suite):
+    assert failures(tmp_path, suite, BASE[suite]) == {}
+
+
+@pytest.mark.parametrize("rule", sorted(BREAK))
+def test_breaking_one_rule_fails_exactly_that_rule(tmp_path, rule):
+    suite = rule.split(".")[0]
+    severity = suite_rules()[suite][rule]
+    assert failures(tmp_path, suite, BREAK[rule](BASE[suite])) == {rule: severity}
+
+
+def test_bts_bounds_in_the_suite_are_the_admin_packages():
+    s = json.loads((SUITES / "bts_sites.json").read_text(encoding="utf-8"))
+    kw = {e["meta"]["rule"]: e["kwargs"] for e in s["expectations"]}
+    (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in legacy_units()["provinceBounds"][0].split("–")]
+    assert kw["bts_sites.lat_in_province"]["min_value"] == pytest.approx(min(a, c) - 0.02)
+    assert kw["bts_sites.lat_in_province"]["max_value"] == pytest.approx(max(a, c) + 0.02)
+    assert kw["bts_sites.lon_in_province"]["min_value"] == pytest.approx(min(b, d) - 0.02)
+    assert kw["bts_sites.lon_in_province"]["max_value"] == pytest.approx(max(b, d) + 0.02)
+
+
+def test_suites_load_in_a_fresh_process_from_the_committed_files(tmp_path):
+    code = ("import os, great_expectations as gx; os.environ['GX_RESULTS_DIR'] = os.environ['GX_DOCS_DIR'] = "
+            f"{str(tmp_path)!r}; c = gx.get_context(mode='file', project_root_dir={str(PROJECT)!r}); "
+            "print(sorted((s.name, len(s.expectations)) for s in c.suites.all())); "
+            "print(sorted(cp.name for cp in c.checkpoints.all()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    suites, checkpoints = out.stdout.strip().splitlines()[-2:]
+    want = sorted((name, len(rules)) for name, rules in suite_rules().items())
+    assert suites == str(want) and checkpoints == str(sorted(suite_rules()))
+
+
+def test_validate_cli_prints_a_line_per_failed_critical_rule(tmp_path, capsys):
+    from analysis.__main__ import main
+    from analysis.clean import stage as clean
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "s.csv").write_text("Kỳ báo cáo,Doanh nghiệp,Huyện/TP,Xã/Phường,Dịch vụ,Đối tượng,Số thuê bao\n"
+                               "2024-10,VNPT,Thành phố Thái Nguyên,Phường Quan Triều,FTTH,Hộ gia đình,120\n"
+                               "2024-10,VNPT,Thành phố Thái Nguyên,Phường Túc Duyên,FTTH,Hộ gia đình,80\n",
+                               encoding="utf-8")
+    processed = tmp_path / "processed"
+    clean.run(raw, processed, today=date(2026, 11, 25))
+    subs = pl.read_parquet(processed / "subscribers.parquet")
+    subs.with_columns(subscribers=pl.Series([-3, 80]), commune_code=pl.Series(["5431", "05440"])).write_parquet(
+        processed / "subscribers.parquet")
+    code = main(["validate", "--processed", str(processed), "--reports", str(tmp_path / "reports")])
+    err = capsys.readouterr().err.strip().splitlines()
+    # The malformed code breaks two rules: its form, and (as no official unit has it) area validity.
+    assert code == 1 and len(err) == 3
+    assert err[0].startswith("error: critical: subscribers.count_non_negative on subscribers.subscribers: 1 of 2 rows")
+    assert err[1].startswith("error: critical: subscribers.commune_code_form on subscribers.commune_code: 1 of 2 rows")
+    assert err[2].startswith("error: critical: area_validity.code_known on area_validity.known: 1 of 2 rows, "
+                             "e.g. subscribers 5431 2024-10-01")
+    summary = json.loads((processed / "validation" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["publishable"] is False and summary["critical"] == 3
