@@ -14,7 +14,7 @@ help:
 	@echo "make test     build the environment and run every test"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
-	@echo "make bench    clean the full sample; seconds and peak memory to benchmarks/RESULTS.md"
+	@echo "make bench    clean and validate the full sample; time and memory to benchmarks/RESULTS.md"
 
 # The stamp is rebuilt when the pins change; pip is quiet so a CI log stays readable.
 $(STAMP): pyproject.toml
@@ -46,7 +46,7 @@ test-fast: venv
 
 # Speed and memory are measured here, never in a timed test: appends a line to benchmarks/RESULTS.md.
 bench: venv
-	$(BIN)/python benchmarks/bench_clean.py
+	$(BIN)/python benchmarks/bench.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

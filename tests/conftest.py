@@ -24,3 +24,13 @@ def full_sample(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("full")
     generate(root / "raw", root / "truth", seed=7)
     return root
+
+
+@pytest.fixture(scope="session")
+def full_processed(full_sample, tmp_path_factory) -> tuple[Path, dict]:
+    """The full sample cleaned once for the tests that need the whole 2021-2026 series."""
+    from datetime import date
+
+    from analysis.clean import stage
+    out = tmp_path_factory.mktemp("full-processed")
+    return out, stage.run(full_sample / "raw", out, today=date(2026, 11, 25))

@@ -246,10 +246,10 @@ def test_partial_folder_cleans_what_it_holds(short_sample, tmp_path):
 
 
 @pytest.mark.slow
-def test_row_accounting_balances_over_the_whole_sample(full_sample, tmp_path):
+def test_row_accounting_balances_over_the_whole_sample(full_sample, full_processed):
     """Every file of the full 2021-2026 sample: read = the generator's rows, and read = kept + quarantined +
     non-data + superseded; the cleaned tables hold every subscriber row of the truth."""
-    m = stage.run(full_sample / "raw", tmp_path / "p", today=TODAY)
+    out, m = full_processed
     files = pl.read_csv(full_sample / "truth" / "files.csv", infer_schema_length=0)
     acc = {f["path"]: f for f in m["inputs"]}
     assert m["unbalanced"] == [] and len(acc) == files.height
@@ -258,7 +258,7 @@ def test_row_accounting_balances_over_the_whole_sample(full_sample, tmp_path):
         assert a["rows_read"] == int(f["rows_data"]) + int(f["rows_nondata"]), f["file"]
         parts = a["kept"] + a["quarantined"] + sum(a["non_data"].values()) + a["superseded"] + a["not_cleaned"]
         assert a["rows_read"] == parts, f["file"]
-    subs = pl.read_parquet(tmp_path / "p" / "subscribers.parquet")
+    subs = pl.read_parquet(out / "subscribers.parquet")
     assert subs.height == pl.read_parquet(full_sample / "truth" / "subscribers.parquet").height
     # Hamlets no operator names (2021-22 here) are absent, not invented: coverage is the truth without them.
     defects = pl.read_csv(full_sample / "truth" / "defects.csv", infer_schema_length=0)
@@ -269,5 +269,5 @@ def test_row_accounting_balances_over_the_whole_sample(full_sample, tmp_path):
         code, span = detail.split(" ")
         first, last = (date.fromisoformat(f"{m}-01") for m in span.split(".."))
         want = want.filter(~((pl.col("hamlet_code") == code) & pl.col("period").is_between(first, last)))
-    have = pl.read_parquet(tmp_path / "p" / "hamlet_coverage.parquet")
+    have = pl.read_parquet(out / "hamlet_coverage.parquet")
     assert_same(want, have, ["period", "operator", "hamlet_code"], ["ftth", "mbb", "commune_code"])

@@ -1,0 +1,102 @@
+"""`make bench`: clean and validate the full province sample; record seconds and peak memory against the budgets.
+
+The machines are shared and noisy, so beside absolute figures each line records a ratio measured in the same
+run: cleaning time over the time it takes merely to read every raw file (the floor no cleaner can beat), and
+validation time over the time of `import great_expectations` alone (the floor of any GX stage).
+Results are appended to benchmarks/RESULTS.md with the machine and the date.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "bench-sample"
+BUDGET_SECONDS, BUDGET_MB = 15.0, 1024.0  # both stages: issue #3 (clean) and issue #4 (validate, GX import included)
+
+READ_ONLY = """
+import sys, pathlib, fastexcel, polars as pl
+from analysis.clean.readers import decode
+for p in sorted(pathlib.Path(sys.argv[1]).rglob('*')):
+    if p.suffix == '.xlsx':
+        b = fastexcel.read_excel(str(p))
+        for s in b.sheet_names:
+            b.load_sheet(s, header_row=None, dtypes='string').to_polars()
+    elif p.suffix == '.csv':
+        text, _ = decode(p.read_bytes(), p.name)
+        pl.read_csv(text.encode(), has_header=False, infer_schema=False, truncate_ragged_lines=True,
+                    separator=';' if text[:2000].count(';') > text[:2000].count(',') else ',')
+"""
+
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of a child process (each child measured on its own)."""
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "r = subprocess.run(sys.argv[1:]); s = time.perf_counter() - t; "
+            "print(s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); sys.exit(r.returncode)")
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    seconds, mb = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(mb)
+
+
+def main() -> int:
+    if not (CACHE / "truth" / "meta.json").exists():
+        print("bench: writing the full sample (seed 7) once into .cache/bench-sample ...", flush=True)
+        subprocess.run([sys.executable, "-m", "analysis", "sample", "--raw", str(CACHE / "raw"),
+                        "--truth", str(CACHE / "truth")], check=True)
+    meta = json.loads((CACHE / "truth" / "meta.json").read_text())
+    machine = f"{platform.node()} ({os.cpu_count()} cores, {platform.python_version()})"
+    when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
+    sample = f"{meta['files']} files, {meta['data_rows']:,} rows"
+    lines, ok = [], True
+    floor_s, floor_mb = timed([sys.executable, "-c", READ_ONLY, str(CACHE / "raw")])
+    with tempfile.TemporaryDirectory() as out:
+        clean_s, clean_mb = timed([sys.executable, "-m", "analysis", "clean", "--raw", str(CACHE / "raw"),
+                                   "--processed", out])
+        manifest = json.loads((Path(out) / "manifest.json").read_text())
+        rows = {o["path"]: o["rows"] for o in manifest["outputs"]}
+        within = clean_s < BUDGET_SECONDS and clean_mb < BUDGET_MB
+        lines.append(f"| {when} | {machine} | clean | {sample} | {clean_s:.1f} s | {clean_mb:,.0f} MB | "
+                     f"read only {floor_s:.1f} s, {floor_mb:,.0f} MB | {clean_s / floor_s:.1f}x | "
+                     f"{sum(rows.values()):,} rows out, quarantine {rows.get('quarantine.parquet', 0):,} | "
+                     f"{'within' if within else 'OVER'} budget |")
+        ok &= within
+        gx_s, gx_mb = timed([sys.executable, "-c", "import great_expectations"])
+        val_s, val_mb = timed([sys.executable, "-m", "analysis", "validate", "--processed", out,
+                               "--reports", str(Path(out) / "reports")])
+        summary = json.loads((Path(out) / "validation" / "summary.json").read_text())
+        within = val_s < BUDGET_SECONDS
+        lines.append(f"| {when} | {machine} | validate | {sample} | {val_s:.1f} s | {val_mb:,.0f} MB | "
+                     f"import GX {gx_s:.1f} s, {gx_mb:,.0f} MB | {val_s / gx_s:.1f}x | "
+                     f"{len(summary['rules'])} rules over {sum(summary['tables'].values()):,} rows, "
+                     f"{summary['warnings']} warnings | {'within' if within else 'OVER'} budget |")
+        ok &= within
+    results = ROOT / "benchmarks" / "RESULTS.md"
+    if not results.exists():
+        results.write_text(HEADER)
+    with results.open("a") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+HEADER = f"""# Benchmark results
+
+Budgets on a 2-core machine, for the whole province sample: cleaning under {BUDGET_SECONDS:.0f} s and
+{BUDGET_MB:,.0f} MB peak (issue #3); validating under {BUDGET_SECONDS:.0f} s, Great Expectations' import included
+(issue #4). `floor` is measured in the same run (reading every file; importing GX), and the ratio to it is the
+figure to compare across noisy machines.
+
+| date (UTC) | machine | stage | input | time | peak | floor | ratio | output | |
+|---|---|---|---|---|---|---|---|---|---|
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
