@@ -103,8 +103,9 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
         t0 = time.perf_counter()
         execute(name, staging, params)
         timings[name] = round(time.perf_counter() - t0, 1)
-    month_shown = (pl.read_parquet(processed / "indicators.parquet")["period"].max().strftime("%Y-%m")
-                   if as_of == "latest" else as_of)
+    # "latest" is the newest month of the monthly series: yearly and dated registers may run ahead of it.
+    monthly = pl.read_parquet(processed / "indicators.parquet").filter(pl.col("frequency") == "monthly")
+    month_shown = monthly["period"].max().strftime("%Y-%m") if as_of == "latest" else as_of
     run_dir = reports / month_shown
     t0 = time.perf_counter()
     nb = execute("10-province-report.ipynb", staging,

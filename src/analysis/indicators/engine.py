@@ -1,0 +1,74 @@
+"""`python -m analysis indicators`: every numeric indicator of TARGETS.md the cleaned tables allow, by province,
+district and commune, month by month, into `indicators.parquet`."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from analysis import io
+from analysis.errors import AnalysisError
+from analysis.indicators import networks, registers, speeds, subscriptions
+from analysis.indicators.base import SCHEMA
+
+Tables = dict[str, pl.DataFrame]
+
+# indicator -> (the cleaned tables it needs, how it is computed)
+DEFINITIONS: dict[str, tuple[tuple[str, ...], Callable[[Tables, int], pl.DataFrame]]] = {
+    "mbb_subs_per_100": (("subscribers", "population"), lambda t, _: subscriptions.per_100_people(
+        t["subscribers"], t["population"], ("mobile_broadband",), "mbb_subs_per_100")),
+    "smartphone_share": (("subscribers",), lambda t, _: subscriptions.smartphone_share(t["subscribers"])),
+    "adults_with_smartphone": (("smartphone_survey",), lambda t, _: registers.adults_with_smartphone(
+        t["smartphone_survey"])),
+    "mbb_download_mbps": (("speed_tests",), lambda t, m: speeds.download(t["speed_tests"], "mobile",
+                                                                           "mbb_download_mbps", m)),
+    "hamlets_mbb_coverage": (("hamlet_coverage", "hamlet_registry"), lambda t, _: networks.hamlets_covered(
+        t["hamlet_coverage"], t["hamlet_registry"], "mbb", "hamlets_mbb_coverage")),
+    "bts_site_sharing": (("bts_sites",), lambda t, _: networks.bts_site_sharing(t["bts_sites"])),
+    "fbb_subs_per_100": (("subscribers", "population"), lambda t, _: subscriptions.per_100_people(
+        t["subscribers"], t["population"], subscriptions.FIXED, "fbb_subs_per_100")),
+    "households_fiber": (("subscribers", "population"), lambda t, _: subscriptions.households_fiber(
+        t["subscribers"], t["population"])),
+    "fbb_download_mbps": (("speed_tests",), lambda t, m: speeds.download(t["speed_tests"], "fixed",
+                                                                           "fbb_download_mbps", m)),
+    "hamlets_ftth_coverage": (("hamlet_coverage", "hamlet_registry"), lambda t, _: networks.hamlets_covered(
+        t["hamlet_coverage"], t["hamlet_registry"], "ftth", "hamlets_ftth_coverage")),
+    "state_apps_on_cloud": (("state_apps",), lambda t, _: registers.state_apps_on_cloud(t["state_apps"])),
+}
+
+
+def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None
+            ) -> tuple[pl.DataFrame, dict[str, str]]:
+    """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not."""
+    frames, skipped = [], {}
+    for indicator_id, (needs, build) in DEFINITIONS.items():
+        if only and indicator_id not in only:
+            continue
+        missing = [n for n in needs if n not in tables or tables[n].is_empty()]
+        if missing:
+            skipped[indicator_id] = f"no cleaned {', '.join(missing)} table"
+            continue
+        frames.append(build(tables, min_tests))
+    out = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMA)
+    return out, skipped
+
+
+def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
+    """Compute every indicator the cleaned tables allow; write `indicators.parquet` and `indicators.json`."""
+    started = time.perf_counter()
+    names = {n for needs, _ in DEFINITIONS.values() for n in needs}
+    tables = {n: pl.read_parquet(processed / f"{n}.parquet") for n in names if (processed / f"{n}.parquet").exists()}
+    if not tables:
+        raise AnalysisError("no cleaned tables: run the clean stage first (python -m analysis clean)",
+                            file=str(processed))
+    out, skipped = compute(tables, min_tests)
+    if out.is_empty():
+        raise AnalysisError(f"no indicator can be computed: {'; '.join(f'{k}: {v}' for k, v in skipped.items())}",
+                            file=str(processed))
+    io.write_parquet(out, processed / "indicators.parquet")
+    io.write_json({"stage": "indicators", "seconds": round(time.perf_counter() - started, 2),
+                   "min_tests": min_tests, "computed": sorted(out["indicator_id"].unique().to_list()),
+                   "skipped": skipped, "rows": out.height}, processed / "indicators.json")
+    return out

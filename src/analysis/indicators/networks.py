@@ -1,0 +1,36 @@
+"""Indicators from the networks: hamlets covered (FTTH, mobile broadband) and BTS positions shared."""
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.indicators.base import finish, roll_up
+
+
+def hamlets_covered(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str, indicator_id: str) -> pl.DataFrame:
+    """Registry hamlets where at least one operator reports `flag` / all registry hamlets, in %, each month with
+    coverage reports. A hamlet missing from every report counts as not covered (TARGETS.md)."""
+    months = pl.DataFrame({"period": sorted(coverage["period"].unique().to_list())})
+    covered = coverage.filter(pl.col(flag)).select("period", "hamlet_code").unique().with_columns(yes=pl.lit(True))
+    grid = (registry.select("hamlet_code", "commune_code", "district_code").join(months, how="cross")
+            .join(covered, on=["period", "hamlet_code"], how="left").with_columns(pl.col("yes").fill_null(False)))
+    commune = grid.group_by("period", "district_code", "commune_code").agg(
+        numerator=pl.col("yes").sum(), denominator=pl.len())
+    return finish(roll_up(commune), indicator_id, "%", 100)
+
+
+def uncovered_hamlets(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str, period) -> pl.DataFrame:
+    """The registry hamlets no operator reports `flag` for in `period`, by name: the operational gap."""
+    covered = coverage.filter((pl.col("period") == period) & pl.col(flag)).select("hamlet_code").unique()
+    return registry.join(covered, on="hamlet_code", how="anti").sort("district_code", "commune_code", "hamlet_code")
+
+
+def bts_site_sharing(sites: pl.DataFrame) -> pl.DataFrame:
+    """BTS positions with two or more operators / all positions, in %, each month. A position belongs to the
+    commune of most of its sites (its earliest site's on a tie)."""
+    positions = (sites.sort("site_id").group_by("period", "position_id")
+                 .agg(shared=pl.col("operators_at_position").max() >= 2,
+                      commune_code=pl.col("commune_code").mode().sort().first(),
+                      district_code=pl.col("district_code").mode().sort().first()))
+    commune = positions.group_by("period", "district_code", "commune_code").agg(
+        numerator=pl.col("shared").sum(), denominator=pl.len())
+    return finish(roll_up(commune), "bts_site_sharing", "%", 100)

@@ -1,0 +1,32 @@
+"""Download speed from i-Speed measurements: the mean of the period's tests (the i-Speed convention), the
+median beside it, and no value where an area has fewer than the minimum number of measurements."""
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.indicators.base import PROVINCE, SCHEMA
+
+MIN_TESTS = 100
+
+
+def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
+    t = tests.filter(pl.col("network") == network)
+    agg = [pl.col("download_mbps").sum().alias("numerator"), pl.len().alias("denominator"),
+           pl.col("download_mbps").median().alias("median")]
+    levels = [
+        t.group_by("period", "commune_code").agg(agg).with_columns(area_level=pl.lit("commune"))
+        .rename({"commune_code": "area_code"}),
+        t.group_by("period", "district_code").agg(agg).with_columns(area_level=pl.lit("district"))
+        .rename({"district_code": "area_code"}),
+        t.group_by("period").agg(agg).with_columns(area_level=pl.lit("province"), area_code=pl.lit(PROVINCE)),
+    ]
+    out = pl.concat(levels, how="diagonal").with_columns(n=pl.col("denominator"))
+    enough = pl.col("n") >= min_tests
+    out = out.with_columns(
+        value=pl.when(enough).then(pl.col("numerator") / pl.col("denominator")),
+        median=pl.when(enough).then(pl.col("median")),
+        note=pl.when(~enough).then(pl.format(f"insufficient data: {{}} measurements (minimum {min_tests})",
+                                             pl.col("n"))),
+        indicator_id=pl.lit(indicator_id), unit=pl.lit("Mbps"), frequency=pl.lit("monthly"),
+        capped=pl.lit(None, pl.Boolean))
+    return out.select([pl.col(n).cast(d) for n, d in SCHEMA.items()]).sort("area_level", "area_code", "period")

@@ -1,0 +1,57 @@
+"""Indicators from the operators' subscriber counts, against population, households or other subscriptions."""
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.indicators.base import finish, roll_up
+from analysis.periods import interpolate_yearly
+
+FIXED = ("ftth", "xdsl", "cable")
+
+
+def _months(subscribers: pl.DataFrame) -> list:
+    return sorted(subscribers["period"].unique().to_list())
+
+
+def _by_commune(subscribers: pl.DataFrame, keep: pl.Expr) -> pl.DataFrame:
+    return (subscribers.filter(keep).group_by("period", "district_code", "commune_code")
+            .agg(numerator=pl.col("subscribers").sum()))
+
+
+def _against(base: pl.DataFrame, counts: pl.DataFrame, denominator: str) -> pl.DataFrame:
+    """Every commune of the base (population or households by month), with 0 where no operator reported."""
+    return (base.join(counts, on=["period", "district_code", "commune_code"], how="left")
+            .with_columns(pl.col("numerator").fill_null(0), denominator=pl.col(denominator)))
+
+
+def per_100_people(subscribers: pl.DataFrame, population: pl.DataFrame, services: tuple[str, ...],
+                   indicator_id: str) -> pl.DataFrame:
+    """Subscriptions of the services, all operators and segments, per 100 inhabitants (population interpolated
+    monthly between the yearly figures, each standing at July)."""
+    people = interpolate_yearly(population, ["district_code", "commune_code"], "population", _months(subscribers))
+    counts = _by_commune(subscribers, pl.col("service").is_in(list(services)))
+    return finish(roll_up(_against(people, counts, "population")), indicator_id, "per 100 people", 100)
+
+
+def smartphone_share(subscribers: pl.DataFrame) -> pl.DataFrame:
+    """Smartphone subscriptions / all mobile-phone subscriptions, all operators, in %."""
+    phones = _by_commune(subscribers, pl.col("service") == "smartphone")
+    voice = _by_commune(subscribers, pl.col("service") == "mobile_voice").rename({"numerator": "denominator"})
+    commune = voice.join(phones, on=["period", "district_code", "commune_code"], how="left").with_columns(
+        pl.col("numerator").fill_null(0))
+    return finish(roll_up(commune), "smartphone_share", "%", 100)
+
+
+def households_fiber(subscribers: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """Household FTTH subscriptions / households, in %, capped at 100% per commune.
+
+    A commune whose subscriptions exceed its households is capped and flagged (`capped`; validation warns of
+    it too), and the capped numerator is what district and province sums use, so no area is above 100% because
+    of one commune's excess.
+    """
+    households = interpolate_yearly(population, ["district_code", "commune_code"], "households", _months(subscribers))
+    fibre = _by_commune(subscribers, (pl.col("service") == "ftth") & (pl.col("segment") == "household"))
+    commune = (_against(households, fibre, "households").with_columns(pl.col("numerator").cast(pl.Float64))
+               .with_columns(capped=pl.col("numerator") > pl.col("denominator"))
+               .with_columns(numerator=pl.min_horizontal("numerator", "denominator")))
+    return finish(roll_up(commune, any_flag="capped"), "households_fiber", "%", 100)

@@ -1,0 +1,99 @@
+"""Target sets from configuration (config/targets/*.yml): what each indicator must reach, by when.
+
+A target set is data: a new one (national 2030 orientation, a district's own plan) is a new file, no code.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from analysis.errors import AnalysisError
+from analysis.periods import parse_month
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "targets"
+DEFAULT = CONFIG / "plan-171-2025.yml"
+# The indicators the engine computes (shared/TARGETS.md); a target for any other id is a configuration error.
+KNOWN = ("mbb_subs_per_100", "smartphone_share", "adults_with_smartphone", "mbb_download_mbps",
+         "hamlets_mbb_coverage", "bts_site_sharing", "fbb_subs_per_100", "households_fiber", "fbb_download_mbps",
+         "hamlets_ftth_coverage", "state_apps_on_cloud")
+
+
+def _month(v: object) -> date:
+    if isinstance(v, date):
+        return v.replace(day=1)
+    return parse_month(str(v))
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name_vi: str
+    name_en: str
+    unit: str
+    direction: Literal["higher", "lower"] = "higher"
+    target: float
+    target_date: date | None = None   # the set's date when absent
+    baseline: date | None = None      # the set's baseline when absent
+    ceiling: float | None = None      # a natural bound (100 for a share): the logistic model needs it
+
+    _months = field_validator("target_date", "baseline", mode="before")(lambda v: None if v is None else _month(v))
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in KNOWN:
+            raise ValueError(f"unknown indicator {v!r}; known: {', '.join(KNOWN)}")
+        return v
+
+
+class Milestone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    match: str      # the start of the milestone's name in the department's register
+    name_vi: str
+    name_en: str
+
+
+class TargetSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name_vi: str
+    name_en: str
+    source: str
+    baseline: date
+    target_date: date
+    targets: list[Target]
+    milestones: list[Milestone] = []
+
+    _months = field_validator("baseline", "target_date", mode="before")(lambda v: _month(v))
+
+    def model_post_init(self, _context: object) -> None:
+        for t in self.targets:
+            t.target_date = t.target_date or self.target_date
+            t.baseline = t.baseline or self.baseline
+        ids = [t.id for t in self.targets]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"an indicator has two targets in one set: {sorted({i for i in ids if ids.count(i) > 1})}")
+
+    def get(self, indicator_id: str) -> Target | None:
+        return next((t for t in self.targets if t.id == indicator_id), None)
+
+
+def load(path: Path | str | None = None) -> TargetSet:
+    """A target set by path, or by id (a file name under config/targets/); errors name the file and the field."""
+    p = Path(path) if path else DEFAULT
+    if not p.exists() and (CONFIG / f"{p}.yml").exists():
+        p = CONFIG / f"{p}.yml"
+    if not p.exists():
+        raise AnalysisError("target file not found", file=str(p))
+    try:
+        return TargetSet.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise AnalysisError(f"{where}: {first['msg']}", file=str(p)) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise AnalysisError(str(exc).splitlines()[0], file=str(p)) from None
