@@ -37,11 +37,15 @@ def interpolate_yearly(frame: pl.DataFrame, keys: list[str], value: str, months:
 
     Linear between consecutive years; before the first or after the last year the nearest two years' trend is
     extended, so a month after the latest published year still gets a figure (and the caller can say so).
+    With a single year there is no trend to follow: its figure holds for every month.
     """
     yearly = frame.select(*keys, "year", value).sort(*keys, "year")
     years = sorted(yearly["year"].unique().to_list())
-    if len(years) < 2:
-        raise ValueError(f"need at least two years of {value} to interpolate, got {years}")
+    if not years:
+        raise ValueError(f"no yearly {value} to interpolate")
+    if len(years) == 1:
+        return pl.concat([yearly.select(*keys, period=pl.lit(m), **{value: pl.col(value).cast(pl.Float64)})
+                          for m in months])
     wide = yearly.pivot(on="year", index=keys, values=value)
     out = []
     for m in months:

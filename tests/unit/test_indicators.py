@@ -33,3 +33,88 @@ def test_report_tables_escape_operator_text():
     from analysis.report import table
     html = table(pl.DataFrame({"x": ['<img src=x onerror="alert(1)">']})).to_html()
     assert "<img" not in html and "&lt;img" in html
+
+
+# -- every indicator on a case worked by hand -------------------------------------------------------------------
+
+M = date(2024, 7, 1)  # July: each yearly figure stands at July, so no interpolation in these cases
+
+
+def _pop(**kw):
+    base = {"district_code": ["170", "170"], "commune_code": ["A", "B"], "year": [2024, 2024],
+            "population": [1000, 3000], "households": [250, 750]}
+    return pl.DataFrame({**base, **kw})
+
+
+def _value(out, area):
+    return out.filter(pl.col("area_code") == area).row(0, named=True)
+
+
+def test_per_100_people_counts_every_fixed_technology_and_zero_reporting_communes():
+    from analysis.indicators.subscriptions import FIXED, per_100_people
+    subs = _subs([(M, "170", "A", "ftth", "household", 100), (M, "170", "A", "xdsl", "household", 20),
+                  (M, "170", "A", "ftth", "business", 30), (M, "170", "A", "mobile_broadband", None, 999)])
+    out = per_100_people(subs, _pop(), FIXED, "fbb_subs_per_100")
+    # A: 150 fixed / 1000 people = 15 per 100; B reports nothing: 0; province 150 / 4000 = 3.75 per 100.
+    assert _value(out, "A")["value"] == pytest.approx(15.0)
+    assert _value(out, "B")["value"] == pytest.approx(0.0)
+    assert (_value(out, "19")["numerator"], _value(out, "19")["denominator"]) == (150, 4000)
+    assert _value(out, "19")["value"] == pytest.approx(3.75)
+
+
+def test_smartphone_share_is_over_all_mobile_phone_subscriptions():
+    from analysis.indicators.subscriptions import smartphone_share
+    subs = _subs([(M, "170", "A", "smartphone", None, 80), (M, "170", "A", "mobile_voice", None, 100),
+                  (M, "170", "B", "smartphone", None, 10), (M, "170", "B", "mobile_voice", None, 50)])
+    out = smartphone_share(subs)
+    assert _value(out, "A")["value"] == pytest.approx(80.0)
+    assert _value(out, "19")["value"] == pytest.approx(90 / 150 * 100)
+
+
+def test_hamlets_covered_counts_a_hamlet_no_operator_names_as_not_covered():
+    from analysis.indicators.networks import hamlets_covered, uncovered_hamlets
+    registry = pl.DataFrame({"hamlet_code": ["A1", "A2", "A3", "B1"], "hamlet": ["Xóm 1", "Xóm 2", "Xóm 3", "Tổ 1"],
+                             "commune_code": ["A", "A", "A", "B"], "district_code": ["170"] * 4})
+    cov = pl.DataFrame({"period": [M] * 4, "operator": ["VNPT", "Viettel", "VNPT", "VNPT"],
+                        "hamlet_code": ["A1", "A1", "A2", "B1"], "ftth": [False, True, False, True],
+                        "mbb": [True, True, True, False]})
+    ftth = hamlets_covered(cov, registry, "ftth", "hamlets_ftth_coverage")
+    # A1 has FTTH from Viettel only; A2 none; A3 in no report (not covered); B1 yes. A: 1/3, province 2/4.
+    assert _value(ftth, "A")["value"] == pytest.approx(100 / 3)
+    assert _value(ftth, "19")["value"] == pytest.approx(50.0)
+    assert uncovered_hamlets(cov, registry, "ftth", M)["hamlet_code"].to_list() == ["A2", "A3"]
+
+
+def test_bts_sharing_counts_positions_not_sites():
+    from analysis.indicators.networks import bts_site_sharing
+    sites = pl.DataFrame({"period": [M] * 5, "operator": ["VNPT", "Viettel", "MobiFone", "VNPT", "Viettel"],
+                          "site_id": ["v1", "t1", "m1", "v2", "t2"], "position_id": ["v1", "v1", "v1", "v2", "t2"],
+                          "operators_at_position": [3, 3, 3, 1, 1], "commune_code": ["A"] * 3 + ["B", "B"],
+                          "district_code": ["170"] * 5})
+    out = bts_site_sharing(sites)
+    # Three positions, one shared (by three operators): 1/3, not 3/5 sites.
+    assert (_value(out, "19")["numerator"], _value(out, "19")["denominator"]) == (1, 3)
+    assert _value(out, "B")["value"] == pytest.approx(0.0)
+
+
+def test_speed_needs_the_minimum_number_of_measurements():
+    from analysis.indicators.speeds import download
+    tests = pl.DataFrame({"period": [M] * 5, "network": ["mobile"] * 4 + ["fixed"],
+                          "commune_code": ["A", "A", "A", "B", "A"], "district_code": ["170"] * 5,
+                          "download_mbps": [10.0, 20.0, 60.0, 50.0, 999.0]})
+    out = download(tests, "mobile", "mbb_download_mbps", min_tests=3)
+    assert _value(out, "A")["value"] == pytest.approx(30.0) and _value(out, "A")["median"] == pytest.approx(20.0)
+    b = _value(out, "B")
+    assert b["value"] is None and b["note"] == "insufficient data: 1 measurements (minimum 3)"
+    assert _value(out, "19")["value"] == pytest.approx(35.0)  # (10+20+60+50)/4; the fixed test is not counted
+
+
+def test_yearly_survey_and_dated_register():
+    from analysis.indicators.registers import adults_with_smartphone, state_apps_on_cloud
+    sv = pl.DataFrame({"area_code": ["19"], "area_level": ["province"], "year": [2025], "adults_surveyed": [200.0],
+                       "adults_with_smartphone": [182.0]})
+    out = adults_with_smartphone(sv)
+    assert out.row(0, named=True)["value"] == pytest.approx(91.0)
+    assert out.row(0, named=True)["period"] == date(2025, 12, 1) and out.row(0, named=True)["frequency"] == "yearly"
+    apps = pl.DataFrame({"as_of": [date(2025, 12, 31)] * 4, "on_cloud": [True, True, True, False]})
+    assert state_apps_on_cloud(apps).row(0, named=True)["value"] == pytest.approx(75.0)
