@@ -8,8 +8,6 @@ from pathlib import Path
 
 from analysis.errors import AnalysisError
 
-PLANNED = {"trajectories": "issue #5 (trajectories and status)"}
-
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m analysis",
@@ -38,8 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--bts-radius-m", type=float, default=50.0,
                    help="sites of different operators closer than this share one BTS position (default 50)")
     stage("validate", "run the Great Expectations suites over the cleaned tables")
-    stage("indicators", "compute the plan indicators by province, district and commune, monthly")
-    stage("trajectories", "fit and project each indicator and judge it against its target")
+    s = stage("indicators", "compute the plan indicators by province, district and commune, monthly")
+    s.add_argument("--min-tests", type=int, default=100,
+                   help="speed measurements an area needs in a month for a speed value (default 100)")
+    s = stage("trajectories", "fit and project each indicator and judge it against its target")
+    s.add_argument("--targets", default=None,
+                   help="target set: a file, or a name under config/targets/ (default plan-171-2025)")
+    s.add_argument("--as-of", default="latest", help="the month judged, YYYY-MM or 'latest' (default)")
     s = stage("run", "run the whole chain with papermill and write the HTML reports and reports/index.html")
     s.add_argument("--as-of", default="latest", help="the month the reports describe, YYYY-MM or 'latest'")
     s.add_argument("--lang", default="vi", choices=["vi", "en"], help="report language (default vi)")
@@ -69,12 +72,19 @@ def _dispatch(args: argparse.Namespace) -> str:
                 f"Data Docs {s['data_docs']}; {s['seconds']} s")
     if args.command == "indicators":
         from analysis.indicators import run
-        out = run(args.processed)
+        out = run(args.processed, min_tests=args.min_tests)
         return f"indicators: {out.height:,} rows for {out['indicator_id'].n_unique()} indicator(s)"
+    if args.command == "trajectories":
+        from analysis.trajectory.engine import run
+        st = run(args.processed, args.targets, args.as_of)
+        province = st.filter(st["area_level"] == "province")
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(province["status"].value_counts().iter_rows()))
+        return (f"trajectories: {st.height:,} indicator-areas judged against {st['target_set'][0]}; "
+                f"province: {counts}")
     if args.command == "run":
         from analysis.runner import run
         return run(args.raw, args.processed, args.reports, as_of=args.as_of, lang=args.lang)
-    raise AnalysisError(f"the {args.command} stage is not built yet: see {PLANNED[args.command]}")
+    raise AnalysisError(f"unknown stage {args.command!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

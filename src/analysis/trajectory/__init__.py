@@ -1,0 +1,1 @@
+"""Trend models, back-testing, projections and the judgement of each target."""

@@ -1,0 +1,124 @@
+"""`python -m analysis trajectories`: every target of a target set, in every area, fitted, projected and judged.
+
+Writes `trajectories.parquet` (monthly projections with 80% intervals), `status.parquet` (the judgement with every
+input of its formulas), `models.parquet` (the back-test error of each model) and `gaps.parquet` (what is left to do,
+hamlets by name).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from analysis import io
+from analysis.errors import AnalysisError
+from analysis.indicators.networks import uncovered_hamlets
+from analysis.periods import month_index, parse_month
+from analysis.targets import TargetSet, load
+from analysis.trajectory.series import judge
+
+# What the operational gap counts, for indicators that are a share or a rate of something countable.
+GAP_UNITS = {"households_fiber": "households", "hamlets_ftth_coverage": "hamlets", "hamlets_mbb_coverage": "hamlets",
+             "bts_site_sharing": "BTS positions", "mbb_subs_per_100": "subscriptions",
+             "fbb_subs_per_100": "subscriptions", "smartphone_share": "smartphone subscriptions",
+             "state_apps_on_cloud": "applications", "adults_with_smartphone": "adults"}
+STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "latest_value", "latest_period",
+                  "target", "target_date", "direction", "ceiling", "baseline_value", "baseline_period",
+                  "years_elapsed", "years_total", "rate_observed", "rate_required", "ratio_rule", "ratio_r",
+                  "projected_at_target", "projected_at_target_basis", "progress_p", "status", "deadline_met",
+                  "value_at_deadline", "gap", "gap_count", "gap_unit", "current_pace", "value_12m_ago",
+                  "required_pace", "months_remaining", "eta", "model", "model_mae", "model_params", "n_points", "note"]
+
+
+def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
+    """How many more of the counted thing the area needs now: target share × denominator − numerator."""
+    if indicator_id not in GAP_UNITS or row.get("numerator") is None or row.get("denominator") is None:
+        return None
+    need = target / 100 * row["denominator"] - row["numerator"]
+    return float(max(math.ceil(need - 1e-9), 0))
+
+
+def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date) -> dict[str, pl.DataFrame]:
+    status, trajectories, models = [], [], []
+    # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
+    ind = ind.filter(pl.col("period") <= as_of).sort("period")
+    for target in targets.targets:
+        series = ind.filter(pl.col("indicator_id") == target.id)
+        if series.is_empty():
+            status.append({"indicator_id": target.id, "area_code": None, "area_level": None, "status": "no_data",
+                           "target": target.target, "target_date": target.target_date,
+                           "note": "no value of this indicator in the data"})
+            continue
+        for (area, level), rows in series.partition_by("area_code", "area_level", as_dict=True).items():
+            part = rows.filter(pl.col("value").is_not_null())
+            t = np.array([month_index(d) for d in part["period"].to_list()], dtype=float)
+            y = part["value"].to_numpy().astype(float)
+            row, proj, scores = judge(t, y, target, as_of)
+            last = part.row(-1, named=True) if part.height else {}
+            row.update(indicator_id=target.id, area_code=area, area_level=level,
+                       gap_unit=GAP_UNITS.get(target.id),
+                       gap_count=None if row.get("gap") is None else _gap_count(target.id, target.target, last))
+            status.append(row)
+            if proj is not None:
+                trajectories.append(pl.DataFrame({
+                    "indicator_id": target.id, "area_code": area, "area_level": level, "period": proj.periods,
+                    "projected": proj.projected, "lower": proj.lower, "upper": proj.upper, "model": proj.model}))
+            for s in scores:
+                models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **s,
+                               "chosen": s["model"] == row.get("model")})
+    st = pl.DataFrame(status, infer_schema_length=None).with_columns(
+        as_of=pl.lit(as_of), target_set=pl.lit(targets.id),
+        model_params=pl.col("model_params").map_elements(json.dumps, return_dtype=pl.String)
+        if "model_params" in pl.DataFrame(status, infer_schema_length=None).columns else pl.lit(None, pl.String))
+    for c in STATUS_COLUMNS:
+        if c not in st.columns:
+            st = st.with_columns(pl.lit(None).alias(c))
+    return {"status": st.select(STATUS_COLUMNS).sort("indicator_id", "area_level", "area_code"),
+            "trajectories": pl.concat(trajectories) if trajectories else pl.DataFrame(),
+            "models": pl.DataFrame(models, infer_schema_length=None)}
+
+
+def gaps(processed: Path, as_of: date) -> pl.DataFrame:
+    """The hamlets still without FTTH or without mobile broadband at the latest month, by name."""
+    cov, reg = processed / "hamlet_coverage.parquet", processed / "hamlet_registry.parquet"
+    if not (cov.exists() and reg.exists()):
+        return pl.DataFrame()
+    coverage, registry = pl.read_parquet(cov), pl.read_parquet(reg)
+    coverage = coverage.filter(pl.col("period") <= as_of)
+    if coverage.is_empty():
+        return pl.DataFrame()
+    latest = coverage["period"].max()
+    parts = [uncovered_hamlets(coverage, registry, flag, latest).with_columns(
+        indicator_id=pl.lit(ind_id), period=pl.lit(latest))
+        for flag, ind_id in (("ftth", "hamlets_ftth_coverage"), ("mbb", "hamlets_mbb_coverage"))]
+    return pl.concat(parts).select("indicator_id", "period", "hamlet_code", "hamlet", "commune_code", "district_code")
+
+
+def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
+    """Fit, project and judge every target of the set; write the four tables; return `status`."""
+    started = time.perf_counter()
+    path = processed / "indicators.parquet"
+    if not path.exists():
+        raise AnalysisError("no indicators.parquet: run the indicators stage first", file=str(processed))
+    ind = pl.read_parquet(path)
+    target_set = load(targets)
+    if as_of == "latest":
+        month = ind.filter(pl.col("frequency") == "monthly")["period"].max() or ind["period"].max()
+    else:
+        try:
+            month = parse_month(as_of)
+        except ValueError as exc:
+            raise AnalysisError(f"--as-of: {exc}") from None
+    out = run_frames(ind, target_set, month)
+    out["gaps"] = gaps(processed, month)
+    for name, frame in out.items():
+        io.write_parquet(frame, processed / f"{name}.parquet")
+    io.write_json({"stage": "trajectories", "target_set": target_set.id, "as_of": str(month),
+                   "seconds": round(time.perf_counter() - started, 2),
+                   "rows": {k: v.height for k, v in out.items()}}, processed / "trajectories.json")
+    return out["status"]
