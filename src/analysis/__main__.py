@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     s = stage("run", "run the whole chain with papermill and write the HTML reports and reports/index.html")
     s.add_argument("--as-of", default="latest", help="the month the reports describe, YYYY-MM or 'latest'")
     s.add_argument("--lang", default="vi", choices=["vi", "en"], help="report language (default vi)")
+    s.add_argument("--targets", default="plan-171-2025",
+                   help="target set: a file, or a name under config/targets/ (default plan-171-2025)")
     return p
 
 
@@ -83,7 +85,7 @@ def _dispatch(args: argparse.Namespace) -> str:
                 f"province: {counts}")
     if args.command == "run":
         from analysis.runner import run
-        return run(args.raw, args.processed, args.reports, as_of=args.as_of, lang=args.lang)
+        return run(args.raw, args.processed, args.reports, as_of=args.as_of, lang=args.lang, targets=args.targets)
     raise AnalysisError(f"unknown stage {args.command!r}")
 
 

@@ -78,3 +78,30 @@ def quality(summary: pl.DataFrame | None, lang: str):
         pl.col("failing").map_elements(lambda n: number(n, lang, 0), return_dtype=pl.String)
         .alias(t("quality_failing", lang)),
         pl.col("examples").list.head(3).list.join("; ").alias(t("quality_examples", lang))))
+
+
+def status_table(status: pl.DataFrame, target_set, lang: str):
+    """Every target at the province: where it stands, whether it was met at its date, when it will be met,
+    and what is still to do, in the reader's language (all cells escaped by `table`)."""
+    c = catalogue(lang)
+    names = {tg.id: (tg.name_vi if lang == "vi" else tg.name_en) for tg in target_set.targets}
+    rows = []
+    for r in status.filter(pl.col("area_level") == "province").iter_rows(named=True):
+        tg = target_set.get(r["indicator_id"])
+        unit = c["units"].get(tg.unit, tg.unit)
+        fmt = lambda v: "—" if v is None else f"{number(v, lang)} {unit}"
+        if r["status"] in ("achieved", "achieved_late") and r["eta"]:
+            eta = f"{c['eta_since']} {month(r['eta'], lang)}"
+        elif r["eta"]:
+            eta = month(r["eta"], lang)
+        else:
+            eta = c["eta_none"] if r["model"] else "—"
+        gap = ("—" if r["gap_count"] is None else
+               f"{number(r['gap_count'], lang, 0)} {c['gap_units'].get(r['gap_unit'], r['gap_unit'])}")
+        rows.append((names[r["indicator_id"]], fmt(tg.target) + f" ({month(tg.target_date, lang)})",
+                     fmt(r["value_at_deadline"] if r["value_at_deadline"] is not None else r["projected_at_target"]),
+                     fmt(r["latest_value"]) + (f" ({month(r['latest_period'], lang)})" if r["latest_period"] else ""),
+                     c["status"].get(r["status"], r["status"]), eta, gap))
+    cols = [t(k, lang) for k in ("col_indicator", "col_target", "col_at_deadline", "col_latest", "col_status",
+                                 "col_eta", "col_gap")]
+    return table(pl.DataFrame(rows, schema=cols, orient="row"))

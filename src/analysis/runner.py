@@ -84,7 +84,8 @@ def write_index(reports: Path, lang: str) -> Path:
     return target
 
 
-def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: str = "vi") -> str:
+def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: str = "vi",
+        targets: str = "plan-171-2025") -> str:
     if as_of != "latest":
         try:
             parse_month(as_of)  # a bad month stops here, before any notebook starts
@@ -92,6 +93,10 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
             raise AnalysisError(f"--as-of: {exc}") from None
     if lang not in ("vi", "en"):
         raise AnalysisError(f"language must be vi or en, got {lang!r}")
+    from analysis.targets import load
+    load(targets)  # a bad target file stops here, in one line, before any notebook starts
+    if Path(targets).exists():
+        targets = str(Path(targets).resolve())  # the notebooks run in notebooks/: a relative path would break
     raw, processed, reports = raw.resolve(), processed.resolve(), reports.resolve()
     started = time.perf_counter()
     staging = reports / "_running"
@@ -99,7 +104,10 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
     # 02-validate raises when a critical rule fails: the chain stops there and no report is written.
     for name, params in (("01-clean.ipynb", {"raw": str(raw), "processed": str(processed)}),
                          ("02-validate.ipynb", {"processed": str(processed), "reports": str(reports)}),
-                         ("03-indicators.ipynb", {"processed": str(processed)})):
+                         ("03-indicators.ipynb", {"processed": str(processed), "as_of": as_of,
+                                                  "targets": targets}),
+                         ("04-trajectories.ipynb", {"processed": str(processed), "targets": targets,
+                                                    "as_of": as_of})):
         t0 = time.perf_counter()
         execute(name, staging, params)
         timings[name] = round(time.perf_counter() - t0, 1)
@@ -109,7 +117,7 @@ def run(raw: Path, processed: Path, reports: Path, as_of: str = "latest", lang: 
     run_dir = reports / month_shown
     t0 = time.perf_counter()
     nb = execute("10-province-report.ipynb", staging,
-                 {"processed": str(processed), "as_of": month_shown, "lang": lang})
+                 {"processed": str(processed), "as_of": month_shown, "lang": lang, "targets": targets})
     timings["10-province-report.ipynb"] = round(time.perf_counter() - t0, 1)
     to_html(nb, staging / f"province-{lang}.html", t("report_title", lang))
     io.write_json({"as_of": month_shown, "lang": lang, "raw": str(raw), "processed": str(processed),

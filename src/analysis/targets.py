@@ -23,9 +23,13 @@ KNOWN = ("mbb_subs_per_100", "smartphone_share", "adults_with_smartphone", "mbb_
 
 
 def _month(v: object) -> date:
+    """YYYY-MM, or a full date (YAML reads 2025-12-31 as one): its month."""
     if isinstance(v, date):
         return v.replace(day=1)
-    return parse_month(str(v))
+    text = str(v)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return date.fromisoformat(text).replace(day=1)
+    return parse_month(text)
 
 
 class Target(BaseModel):

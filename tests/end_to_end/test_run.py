@@ -87,3 +87,11 @@ def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp
     assert "subscribers VNPT 2024-10-01" in errors[0]
     assert not (tmp_path / "reports" / "index.html").exists()
     assert not list((tmp_path / "reports").glob("2024-*"))
+
+
+def test_report_judges_every_target_of_the_plan(reports):
+    from analysis.targets import load
+    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
+    assert "Các chỉ tiêu của Kế hoạch" in page
+    for target in load().targets:
+        assert target.name_vi.replace("/", "&#x2F;") in page or target.name_vi in page, target.id

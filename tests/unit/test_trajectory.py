@@ -174,3 +174,26 @@ def test_lower_is_better_series_achieved():
     t, y = _months("2023-09", 13), 60 - 2.0 * np.arange(13)   # latency falling to 36 ms; target 40 ms
     row, _, _ = judge(t, y, _target(direction="lower", target=40, ceiling=None), date(2024, 9, 1))
     assert row["status"] == "achieved" and row["eta"] == date(2024, 7, 1)   # 60 − 2·10 = 40
+
+
+def test_yearly_series_takes_its_baseline_from_the_year_before_the_plan():
+    t = np.array([month_index(date(y, 12, 1)) for y in (2021, 2022, 2023, 2024)], dtype=float)
+    row, _, _ = judge(t, np.array([70.0, 74.0, 80.0, 86.0]), _target(target=94), date(2024, 12, 1))
+    assert row["baseline_period"] == date(2022, 12, 1) and row["baseline_value"] == 74.0
+    assert row["years_elapsed"] == pytest.approx(2.0) and row["years_total"] == pytest.approx(3.0)
+
+
+def test_target_files_load_and_a_bad_one_names_file_and_field(tmp_path):
+    from analysis.errors import AnalysisError
+    from analysis.targets import load
+    assert [t.id for t in load("national-2025").targets] == ["households_fiber", "fbb_subs_per_100",
+                                                             "adults_with_smartphone", "fbb_download_mbps",
+                                                             "mbb_download_mbps"]
+    plan = load()
+    assert len(plan.targets) == 11 and plan.get("households_fiber").target == 85
+    assert plan.get("households_fiber").target_date == date(2025, 12, 1)
+    bad = tmp_path / "bad.yml"
+    bad.write_text(load().model_dump_json().replace('"households_fiber"', '"household_fibre"'), encoding="utf-8")
+    with pytest.raises(AnalysisError) as e:
+        load(bad)
+    assert e.value.file == str(bad) and e.value.message.startswith("targets.7.id: Value error, unknown indicator")

@@ -47,8 +47,10 @@ def judge(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> tuple[di
     if len(t) < 2:
         return {**row, "status": "insufficient_data", "note": f"{len(t)} observation(s): at least 2 are needed"}, None, []
     latest, latest_m = float(y[-1]), int(t[-1])
-    after_base = np.nonzero(t >= base_m)[0]
-    bi = after_base[0] if after_base.size else 0
+    # The baseline: the value at the plan's start month, else the latest before it (a yearly figure), else the
+    # first one after it (a series that starts later).
+    before = np.nonzero(t <= base_m)[0]
+    bi = before[-1] if before.size else 0
     baseline, baseline_m = float(y[bi]), int(t[bi])
     row.update(latest_value=latest, latest_period=from_index(latest_m), baseline_value=baseline,
                baseline_period=from_index(baseline_m))
