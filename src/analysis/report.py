@@ -105,3 +105,28 @@ def status_table(status: pl.DataFrame, target_set, lang: str):
     cols = [t(k, lang) for k in ("col_indicator", "col_target", "col_at_deadline", "col_latest", "col_status",
                                  "col_eta", "col_gap")]
     return table(pl.DataFrame(rows, schema=cols, orient="row"))
+
+
+def milestones_table(ms: pl.DataFrame, lang: str):
+    c = catalogue(lang)
+    rows = [(r["milestone_vi"] if lang == "vi" else r["milestone_en"],
+             c["milestone_status"].get(r["status_code"], "—") if r["status_code"] else "—",
+             month(r["as_of"], lang) if r["as_of"] else "—") for r in ms.iter_rows(named=True)]
+    return table(pl.DataFrame(rows, schema=[t("col_milestone", lang), t("col_status", lang), t("col_updated", lang)],
+                              orient="row"))
+
+
+def hamlet_gaps(gaps: pl.DataFrame, lang: str):
+    """Every hamlet still without FTTH or mobile broadband, by name, with its commune and district."""
+    from IPython.display import Markdown
+    if gaps.is_empty():
+        return Markdown(t("hamlets_none", lang))
+    names = reference_areas().select("area_code", name=pl.col("name_vi" if lang == "vi" else "name_en"))
+    what = {"hamlets_ftth_coverage": t("missing_ftth", lang), "hamlets_mbb_coverage": t("missing_mbb", lang)}
+    out = (gaps.join(names.rename({"area_code": "commune_code", "name": "commune"}), on="commune_code", how="left")
+           .join(names.rename({"area_code": "district_code", "name": "district"}), on="district_code", how="left")
+           .sort("district_code", "commune_code", "hamlet_code"))
+    return table(out.select(
+        pl.col("district").alias(t("district", lang)), pl.col("commune").alias(t("col_commune", lang)),
+        pl.col("hamlet").alias(t("col_hamlet", lang)),
+        pl.col("indicator_id").replace_strict(what).alias(t("col_missing", lang))))

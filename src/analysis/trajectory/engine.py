@@ -1,8 +1,8 @@
 """`python -m analysis trajectories`: every target of a target set, in every area, fitted, projected and judged.
 
 Writes `trajectories.parquet` (monthly projections with 80% intervals), `status.parquet` (the judgement with every
-input of its formulas), `models.parquet` (the back-test error of each model) and `gaps.parquet` (what is left to do,
-hamlets by name).
+input of its formulas), `models.parquet` (the back-test error of each model), `gaps.parquet` (what is left to do,
+hamlets by name) and `milestones_status.parquet` (each milestone's latest status as the department entered it).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import polars as pl
 from analysis import io
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
-from analysis.periods import month_index, parse_month
+from analysis.periods import month_end, month_index, parse_month
 from analysis.targets import TargetSet, load
 from analysis.trajectory.series import judge
 
@@ -31,7 +31,7 @@ STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_se
                   "target", "target_date", "direction", "ceiling", "baseline_value", "baseline_period",
                   "years_elapsed", "years_total", "rate_observed", "rate_required", "ratio_rule", "ratio_r",
                   "projected_at_target", "projected_at_target_basis", "progress_p", "status", "deadline_met",
-                  "value_at_deadline", "gap", "gap_count", "gap_unit", "current_pace", "value_12m_ago",
+                  "value_at_deadline", "shortfall_at_deadline", "gap", "gap_count", "gap_unit", "current_pace", "value_12m_ago",
                   "required_pace", "months_remaining", "eta", "model", "model_mae", "model_params", "n_points", "note"]
 
 
@@ -83,6 +83,22 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date) -> dict[str, 
             "models": pl.DataFrame(models, infer_schema_length=None)}
 
 
+def milestones(processed: Path, target_set: TargetSet, as_of: date) -> pl.DataFrame:
+    """Each milestone of the set with the latest status the department entered on or before `as_of`."""
+    path = processed / "milestones.parquet"
+    rows = []
+    entered = pl.read_parquet(path).filter(pl.col("as_of") <= month_end(as_of)) if path.exists() else pl.DataFrame()
+    for m in target_set.milestones:
+        hits = (entered.filter(pl.col("milestone").str.starts_with(m.match)).sort("as_of")
+                if entered.height else entered)
+        last = hits.row(-1, named=True) if hits.height else {}
+        rows.append({"milestone_vi": m.name_vi, "milestone_en": m.name_en, "status_code": last.get("status_code"),
+                     "status": last.get("status"), "as_of": last.get("as_of"), "note": last.get("note")})
+    schema = {"milestone_vi": pl.String, "milestone_en": pl.String, "status_code": pl.String, "status": pl.String,
+              "as_of": pl.Date, "note": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
 def gaps(processed: Path, as_of: date) -> pl.DataFrame:
     """The hamlets still without FTTH or without mobile broadband at the latest month, by name."""
     cov, reg = processed / "hamlet_coverage.parquet", processed / "hamlet_registry.parquet"
@@ -116,6 +132,7 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
             raise AnalysisError(f"--as-of: {exc}") from None
     out = run_frames(ind, target_set, month)
     out["gaps"] = gaps(processed, month)
+    out["milestones_status"] = milestones(processed, target_set, month)
     for name, frame in out.items():
         io.write_parquet(frame, processed / f"{name}.parquet")
     io.write_json({"stage": "trajectories", "target_set": target_set.id, "as_of": str(month),

@@ -122,6 +122,8 @@ def judge(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> tuple[di
         met_then = formulas.meets(at_due, goal, direction)
         row["deadline_met"] = met_then
         row["value_at_deadline"] = at_due
+        if at_due is not None and not met_then:
+            row["shortfall_at_deadline"] = goal - at_due if direction == "higher" else at_due - goal
         row["status"] = "achieved" if met_then else ("achieved_late" if achieved_now else "missed")
     row["gap"] = None if achieved_now else (goal - latest if direction == "higher" else latest - goal)
     if row.get("ratio_r") is not None and math.isnan(row["ratio_r"]):
