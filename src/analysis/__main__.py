@@ -43,11 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--targets", default=None,
                    help="target set: a file, or a name under config/targets/ (default plan-171-2025)")
     s.add_argument("--as-of", default="latest", help="the month judged, YYYY-MM or 'latest' (default)")
-    s = stage("run", "run the whole chain with papermill and write the HTML reports and reports/index.html")
-    s.add_argument("--as-of", default="latest", help="the month the reports describe, YYYY-MM or 'latest'")
-    s.add_argument("--lang", default="vi", choices=["vi", "en"], help="report language (default vi)")
-    s.add_argument("--targets", default="plan-171-2025",
-                   help="target set: a file, or a name under config/targets/ (default plan-171-2025)")
+    s = sub.add_parser("run", help="run the whole chain with papermill: every stage, then every report",
+                       description="Run clean, validate, indicators and trajectories, then the province, district "
+                       "and target reports, as papermill notebooks. Values come from config/run.yml (or --config); "
+                       "a flag given here wins. Exit 0: reports written (or already current); 1: a problem with the "
+                       "data or the parameters, or a critical validation rule failed (no report written); "
+                       "3: an unexpected error.")
+    s.add_argument("--config", type=Path, default=None, help="run configuration (default config/run.yml)")
+    s.add_argument("--raw", type=Path, default=None, help="folder of raw files (config: raw)")
+    s.add_argument("--processed", type=Path, default=None, help="folder of processed tables (config: processed)")
+    s.add_argument("--reports", type=Path, default=None, help="folder of reports (config: reports)")
+    s.add_argument("--as-of", default=None, help="the month reported, YYYY-MM or 'latest' (config: as_of)")
+    s.add_argument("--lang", default=None, help="report language, vi or en (config: lang)")
+    s.add_argument("--targets", default=None, help="target set: a file or a name under config/targets/")
+    s.add_argument("--workers", type=int, default=None, help="report notebooks at once (default: one per core)")
+    s.add_argument("--force", action="store_true", help="rerun every stage even if its inputs are unchanged")
+    s.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
 
@@ -84,8 +95,11 @@ def _dispatch(args: argparse.Namespace) -> str:
         return (f"trajectories: {st.height:,} indicator-areas judged against {st['target_set'][0]}; "
                 f"province: {counts}")
     if args.command == "run":
-        from analysis.runner import run
-        return run(args.raw, args.processed, args.reports, as_of=args.as_of, lang=args.lang, targets=args.targets)
+        from analysis.run import config, pipeline
+        cfg = config.load(args.config, {"raw": args.raw, "processed": args.processed, "reports": args.reports,
+                                        "as_of": args.as_of, "lang": args.lang, "targets": args.targets,
+                                        "workers": args.workers})
+        return pipeline.run(cfg, force=args.force)
     raise AnalysisError(f"unknown stage {args.command!r}")
 
 

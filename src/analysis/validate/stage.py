@@ -76,3 +76,11 @@ def run(processed: Path, reports: Path | None = None, project: Path = PROJECT) -
     if critical:
         raise PublicationStopped([line(r) for r in critical])
     return summary
+
+
+def stopped_from_summary(processed: Path) -> PublicationStopped:
+    """The stop as the validate notebook saw it, rebuilt from its summary (for the runner, in another process)."""
+    summary = load_summary(processed)
+    failed = [] if summary is None else summary.filter(~pl.col("success") & (pl.col("severity") == "critical"))
+    lines = [line(RuleResult(**r)) for r in failed.iter_rows(named=True)] if len(failed) else []
+    return PublicationStopped(lines or ["critical rules failed (see data/processed/validation/summary.json)"])

@@ -1,0 +1,1 @@
+"""`python -m analysis run`: the notebook chain under papermill, for a schedule or by hand."""

@@ -1,0 +1,79 @@
+"""The run's parameters: config/run.yml, then the command line's flags; checked before any notebook starts."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from analysis.errors import AnalysisError
+from analysis.periods import parse_month
+
+ROOT = Path(__file__).resolve().parents[3]
+DEFAULT = ROOT / "config" / "run.yml"
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    raw: Path = Path("data/raw")
+    processed: Path = Path("data/processed")
+    reports: Path = Path("reports")
+    as_of: str = "latest"
+    lang: Literal["vi", "en"] = "vi"
+    targets: str = "plan-171-2025"
+    workers: int | None = None
+    min_tests: int = 100
+    bts_radius_m: float = 50.0
+
+    @field_validator("as_of")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        if v != "latest":
+            parse_month(v)  # raises ValueError with the expected form
+        return v
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, v: int | None) -> int:
+        if v is None:
+            return os.cpu_count() or 1
+        if v < 1:
+            raise ValueError("must be at least 1")
+        return v
+
+    @field_validator("min_tests", "bts_radius_m")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("must be positive")
+        return v
+
+
+def load(path: Path | None, overrides: dict) -> RunConfig:
+    """The file's values, the flags given on top; one line naming the field when something is wrong."""
+    source = path or DEFAULT
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) if source.exists() else {}
+    except yaml.YAMLError as exc:
+        raise AnalysisError(f"not valid YAML: {str(exc).splitlines()[0]}", file=str(source)) from None
+    if path and not path.exists():
+        raise AnalysisError("run configuration not found", file=str(path))
+    data = {**(data or {}), **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        cfg = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = ".".join(str(x) for x in e["loc"])
+        raise AnalysisError(f"{field}: {e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})",
+                            file=str(source)) from None
+    # Relative paths are the project's, wherever the command is started from.
+    for name in ("raw", "processed", "reports"):
+        p = getattr(cfg, name)
+        setattr(cfg, name, (p if p.is_absolute() else (Path.cwd() / p)).resolve())
+    from analysis.targets import load as load_targets
+    load_targets(cfg.targets)  # a bad target set stops here, in one line
+    if Path(cfg.targets).exists():
+        cfg.targets = str(Path(cfg.targets).resolve())
+    return cfg
