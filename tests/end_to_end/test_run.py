@@ -95,3 +95,72 @@ def test_report_judges_every_target_of_the_plan(reports):
     assert "Các chỉ tiêu của Kế hoạch" in page
     for target in load().targets:
         assert target.name_vi.replace("/", "&#x2F;") in page or target.name_vi in page, target.id
+
+
+def _table_after(page: str, heading: str) -> list[list[str]]:
+    """The rows of the first table after a heading, cell texts unescaped."""
+    import html as h
+    body = page[page.index(heading):]
+    table = body[body.index("<table"):body.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    return [[h.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in rows if "<td" in r]
+
+
+def test_numbers_in_the_province_page_are_the_status_table(reports):
+    from analysis.targets import load
+    from analysis.text import catalogue, month
+    status = pl.read_parquet(reports.parent / "processed" / "status.parquet").filter(pl.col("area_level") == "province")
+    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
+    rows = {r[0]: r for r in _table_after(page, "Các chỉ tiêu của Kế hoạch")}
+    c = catalogue("vi")
+    targets = load()
+    assert len(rows) == status.height == len(targets.targets)
+    for s in status.iter_rows(named=True):
+        tg = targets.get(s["indicator_id"])
+        row = rows[tg.name_vi]
+        unit = c["units"][tg.unit]
+        assert row[3] == f"{number(s['latest_value'], 'vi')} {unit} ({month(s['latest_period'], 'vi')})", tg.id
+        assert row[4] == c["status"][s["status"]], tg.id
+        shown = s["value_at_deadline"] if s["value_at_deadline"] is not None else s["projected_at_target"]
+        assert row[2] == (f"{number(shown, 'vi')} {unit}" if shown is not None else "—"), tg.id
+
+
+def test_every_district_and_target_has_its_page(reports):
+    from analysis.targets import load
+    run_dir = reports / "2024-11"
+    districts = {f"district-{d}-vi.html" for d in ("164", "165", "167", "168", "169", "170", "171", "172", "173")}
+    targets = {f"target-{tg.id}-vi.html" for tg in load().targets}
+    assert districts | targets | {"province-vi.html"} == {p.name for p in run_dir.glob("*.html")}
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="2024-11/{name}"' in index for name in districts | targets)
+    assert len(list((run_dir / "notebooks").glob("*.ipynb"))) == 4 + 21
+
+
+def test_a_second_run_with_nothing_changed_skips_everything(short_sample, reports):
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(short_sample / "raw"), "--processed",
+                        str(reports.parent / "processed"), "--reports", str(reports)], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("run: nothing changed since the last run")
+
+
+def test_a_second_run_at_the_same_time_says_so_and_stops(short_sample, tmp_path):
+    from analysis.run import lock
+    with lock.exclusive(tmp_path / "processed"):
+        r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(short_sample / "raw"),
+                            "--processed", str(tmp_path / "processed"), "--reports", str(tmp_path / "reports")],
+                           capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "another run is writing these outputs (pid " in r.stderr and not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--as-of", "2025-13"], "as_of: "),
+    (["--lang", "fr"], "lang: "),
+    (["--workers", "0"], "workers: must be at least 1"),
+    (["--targets", "nowhere"], "target file not found"),
+])
+def test_bad_run_parameters_stop_before_any_notebook(tmp_path, args, message):
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(tmp_path), "--processed",
+                        str(tmp_path / "p"), "--reports", str(tmp_path / "r"), *args], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+    assert not (tmp_path / "r").exists()

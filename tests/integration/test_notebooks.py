@@ -1,0 +1,85 @@
+"""Every notebook of notebooks/: valid, stored without outputs, one parameters cell of typed, commented literals,
+no function or class of its own, and it runs under papermill with its defaults (on the sample laid out as the
+project's data/ folder)."""
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.run.notebooks import NOTEBOOKS, NotebookFailed, execute
+
+ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+CHAIN = ["01-clean.ipynb", "02-validate.ipynb", "03-indicators.ipynb", "04-trajectories.ipynb",
+         "10-province-report.ipynb", "11-district-report.ipynb", "12-target-report.ipynb"]
+
+
+def test_the_notebooks_are_the_chain():
+    assert ALL == CHAIN
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_valid_without_outputs(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.id
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_one_parameters_cell_of_typed_commented_literals(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    lines = [ln for ln in tagged[0].source.splitlines() if ln.strip()]
+    tree = ast.parse(tagged[0].source)
+    assert len(tree.body) == len(lines) >= 1
+    for stmt, text in zip(tree.body, lines):
+        assert isinstance(stmt, ast.AnnAssign), text          # a type hint
+        ast.literal_eval(stmt.value)                          # a literal (raises otherwise)
+        assert "  # " in text and text.split("  # ", 1)[1].strip(), text  # a comment saying what it is
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_def_or_class_in_notebooks(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            nodes = ast.walk(ast.parse(cell.source))
+            assert not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+                           for n in nodes), cell.id
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_with_its_defaults(short_sample, tmp_path):
+    """The project's layout in a temporary folder: notebooks/ beside data/raw (the sample); each notebook, in
+    chain order, with no parameter given, as an analyst opening it in JupyterLab would run it."""
+    project = tmp_path / "project"
+    shutil.copytree(NOTEBOOKS, project / "notebooks")
+    shutil.copytree(short_sample / "raw", project / "data" / "raw")
+    import papermill as pm
+    from analysis.run.notebooks import kernel
+    for name in CHAIN:
+        pm.execute_notebook(str(project / "notebooks" / name), str(tmp_path / f"out-{name}"), kernel_name=kernel(),
+                            cwd=str(project / "notebooks"), progress_bar=False, log_output=False)
+    assert (project / "data" / "processed" / "status.parquet").exists()
+    assert (project / "reports" / "data-docs" / "index.html").exists()
+
+
+def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x: int = 1  # a parameter"), nbformat.v4.new_code_cell("1 / 0")]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "broken.ipynb")
+    monkeypatch.setattr("analysis.run.notebooks.NOTEBOOKS", tmp_path / "nb")
+    out = tmp_path / "kept" / "broken.ipynb"
+    with pytest.raises(NotebookFailed) as e:
+        execute("broken.ipynb", out, {})
+    assert e.value.line() == f"file broken.ipynb: cell 2 failed: ZeroDivisionError: division by zero (kept: {out})"
+    assert out.exists()
