@@ -21,9 +21,11 @@ def _values(frame: pl.DataFrame) -> list[dict]:
 
 
 def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float, target_date: date, *,
-          title: str, unit: str, x_title: str, width: int = 560, height: int = 220) -> dict:
-    """Observed series (period, value), projection with its 80% interval (period, projected, lower, upper), and
-    the target: a dashed red line at its value and a diamond at its date."""
+          title: str, unit: str, x_title: str, baseline: tuple[date, float] | None = None, width: int = 560,
+          height: int = 220) -> dict:
+    """Observed series (period, value), projection with its 80% interval (period, projected, lower, upper), the
+    target (a dashed red line at its value, a diamond at its date) and the required path: the straight line from
+    the baseline to the target at its date."""
     x = {"field": "period", "type": "temporal", "title": x_title, "axis": {"format": "%m/%Y"}}
     layers = [{"data": {"values": _values(observed)}, "mark": {"type": "line", "point": True, "color": BLUE},
                "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit,
@@ -35,6 +37,12 @@ def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float,
                                  "y2": {"field": "upper"}}},
                    {"data": {"values": values}, "mark": {"type": "line", "strokeDash": [4, 3], "color": BLUE},
                     "encoding": {"x": x, "y": {"field": "projected", "type": "quantitative"}}}]
+    if baseline is not None:
+        path = [{"period": baseline[0].isoformat(), "value": baseline[1]},
+                {"period": target_date.isoformat(), "value": target}]
+        layers.append({"data": {"values": path}, "mark": {"type": "line", "color": RED, "strokeWidth": 1,
+                                                          "opacity": 0.7},
+                       "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
     goal = [{"target": target, "date": target_date.isoformat()}]
     layers += [{"data": {"values": goal}, "mark": {"type": "rule", "color": RED, "strokeDash": [6, 4]},
                 "encoding": {"y": {"field": "target", "type": "quantitative"}}},

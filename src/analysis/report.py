@@ -94,17 +94,32 @@ def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str,
 
 
 def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Target, area_code: str, as_of: date,
-                    lang: str):
-    """The observed series, the projection with its 80% interval, and the target at its date, as static SVG."""
+                    lang: str, status: pl.DataFrame | None = None):
+    """The observed series, the projection with its 80% interval, the target at its date and the required path
+    from the baseline, as static SVG, with the chart's data as a CSV download under it."""
+    from IPython.display import HTML
     from analysis import charts
+    from analysis.report_blocks import csv_link
     obs = ind.filter((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code)
                      & (pl.col("period") <= as_of) & pl.col("value").is_not_null()).select("period", "value")
     proj = (trajectories.filter((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code))
             if trajectories.height else None)
+    base = None
+    if status is not None:
+        row = status.filter((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code))
+        if row.height and row["baseline_period"][0] is not None:
+            base = (row["baseline_period"][0], row["baseline_value"][0])
     unit = catalogue(lang)["units"].get(target.unit, target.unit)
-    return charts.svg(charts.trend(obs, proj, target.target, target.target_date,
-                                   title=target.name_vi if lang == "vi" else target.name_en, unit=unit,
-                                   x_title=t("month", lang)))
+    svg = charts.svg(charts.trend(obs, proj, target.target, target.target_date,
+                                  title=target.name_vi if lang == "vi" else target.name_en, unit=unit,
+                                  x_title=t("month", lang), baseline=base))
+    data = obs.with_columns(kind=pl.lit("observed")).rename({"value": "value"})
+    if proj is not None and proj.height:
+        data = pl.concat([data.with_columns(lower=pl.lit(None, pl.Float64), upper=pl.lit(None, pl.Float64)),
+                          proj.select("period", value="projected", kind=pl.lit("projected"), lower="lower",
+                                      upper="upper")], how="diagonal")
+    return HTML(f'<figure>{svg.data}</figure>' + csv_link(data.with_columns(pl.col("period").cast(pl.String)),
+                                                          f"{target.id}-{area_code}", lang))
 
 
 def milestones_table(ms: pl.DataFrame, lang: str):
@@ -154,3 +169,24 @@ def quality(summary: pl.DataFrame | None, lang: str):
         pl.col("failing").map_elements(lambda n: number(n, lang, 0), return_dtype=pl.String)
         .alias(t("quality_failing", lang)),
         pl.col("examples").list.head(3).list.join("; ").alias(t("quality_examples", lang))))
+
+
+def communes_ranked(status: pl.DataFrame, target: Target, lang: str, limit: int = 40):
+    """The communes furthest from one target first: latest value, what is still to do, status."""
+    from IPython.display import HTML
+    from analysis.report_blocks import csv_link
+    c = catalogue(lang)
+    rows = (status.filter((pl.col("indicator_id") == target.id) & (pl.col("area_level") == "commune")
+                          & pl.col("gap").is_not_null())
+            .sort(["gap_count", "gap"], descending=True, nulls_last=True))
+    names = reference_areas().select("area_code", "parent_code", name=pl.col("name_vi" if lang == "vi" else "name_en"))
+    rows = rows.join(names, on="area_code", how="left")
+    shown = rows.head(limit)
+    out = pl.DataFrame({
+        t("col_commune", lang): shown["name"], t("district", lang): [area_name(p, lang) for p in shown["parent_code"]],
+        t("col_latest", lang): [_fmt(v, target, lang) for v in shown["latest_value"]],
+        t("col_gap", lang): [_gap(r, lang) if r["gap_count"] is not None else _fmt(r["gap"], target, lang)
+                             for r in shown.iter_rows(named=True)],
+        t("col_status", lang): [c["status"].get(s, s) for s in shown["status"]]})
+    data = rows.select("area_code", "name", "parent_code", "latest_value", "gap", "gap_count", "status")
+    return HTML(table(out).to_html() + csv_link(data, f"communes-{target.id}", lang))

@@ -15,29 +15,49 @@ from analysis.text import number
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def reports(short_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(short_sample / "raw"),
-                        "--processed", str(out / "processed"), "--reports", str(out / "reports")],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return out / "reports"
-
-
 def test_index_links_the_province_report(reports):
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert 'href="2024-11/province-vi.html"' in index
     assert (reports / "2024-11" / "province-vi.html").exists()
 
 
-def test_report_needs_no_network(reports):
-    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
-    external = re.findall(r'(?:src|href)\s*=\s*["\'](?:https?:)?//', page)
-    assert external == []
-    assert not re.search(r"@import\s+url\(\s*['\"]?(?:https?:)?//", page)
-    assert "data:image/svg+xml" in page  # the chart is inline
-    assert "<pre" not in page or "import polars" not in page  # no code shown to readers
+class _References:
+    """Every URL a page refers to: src, href, srcset, and url(...) in inline CSS."""
+
+    def __init__(self, page: str) -> None:
+        from html.parser import HTMLParser
+        self.urls: list[str] = []
+        outer = self
+
+        class P(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                for k, v in attrs:
+                    if k in ("src", "href", "srcset", "action", "poster", "data") and v:
+                        outer.urls.append(v)
+        P().feed(page)
+        self.urls += re.findall(r"url\(\s*['\"]?([^'\")]+)", page)
+        self.urls += re.findall(r"@import\s+['\"]([^'\"]+)", page)
+
+    def external(self) -> list[str]:
+        return [u for u in self.urls if re.match(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", u, re.I)
+                or re.match(r"^\s*(?:https?|ftp|ws|wss):", u, re.I)]
+
+
+def test_no_page_refers_to_anything_outside_itself(reports):
+    pages = sorted((reports / "2024-11").glob("*.html")) + [reports / "index.html"]
+    assert len(pages) == 22
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        refs = _References(text)
+        assert refs.external() == [], page.name
+        assert "<pre" not in text or "import polars" not in text  # no code shown to readers
+    # every chart is an inline SVG and its data a download inside the page
+    province = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
+    assert province.count("<figure><svg") == 11 and province.count('href="data:text/csv') >= 14
+
+
+def test_size_budget(reports):
+    assert (reports / "2024-11" / "province-vi.html").stat().st_size < 3_000_000
 
 
 def test_report_shows_the_province_value_of_the_truth(short_sample, reports):
@@ -107,23 +127,51 @@ def _table_after(page: str, heading: str) -> list[list[str]]:
             for r in rows if "<td" in r]
 
 
+def _cards(page: str) -> dict[str, dict[str, str]]:
+    """Each scorecard card of a page: its title -> {field label: value} and its status word."""
+    import html as h
+    out = {}
+    for card in re.findall(r'<div class="card s-[a-z_]+">(.*?)</table></div>', page, re.S):
+        title = h.unescape(re.search(r"<h3>(.*?)</h3>", card, re.S)[1])
+        fields = {h.unescape(k): h.unescape(v) for k, v in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", card)}
+        fields["status"] = h.unescape(re.search(r'<span class="badge[^"]*">(.*?)</span>', card)[1])
+        out[title] = fields
+    return out
+
+
 def test_numbers_in_the_province_page_are_the_status_table(reports):
     from analysis.targets import load
     from analysis.text import catalogue, month
     status = pl.read_parquet(reports.parent / "processed" / "status.parquet").filter(pl.col("area_level") == "province")
-    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
-    rows = {r[0]: r for r in _table_after(page, "Các chỉ tiêu của Kế hoạch")}
+    cards = _cards((reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8"))
     c = catalogue("vi")
     targets = load()
-    assert len(rows) == status.height == len(targets.targets)
+    assert len(cards) == status.height == len(targets.targets)
     for s in status.iter_rows(named=True):
         tg = targets.get(s["indicator_id"])
-        row = rows[tg.name_vi]
+        card = cards[tg.name_vi]
         unit = c["units"][tg.unit]
-        assert row[3] == f"{number(s['latest_value'], 'vi')} {unit} ({month(s['latest_period'], 'vi')})", tg.id
-        assert row[4] == c["status"][s["status"]], tg.id
+        assert card[c["card_latest"]] == f"{number(s['latest_value'], 'vi')} {unit} ({month(s['latest_period'], 'vi')})"
+        assert card[c["card_baseline"]] == f"{number(s['baseline_value'], 'vi')} {unit} ({month(s['baseline_period'], 'vi')})"
+        assert card["status"] == c["status"][s["status"]], tg.id
         shown = s["value_at_deadline"] if s["value_at_deadline"] is not None else s["projected_at_target"]
-        assert row[2] == (f"{number(shown, 'vi')} {unit}" if shown is not None else "—"), tg.id
+        assert card[c["card_at_deadline"]] == (f"{number(shown, 'vi')} {unit}" if shown is not None else "—")
+        assert card[c["card_target"]] == f"{number(tg.target, 'vi')} {unit} ({month(tg.target_date, 'vi')})"
+
+
+def test_commune_figures_in_a_district_page_are_the_indicators_table(reports):
+    from analysis.areas import reference_areas
+    ind = pl.read_parquet(reports.parent / "processed" / "indicators.parquet").filter(
+        (pl.col("indicator_id") == "households_fiber") & (pl.col("period") == date(2024, 11, 1)))
+    page = (reports / "2024-11" / "district-170-vi.html").read_text(encoding="utf-8")
+    rows = _table_after(page, "Các xã, phường, thị trấn")
+    names = dict(reference_areas().select("name_vi", "area_code").iter_rows())
+    header = re.findall(r"<th[^>]*>(.*?)</th>", page[page.index("Các xã, phường, thị trấn"):].split("</thead>")[0])
+    col = next(i for i, h in enumerate(header) if "hộ gia đình" in h)
+    assert len(rows) == 15  # Võ Nhai's communes
+    for r in rows:
+        want = ind.filter(pl.col("area_code") == names[r[0]])["value"][0]
+        assert r[col] == number(want, "vi"), r[0]
 
 
 def test_every_district_and_target_has_its_page(reports):
@@ -137,8 +185,8 @@ def test_every_district_and_target_has_its_page(reports):
     assert len(list((run_dir / "notebooks").glob("*.ipynb"))) == 4 + 21
 
 
-def test_a_second_run_with_nothing_changed_skips_everything(short_sample, reports):
-    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(short_sample / "raw"), "--processed",
+def test_a_second_run_with_nothing_changed_skips_everything(run_root, reports):
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
                         str(reports.parent / "processed"), "--reports", str(reports)], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("run: nothing changed since the last run")
 
@@ -164,3 +212,17 @@ def test_bad_run_parameters_stop_before_any_notebook(tmp_path, args, message):
                         str(tmp_path / "p"), "--reports", str(tmp_path / "r"), *args], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_the_province_report_in_english(reports, tmp_path):
+    """--lang en: every visible string from the English catalogue, numbers and months formatted the English way."""
+    from analysis.run.notebooks import execute, to_html
+    processed = reports.parent / "processed"
+    nb = execute("10-province-report.ipynb", tmp_path / "en.ipynb",
+                 {"processed": str(processed), "lang": "en", "as_of": "2024-11"})
+    page = to_html(nb, tmp_path / "en.html", "Province").read_text(encoding="utf-8")
+    status = pl.read_parquet(processed / "status.parquet").filter(
+        (pl.col("area_level") == "province") & (pl.col("indicator_id") == "households_fiber")).row(0, named=True)
+    assert "The plan&#x27;s targets" in page or "The plan's targets" in page
+    assert f"{number(status['latest_value'], 'en')} % (11/2024)" in page
+    assert "Các chỉ tiêu của Kế hoạch" not in page and "Chất lượng số liệu" not in page

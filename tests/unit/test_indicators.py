@@ -118,3 +118,18 @@ def test_yearly_survey_and_dated_register():
     assert out.row(0, named=True)["period"] == date(2025, 12, 1) and out.row(0, named=True)["frequency"] == "yearly"
     apps = pl.DataFrame({"as_of": [date(2025, 12, 31)] * 4, "on_cloud": [True, True, True, False]})
     assert state_apps_on_cloud(apps).row(0, named=True)["value"] == pytest.approx(75.0)
+
+
+def test_csv_downloads_neutralise_formulas_and_escape_the_link():
+    import urllib.parse
+    from analysis.report_blocks import csv_link, neutralise
+    frame = pl.DataFrame({"hamlet": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "Xóm Na Mao", "a\"b<c>"],
+                          "n": [-1, 2, 3, 4, 5, 6]})
+    out = neutralise(frame)
+    assert out["hamlet"].to_list() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "Xóm Na Mao", "a\"b<c>"]
+    assert out["n"].to_list() == [-1, 2, 3, 4, 5, 6]  # numbers stay numbers
+    link = csv_link(frame, "x<y", "vi")
+    assert 'download="x&lt;y.csv"' in link and "<c>" not in link
+    href = link.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    text = urllib.parse.unquote(href.removeprefix("data:text/csv;charset=utf-8,"))
+    assert text.startswith("\ufeffhamlet,n\n") and "'=HYPERLINK" in text

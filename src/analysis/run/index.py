@@ -18,9 +18,14 @@ def write_index(reports: Path, lang: str) -> Path:
     for run_dir in sorted((p for p in reports.iterdir() if p.is_dir() and RUN_DIR.fullmatch(p.name)), reverse=True):
         pages = json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("pages", []) \
             if (run_dir / "run.json").exists() else [{"file": p.name, "title": p.stem} for p in sorted(run_dir.glob("*.html"))]
-        items = "".join(f'<li><a href="{html.escape(run_dir.name)}/{html.escape(p["file"])}">{html.escape(p["title"])}</a></li>'
-                        for p in pages)
-        sections.append(f"<h2>{html.escape(run_dir.name)}</h2><ul>{items}</ul>")
+        groups = []
+        for kind, label in (("province", t("province", lang)), ("district", t("index_districts", lang)),
+                            ("target", t("index_targets", lang))):
+            items = "".join(f'<li><a href="{html.escape(run_dir.name)}/{html.escape(p["file"])}">'
+                            f'{html.escape(p["title"])}</a></li>' for p in pages if p["file"].startswith(kind))
+            if items:
+                groups.append(f"<h3>{html.escape(label)}</h3><ul>{items}</ul>")
+        sections.append(f"<h2>{html.escape(t('data_as_of', lang))} {html.escape(run_dir.name)}</h2>{''.join(groups)}")
     title = html.escape(t("index_title", lang))
     stamp = html.escape(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     # GX Data Docs are for analysts and load their styling from a CDN: linked, never part of a report.
@@ -29,7 +34,7 @@ def write_index(reports: Path, lang: str) -> Path:
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
             '<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;'
-            'line-height:1.4}li{margin:.35rem 0}h2{margin-top:1.5rem;font-size:1.1rem}</style></head>'
+            'line-height:1.4}li{margin:.35rem 0}h2{margin-top:1.5rem;font-size:1.15rem}h3{font-size:1rem;margin:.8rem 0 .2rem}</style></head>'
             f'<body><h1>{title}</h1>{"".join(sections)}{docs}'
             f'<p><small>{html.escape(t("generated", lang))} {stamp}</small></p></body></html>')
     target = reports / "index.html"

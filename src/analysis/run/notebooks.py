@@ -42,7 +42,12 @@ def to_html(notebook: Path, target: Path, title: str) -> Path:
     """Readers get no code: inputs and prompts removed, and a template with no external script."""
     import nbformat
     from nbconvert import HTMLExporter
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+    from traitlets.config import Config
+    config = Config()
+    # A cell tagged "analyst" (the notebook's own description, for whoever opens it in JupyterLab) is not the page's.
+    config.TagRemovePreprocessor.remove_cell_tags = {"analyst"}
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4),
                                           resources={"metadata": {"name": title}})

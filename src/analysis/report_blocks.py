@@ -1,0 +1,173 @@
+"""Report blocks written as HTML by hand where a table cannot do the job (cards that fit a phone, a grid coloured
+by status, a footer, CSV downloads). Every text is passed through `html.escape` here, at the one place it is
+written into the page."""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import urllib.parse
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+from IPython.display import HTML
+
+from analysis.report import area_name
+from analysis.targets import Target, TargetSet
+from analysis.text import catalogue, month, number, t
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def e(x: object) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would read as a formula (=, +, -, @, tab, CR first) get a leading apostrophe."""
+    text = [c for c, d in frame.schema.items() if d == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text)
+
+
+def csv_link(frame: pl.DataFrame, name: str, lang: str) -> str:
+    """The data behind a table or chart, embedded in the page as a CSV download (UTF-8 with BOM, for Excel)."""
+    body = "\ufeff" + neutralise(frame).write_csv()
+    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(body)
+    return f'<p class="csv"><a download="{e(name)}.csv" href="{e(href)}">{e(t("csv", lang))}</a></p>'
+
+
+def _value(v: float | None, target: Target, lang: str) -> str:
+    if v is None:
+        return "—"
+    return f"{number(v, lang)} {catalogue(lang)['units'].get(target.unit, target.unit)}"
+
+
+def _eta(r: dict, lang: str) -> str:
+    c = catalogue(lang)
+    if r.get("status") in ("achieved", "achieved_late") and r.get("eta"):
+        return f"{c['eta_since']} {month(r['eta'], lang)}"
+    if r.get("eta"):
+        return month(r["eta"], lang)
+    return c["eta_none"] if r.get("model") else "—"
+
+
+def _gap(r: dict, target: Target, lang: str) -> str:
+    c = catalogue(lang)
+    if r.get("gap_count") is not None:
+        return f"{number(r['gap_count'], lang, 0)} {c['gap_units'].get(r['gap_unit'], r['gap_unit'])}"
+    return _value(r.get("gap"), target, lang) if r.get("gap") is not None else "—"
+
+
+def badge(status: str, lang: str) -> str:
+    word = catalogue(lang)["status"].get(status, status)
+    return f'<span class="badge s-{e(status)}">{e(word)}</span>'
+
+
+def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str = "19") -> HTML:
+    """A card per target: baseline, latest, value at the target date, target, gap, status (colour and word),
+    ETA. Cards stack to one column on a phone, so nothing scrolls sideways."""
+    c = catalogue(lang)
+    rows = {r["indicator_id"]: r for r in status.filter(pl.col("area_code") == area_code).iter_rows(named=True)}
+    cards, data = [], []
+    for tg in target_set.targets:
+        r = rows.get(tg.id, {"status": "no_data"})
+        at = r.get("value_at_deadline") if r.get("value_at_deadline") is not None else r.get("projected_at_target")
+        fields = [
+            (c["card_baseline"], _value(r.get("baseline_value"), tg, lang)
+             + (f" ({month(r['baseline_period'], lang)})" if r.get("baseline_period") else "")),
+            (c["card_latest"], _value(r.get("latest_value"), tg, lang)
+             + (f" ({month(r['latest_period'], lang)})" if r.get("latest_period") else "")),
+            (c["card_at_deadline"], _value(at, tg, lang)),
+            (c["card_target"], f"{_value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
+            (c["card_gap"], _gap(r, tg, lang)),
+            (c["card_eta"], _eta(r, lang)),
+        ]
+        name = tg.name_vi if lang == "vi" else tg.name_en
+        rows_html = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in fields)
+        cards.append(f'<div class="card s-{e(r["status"])}"><h3>{e(name)}</h3>{badge(r["status"], lang)}'
+                     f'<table class="kv">{rows_html}</table></div>')
+        data.append({"indicator_id": tg.id, "indicator": name, "status": r["status"],
+                     "baseline": r.get("baseline_value"), "latest": r.get("latest_value"),
+                     "latest_period": str(r.get("latest_period") or ""), "at_target_date": at, "target": tg.target,
+                     "target_date": str(tg.target_date), "gap": r.get("gap"), "gap_count": r.get("gap_count"),
+                     "eta": str(r.get("eta") or "")})
+    frame = pl.DataFrame(data, infer_schema_length=None)
+    return HTML(f'<div class="cards">{"".join(cards)}</div>' + csv_link(frame, f"scorecard-{area_code}", lang))
+
+
+def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
+    """Districts × targets: each cell the latest value, coloured by the target's status in that district."""
+    c = catalogue(lang)
+    d = status.filter(pl.col("area_level") == "district")
+    districts = sorted(d["area_code"].unique().to_list())
+    cells = {(r["area_code"], r["indicator_id"]): r for r in d.iter_rows(named=True)}
+    head = "".join(f"<th>{e(c['short'].get(tg.id, tg.id))}</th>" for tg in target_set.targets)
+    body, data = [], []
+    for code in districts:
+        tds = []
+        for tg in target_set.targets:
+            r = cells.get((code, tg.id), {"status": "no_data"})
+            word = c["status"].get(r["status"], r["status"])
+            v = "—" if r.get("latest_value") is None else number(r["latest_value"], lang)
+            tds.append(f'<td class="cell s-{e(r["status"])}" title="{e(word)}">{e(v)}</td>')
+            data.append({"district_code": code, "district": area_name(code, lang), "indicator_id": tg.id,
+                         "latest": r.get("latest_value"), "status": r["status"]})
+        body.append(f"<tr><th>{e(area_name(code, lang))}</th>{''.join(tds)}</tr>")
+    legend = " ".join(badge(s, lang) for s in ("achieved", "achieved_late", "on_track", "acceleration_needed",
+                                               "missed", "insufficient_data"))
+    frame = pl.DataFrame(data, infer_schema_length=None)
+    return HTML(f'<table class="grid"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+                f"<p>{legend}</p>" + csv_link(frame, "districts-by-target", lang))
+
+
+def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
+                  ids: tuple[str, ...] = ("households_fiber", "hamlets_ftth_coverage", "hamlets_mbb_coverage",
+                                          "bts_site_sharing")) -> HTML:
+    """Per district and countable target: what is still to do, the current and the required monthly pace."""
+    c = catalogue(lang)
+    rows = []
+    for r in (status.filter((pl.col("area_level") == "district") & pl.col("indicator_id").is_in(list(ids))
+                            & pl.col("gap_count").is_not_null() & (pl.col("gap_count") > 0))
+              .sort("indicator_id", "gap_count", descending=[False, True]).iter_rows(named=True)):
+        tg = target_set.get(r["indicator_id"])
+        if tg is None:
+            continue
+        pace = r["current_pace"]
+        months = (r["gap"] / pace) if pace and pace > 0 and r["gap"] is not None else None
+        rows.append({c["col_indicator"]: tg.name_vi if lang == "vi" else tg.name_en,
+                     c["district"]: area_name(r["area_code"], lang), c["col_gap"]: _gap(r, tg, lang),
+                     c["col_current_pace"]: "—" if pace is None else number(pace, lang, 2),
+                     c["col_required_pace"]: "—" if r["required_pace"] is None else number(r["required_pace"], lang, 2),
+                     c["col_months_at_pace"]: "—" if months is None else number(months, lang, 0)})
+    if not rows:
+        return HTML(f"<p>{e(c['hamlets_none'])}</p>")
+    frame = pl.DataFrame(rows)
+    head = "".join(f"<th>{e(k)}</th>" for k in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in frame.iter_rows())
+    return HTML(f"<p>{e(c['takes_intro'])}</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                + csv_link(frame, "what-it-takes", lang))
+
+
+def footer(processed: Path, target_set: TargetSet, as_of, lang: str) -> HTML:
+    """Data as of, the sources with a hash of each folder's files, the run, the time, every definition."""
+    c = catalogue(lang)
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    by_source: dict[str, list[dict]] = {}
+    for f in manifest["inputs"]:
+        by_source.setdefault(f["path"].split("/")[0] if "/" in f["path"] else ".", []).append(f)
+    sources = "".join(
+        f"<li>{e(name)}: {len(files)} {e(c['footer_files'])}, sha256 "
+        f"<code>{e(hashlib.sha256(''.join(sorted(f['sha256'] for f in files)).encode()).hexdigest()[:16])}</code></li>"
+        for name, files in sorted(by_source.items()))
+    run_id = f"{manifest.get('code_version', '')} · {manifest.get('started', '')[:19]}"
+    definitions = "".join(f"<dt>{e(tg.name_vi if lang == 'vi' else tg.name_en)}</dt>"
+                          f"<dd>{e(c['definitions'].get(tg.id, ''))}</dd>" for tg in target_set.targets)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return HTML(f'<div class="footer"><p>{e(c["footer_as_of"])} {e(month(as_of, lang))} · '
+                f'{e(target_set.name_vi if lang == "vi" else target_set.name_en)}</p>'
+                f'<p>{e(c["footer_sources"])}:</p><ul>{sources}</ul>'
+                f'<p>{e(c["footer_run"])}: <code>{e(run_id)}</code> · {e(c["footer_generated"])} {e(stamp)}</p>'
+                f'<p>{e(c["footer_definitions"])}:</p><dl>{definitions}</dl></div>')
