@@ -96,15 +96,20 @@ def main() -> int:
                str(Path(out) / "processed"), "--reports", str(Path(out) / "reports")]
         first_s, first_mb = timed(run)
         again_s, _ = timed(run)
-        manifest = json.loads(next((Path(out) / "reports").glob("*/run.json")).read_text())
+        run_json = next((Path(out) / "reports").glob("*/run.json"))
+        manifest = json.loads(run_json.read_text())
+        pages = sorted(run_json.parent.glob("*.html"))
+        province_mb = (run_json.parent / "province-vi.html").stat().st_size / 1e6
+        total_mb = sum(p.stat().st_size for p in pages) / 1e6
         stages = ", ".join(f"{k} {v:.0f}" for k, v in manifest["timings_s"].items()
                            if not k.startswith(("district", "target", "province")))
         reports = [v for k, v in manifest["timings_s"].items() if k.startswith(("district", "target", "province"))]
-        within = first_s < RUN_BUDGET_SECONDS and again_s < RERUN_BUDGET_SECONDS
+        within = first_s < RUN_BUDGET_SECONDS and again_s < RERUN_BUDGET_SECONDS and province_mb < 3
         lines.append(f"| {when} | {machine} | run (all reports) | {sample} | {first_s:.1f} s; again, nothing "
                      f"changed: {again_s:.1f} s | {first_mb:,.0f} MB | — | — | stages (s): {stages}; "
                      f"{len(reports)} reports, {sum(reports):.0f} s of notebook time on {manifest['parameters']['workers']} "
-                     f"workers | {'within' if within else 'OVER'} budget |")
+                     f"workers; pages: province {province_mb:.2f} MB, {len(pages)} pages {total_mb:.1f} MB | "
+                     f"{'within' if within else 'OVER'} budget |")
         ok &= within
     results = ROOT / "benchmarks" / "RESULTS.md"
     if not results.exists():

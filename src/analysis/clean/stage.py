@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -56,6 +57,7 @@ RECIPES: dict[str, Recipe] = {
     "state_apps": Recipe(registers.state_apps, registers.finish_state_apps, ("as_of", "app")),
     "milestones": Recipe(registers.milestones, registers.finish_milestones, ("as_of", "milestone")),
 }
+READERS = 2  # files parsed at once; more does not help on two cores
 OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
 
 
@@ -81,14 +83,21 @@ class Cleaner:
                                               "kind": None, "column": None, "reason": message, "raw": ""}],
                                             schema=QUARANTINE_SCHEMA))
 
-    def read(self, path: Path) -> None:
+    def load(self, path: Path) -> tuple[Path, str, object]:
+        """Hash and parse one file (thread-safe: fastexcel, polars and hashlib release the GIL while they work)."""
         rel = path.relative_to(self.raw).as_posix()
-        acc = self.accounts[rel] = Account(rel, io.sha256(path), path.stat().st_size)
         try:
-            sheets, acc.encoding = read_file(path, rel)
+            return path, io.sha256(path), read_file(path, rel)
         except AnalysisError as exc:
-            self._file_problem(acc, exc.message)
+            return path, io.sha256(path), exc
+
+    def read(self, path: Path, digest: str, loaded: object) -> None:
+        rel = path.relative_to(self.raw).as_posix()
+        acc = self.accounts[rel] = Account(rel, digest, path.stat().st_size)
+        if isinstance(loaded, AnalysisError):
+            self._file_problem(acc, loaded.message)
             return
+        sheets, acc.encoding = loaded
         acc.sheets = len(sheets)
         for sheet in sheets:
             acc.rows_read += sheet.frame.height
@@ -214,8 +223,11 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     files = sorted(p for p in raw.rglob("*") if p.is_file() and p.name != "README.md" and not p.name.startswith((".", "~$")))
     if not files:
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
-    for p in files:
-        c.read(p)
+    # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
+    # result does not depend on which finished first.
+    with ThreadPoolExecutor(READERS) as pool:
+        for loaded in pool.map(c.load, files):
+            c.read(*loaded)
     outputs: dict[str, pl.DataFrame] = {"reference_areas": reference_areas()}
     for kind in RECIPES:
         if kind == "hamlet_coverage":
