@@ -76,10 +76,10 @@ class Renderer:
 
     @staticmethod
     def _dms(x: float, hemi: str) -> str:
-        d = int(x)
-        m = int((x - d) * 60)
-        s = (x - d - m / 60) * 3600
-        return f"{d}°{m}'{s:.2f}\"{hemi}"
+        # Round once, in hundredths of a second, so 59.999" carries into the next minute instead of printing 60.00".
+        d, rest = divmod(round(x * 360_000), 360_000)
+        m, cs = divmod(rest, 6_000)
+        return f"{d}°{m}'{cs / 100:.2f}\"{hemi}"
 
     def cell(self, col: Col, rec: dict, habit: Habit) -> object:
         v = rec.get(col.key)
