@@ -63,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace) -> str:
+    if args.command in ("clean", "validate", "indicators", "trajectories"):
+        # A stage writes into the processed folder: never at the same time as another stage or a run.
+        from analysis.run.lock import exclusive
+        with exclusive(args.processed):
+            return _stage(args)
+    return _stage(args)
+
+
+def _stage(args: argparse.Namespace) -> str:
     if args.command == "sample":
         from analysis.sample.generate import generate
         s = generate(args.raw, args.truth, args.seed, args.config, args.first_month, args.last_month)

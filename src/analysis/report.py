@@ -19,6 +19,24 @@ def table(frame: pl.DataFrame):
     return frame.to_pandas().style.hide(axis="index").format(escape="html")
 
 
+def check_district(code: str) -> str:
+    """The district parameter of a report, checked before anything is drawn."""
+    from analysis.errors import AnalysisError
+    districts = reference_areas().filter(pl.col("level") == "district")["area_code"].to_list()
+    if code not in districts:
+        raise AnalysisError(f"district {code!r} is not a district of the province; codes: {', '.join(districts)}")
+    return code
+
+
+def check_indicator(indicator_id: str, target_set: TargetSet) -> Target:
+    from analysis.errors import AnalysisError
+    target = target_set.get(indicator_id)
+    if target is None:
+        raise AnalysisError(f"indicator {indicator_id!r} has no target in {target_set.id}; ids: "
+                            f"{', '.join(t.id for t in target_set.targets)}")
+    return target
+
+
 def area_name(code: str, lang: str) -> str:
     row = reference_areas().filter(pl.col("area_code") == code)
     return row["name_vi" if lang == "vi" else "name_en"][0] if row.height else code

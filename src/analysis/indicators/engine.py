@@ -57,6 +57,8 @@ def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] |
 
 def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
     """Compute every indicator the cleaned tables allow; write `indicators.parquet` and `indicators.json`."""
+    if min_tests < 1:
+        raise AnalysisError(f"min_tests must be at least 1, got {min_tests}")
     started = time.perf_counter()
     names = {n for needs, _ in DEFINITIONS.values() for n in needs}
     tables = {n: pl.read_parquet(processed / f"{n}.parquet") for n in names if (processed / f"{n}.parquet").exists()}

@@ -72,6 +72,13 @@ def load(path: Path | None, overrides: dict) -> RunConfig:
     for name in ("raw", "processed", "reports"):
         p = getattr(cfg, name)
         setattr(cfg, name, (p if p.is_absolute() else (Path.cwd() / p)).resolve())
+    for name in ("processed", "reports"):
+        out = getattr(cfg, name)
+        if out == cfg.raw or cfg.raw in out.parents:
+            raise AnalysisError(f"{name} is inside the raw folder, which the pipeline never writes to",
+                                file=str(out))
+        if out in cfg.raw.parents:
+            raise AnalysisError(f"the raw folder is inside {name}, which the pipeline rewrites", file=str(cfg.raw))
     from analysis.targets import load as load_targets
     load_targets(cfg.targets)  # a bad target set stops here, in one line
     if Path(cfg.targets).exists():

@@ -130,6 +130,10 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
             month = parse_month(as_of)
         except ValueError as exc:
             raise AnalysisError(f"--as-of: {exc}") from None
+    monthly = ind.filter(pl.col("frequency") == "monthly")["period"]
+    if monthly.len() and not monthly.min() <= month <= monthly.max():
+        raise AnalysisError(f"--as-of {month:%Y-%m} is outside the data ({monthly.min():%Y-%m} to "
+                            f"{monthly.max():%Y-%m})")
     out = run_frames(ind, target_set, month)
     out["gaps"] = gaps(processed, month)
     out["milestones_status"] = milestones(processed, target_set, month)

@@ -1,0 +1,116 @@
+"""Reliability: no personal data anywhere, one writer at a time, crash safety under SIGKILL, parameters checked."""
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import polars as pl
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_no_device_id_or_ip_in_any_table_notebook_or_page(short_sample, run_root):
+    tests = pl.read_parquet(short_sample / "truth" / "speed_tests.parquet")
+    devices, ips = set(tests["device_id"]), set(tests["ip"])
+    files = [*run_root.joinpath("processed").rglob("*.parquet"), *run_root.joinpath("processed").rglob("*.json"),
+             *run_root.joinpath("reports").rglob("*.ipynb"), *run_root.joinpath("reports").rglob("*.html")]
+    assert len(files) > 40
+    for f in files:
+        text = (pl.read_parquet(f).write_ndjson() if f.suffix == ".parquet" else f.read_text(encoding="utf-8"))
+        assert not set(re.findall(r"\b[0-9a-f]{16}\b", text)) & devices, f.name
+        assert not set(re.findall(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", text)) & ips, f.name
+
+
+def _clean(raw, processed):
+    return subprocess.Popen([sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--processed",
+                             str(processed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_runs_started_together_one_writes_the_other_says_so(short_sample, tmp_path):
+    a, b = _clean(short_sample / "raw", tmp_path / "p"), _clean(short_sample / "raw", tmp_path / "p")
+    outs = [p.communicate(timeout=300) for p in (a, b)]
+    codes = sorted([a.returncode, b.returncode])
+    assert codes == [0, 1], outs
+    loser = outs[[a.returncode, b.returncode].index(1)][1]
+    assert "another run is writing these outputs" in loser and loser.count("\n") == 1
+    manifest = json.loads((tmp_path / "p" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["unbalanced"] == [] and pl.read_parquet(tmp_path / "p" / "subscribers.parquet").height > 0
+
+
+def _readable(processed) -> None:
+    """Every table is a whole Parquet file and the manifest whole JSON: the old version or the new one."""
+    for f in processed.glob("*.parquet"):
+        pl.read_parquet(f)
+    if (processed / "manifest.json").exists():
+        json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("after", [0.8, 2.0, 3.2, 4.5])
+def test_a_clean_killed_at_any_moment_leaves_whole_tables_and_the_next_run_works(short_sample, tmp_path, after):
+    processed = tmp_path / "p"
+    assert _clean(short_sample / "raw", processed).wait(timeout=300) == 0
+    before = {f.name: pl.read_parquet(f) for f in processed.glob("*.parquet")}
+    victim = _clean(short_sample / "raw", processed)
+    time.sleep(after)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    _readable(processed)
+    for name, frame in before.items():  # same raw files: whatever is there equals the complete version
+        assert pl.read_parquet(processed / name).equals(frame), name
+    again = _clean(short_sample / "raw", processed)
+    assert again.wait(timeout=300) == 0, again.stderr.read()
+
+
+def test_a_run_killed_while_writing_reports_keeps_the_previous_reports_whole(run_root, tmp_path):
+    """Kill a forced run in its report phase: reports/<month> is still the previous complete folder."""
+    import shutil
+    reports = tmp_path / "reports"
+    shutil.copytree(run_root / "reports", reports)
+    shutil.copytree(run_root / "processed", tmp_path / "processed")
+    before = sorted(p.name for p in (reports / "2024-11").glob("*.html"))
+    victim = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
+                               str(tmp_path / "processed"), "--reports", str(reports), "--force"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and not list((reports / "_running").glob("*.html")):
+        time.sleep(0.2)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert sorted(p.name for p in (reports / "2024-11").glob("*.html")) == before
+    assert json.loads((reports / "2024-11" / "run.json").read_text(encoding="utf-8"))["pages"]
+
+
+@pytest.mark.parametrize("notebook, params, message", [
+    ("11-district-report.ipynb", {"district": "999"}, "district '999' is not a district of the province"),
+    ("12-target-report.ipynb", {"indicator": "happiness"}, "indicator 'happiness' has no target in plan-171-2025"),
+])
+def test_report_notebook_parameters_are_checked_first(run_root, tmp_path, notebook, params, message):
+    from analysis.run.notebooks import NotebookFailed, execute
+    with pytest.raises(NotebookFailed) as e:
+        execute(notebook, tmp_path / notebook, {"processed": str(run_root / "processed"), **params})
+    assert message in e.value.line()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["trajectories", "--as-of", "2031-01"], "--as-of 2031-01 is outside the data (2024-09 to 2024-11)"),
+    (["trajectories", "--targets", "missing.yml"], "target file not found"),
+    (["indicators", "--min-tests", "0"], "min_tests"),
+])
+def test_stage_parameters_are_checked(run_root, tmp_path, args, message):
+    import shutil
+    shutil.copytree(run_root / "processed", tmp_path / "p")
+    r = subprocess.run([sys.executable, "-m", "analysis", *args, "--processed", str(tmp_path / "p")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+
+
+def test_outputs_inside_the_raw_folder_are_refused(short_sample, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(short_sample / "raw"), "--processed",
+                        str(short_sample / "raw" / "out"), "--reports", str(tmp_path / "r")], capture_output=True,
+                       text=True)
+    assert r.returncode == 1 and "processed is inside the raw folder" in r.stderr
