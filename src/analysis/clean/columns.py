@@ -111,6 +111,9 @@ def required(p: Parsed, what: str) -> Parsed:
     return Parsed(p.value, err.alias(p.error.name))
 
 
+MAX_REASON = 300  # a 10,000-character cell is quoted in part: the raw column keeps it whole
+
+
 def first_error(frame: pl.DataFrame, checks: list[tuple[str, pl.Series]]) -> pl.DataFrame:
     """Add `_why` (the first failing check's reason) and `_col` (its column) in the order the checks are given."""
     if not checks:
@@ -120,4 +123,8 @@ def first_error(frame: pl.DataFrame, checks: list[tuple[str, pl.Series]]) -> pl.
         _why=pl.coalesce([pl.col(f"e{i}") for i in range(len(checks))]),
         _col=pl.coalesce([pl.when(pl.col(f"e{i}").is_not_null()).then(pl.lit(name))
                           for i, (name, _) in enumerate(checks)]))
-    return frame.with_columns(out["_why"], out["_col"])
+    why = out.select(pl.when(pl.col("_why").str.len_chars() > MAX_REASON)
+                     .then(pl.format("{}… ({} characters)", pl.col("_why").str.slice(0, MAX_REASON),
+                                     pl.col("_why").str.len_chars()))
+                     .otherwise(pl.col("_why")).alias("_why"))
+    return frame.with_columns(why["_why"], out["_col"])

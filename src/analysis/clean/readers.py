@@ -127,6 +127,24 @@ def _first_rows(path: Path) -> dict[str, int]:
     return out
 
 
+EXCEL_ERRORS = {"Ref": "#REF!", "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+                "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
+
+
+def _with_error_cells(frame: pl.DataFrame, errors) -> pl.DataFrame:
+    """An Excel error cell (#REF!, #DIV/0!) comes back as text, so it is quarantined as what it is, not as empty."""
+    if not errors or not errors.errors:
+        return frame
+    cols = {c: frame[c].to_list() for c in frame.columns}
+    names = frame.columns
+    for err in errors.errors:
+        row, col = err.offset_position
+        kind = err.detail.split("Error(")[-1].rstrip(")'") if "Error(" in err.detail else "?"
+        if col < len(names) and row < frame.height:
+            cols[names[col]][row] = EXCEL_ERRORS.get(kind, f"#{kind.upper()}!")
+    return pl.DataFrame(cols, schema={c: pl.String for c in names})
+
+
 def read_xlsx(path: Path, file: str) -> list[Sheet]:
     try:
         book = fastexcel.read_excel(str(path))
@@ -136,9 +154,11 @@ def read_xlsx(path: Path, file: str) -> list[Sheet]:
     sheets = []
     for name in book.sheet_names:
         try:
-            frame = book.load_sheet(name, header_row=None, dtypes="string").to_polars()
+            batch, errors = book.load_sheet(name, header_row=None, dtypes="string").to_arrow_with_errors()
+            frame = pl.from_arrow(batch)
         except Exception as exc:
             raise AnalysisError(f"cannot read the sheet ({exc.__class__.__name__})", file=file, sheet=name) from None
+        frame = _with_error_cells(frame, errors)
         frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
         sheets.append(Sheet(name, _numbered(frame, offsets.get(name, 1))))
     return sheets

@@ -29,7 +29,7 @@ from analysis.clean.readers import HEADER_SEARCH_ROWS, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
-from analysis.clean.tables import find_table
+from analysis.clean.tables import duplicated_columns, find_table
 from analysis.errors import AnalysisError
 
 
@@ -107,6 +107,11 @@ class Cleaner:
             if table is None:
                 self._unrecognised(acc, sheet)
                 continue
+            twice = duplicated_columns(table)
+            if twice:
+                self._unrecognised(acc, sheet, f"the header names {twice} more than once: which column to read is "
+                                                f"not clear")
+                continue
             acc.kinds.add(table.kind.name)
             acc.non_data["title"] += table.rows_above
             acc.non_data["header"] += len(table.header_rows)
@@ -114,8 +119,9 @@ class Cleaner:
                 acc.non_data[why] += n
             self.ctx.tables.append(table)
 
-    def _unrecognised(self, acc: Account, sheet) -> None:
-        """A sheet with no header of a known kind: its blank rows are non-data, every other row is quarantined."""
+    def _unrecognised(self, acc: Account, sheet, reason: str | None = None) -> None:
+        """A sheet with no header of a known kind (or an ambiguous one): its blank rows are non-data, every other
+        row is quarantined with the reason."""
         f = sheet.frame
         cells = [c for c in f.columns if c != "_row"]
         blank = f.select(pl.all_horizontal([pl.col(c).is_null() for c in cells])).to_series()
@@ -123,8 +129,8 @@ class Cleaner:
         rows = f.filter(~blank)
         head = [list(r[1:]) for r in f.head(HEADER_SEARCH_ROWS).iter_rows()]
         near = near_miss(head)
-        reason = (f"header looks like {near[0].name} but has no column for: {', '.join(near[1])}" if near
-                  else f"no header row of a known kind in the first {HEADER_SEARCH_ROWS} rows")
+        reason = reason or (f"header looks like {near[0].name} but has no column for: {', '.join(near[1])}" if near
+                            else f"no header row of a known kind in the first {HEADER_SEARCH_ROWS} rows")
         acc.quarantined += rows.height
         self.quarantine.append(pl.DataFrame({
             "source_file": [acc.path] * rows.height, "sheet": [sheet.name] * rows.height,

@@ -3,7 +3,7 @@ rows below it are not data (blank, repeated header, totals)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -33,6 +33,7 @@ class Table:
     frame: pl.DataFrame       # data rows only, cells as sent except personal data
     non_data: dict[str, int]  # rows below the header that are not data, by why
     width: int                # cells per row as sent, personal ones included
+    header_cells: list[str | None] = field(default_factory=list)
 
     def data(self) -> pl.DataFrame:
         """The data rows under canonical column names, with `_row`."""
@@ -42,6 +43,16 @@ class Table:
     @property
     def removed(self) -> set[str]:
         return {f"c{i}" for i, name in self.columns.items() if name in PERSONAL}
+
+
+def duplicated_columns(table: Table) -> str | None:
+    """A canonical column two header cells both name ('Số thuê bao' twice), or None."""
+    seen: dict[str, int] = {}
+    for cell in table.header_cells:
+        col = table.kind.column_for(cell) if cell else None
+        if col:
+            seen[col] = seen.get(col, 0) + 1
+    return ", ".join(sorted(c for c, n in seen.items() if n > 1)) or None
 
 
 def find_table(file: str, sheet: Sheet) -> Table | None:
@@ -79,7 +90,7 @@ def find_table(file: str, sheet: Sheet) -> Table | None:
         data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
                                  if name in REPEATING)
         return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
-                     numbers[i:i + used], [t for t in titles if t], i, data, counts, len(body.columns) - 2)
+                     numbers[i:i + used], [t for t in titles if t], i, data, counts, len(body.columns) - 2, header)
     return None
 
 
