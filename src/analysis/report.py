@@ -163,10 +163,14 @@ def hamlet_gaps(gaps: pl.DataFrame, lang: str, district_code: str | None = None,
     out = (gaps.join(names.rename({"area_code": "commune_code", "name": "commune"}), on="commune_code", how="left")
            .join(names.rename({"area_code": "district_code", "name": "district"}), on="district_code", how="left")
            .sort("district_code", "commune_code", "hamlet_code"))
-    return table(out.select(
+    from IPython.display import HTML
+    from analysis.report_blocks import csv_link
+    shown = out.select(
         pl.col("district").alias(t("district", lang)), pl.col("commune").alias(t("col_commune", lang)),
         pl.col("hamlet").alias(t("col_hamlet", lang)),
-        pl.col("indicator_id").replace_strict(what).alias(t("col_missing", lang))))
+        pl.col("indicator_id").replace_strict(what).alias(t("col_missing", lang)))
+    data = out.select("hamlet_code", "hamlet", "commune_code", "commune", "district_code", "district", "indicator_id")
+    return HTML(table(shown).to_html() + csv_link(data, "hamlets-uncovered", lang))
 
 
 def quality(summary: pl.DataFrame | None, lang: str):

@@ -11,19 +11,31 @@ import pytest
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_HAMLET = "05431001"  # Tổ dân phố 1 of Phường Quan Triều, Thành phố Thái Nguyên (164)
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+FORMULA_HAMLET = "05431002"
+SCRIPT = "<script>alert(2)</script>"
 
 
 def plant(raw) -> None:
-    """Rename one registry hamlet to the hostile name, in the statistics office's own workbook."""
+    """Hostile names where operators and the office type text: two registry hamlets renamed (markup, a formula),
+    and a commune name that is a script in one operator's subscriber file (it goes to quarantine and its reason
+    is shown in the data-quality section)."""
     path = raw / "thong-ke" / "danh-muc-xom-to-dan-pho.xlsx"
     book = openpyxl.load_workbook(path)
+    done = set()
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
-            if row[0].value == XSS_HAMLET:
-                row[1].value = XSS
-                book.save(path)
-                return
-    raise AssertionError("the registry has no hamlet 05431001")
+            if row[0].value in (XSS_HAMLET, FORMULA_HAMLET):
+                row[1].value = XSS if row[0].value == XSS_HAMLET else FORMULA
+                row[1].data_type = "s"  # typed text, as an operator's "=..." cell is: not a formula to compute
+                done.add(row[0].value)
+    assert done == {XSS_HAMLET, FORMULA_HAMLET}
+    book.save(path)
+    subs = sorted((raw / "fpt").rglob("fpt-thue-bao_*.csv"))[0]
+    data = subs.read_bytes().decode("utf-8-sig")
+    lines = data.splitlines()
+    lines[1] = lines[1].replace(lines[1].split(";")[3], SCRIPT, 1)
+    subs.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -114,3 +114,19 @@ def test_outputs_inside_the_raw_folder_are_refused(short_sample, tmp_path):
                         str(short_sample / "raw" / "out"), "--reports", str(tmp_path / "r")], capture_output=True,
                        text=True)
     assert r.returncode == 1 and "processed is inside the raw folder" in r.stderr
+
+
+def test_a_file_of_a_gigabyte_is_refused_without_loading_it(tmp_path):
+    import resource
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with open(raw / "huge.csv", "wb") as f:
+        f.truncate(1 << 30)  # sparse: a gigabyte on paper, nothing on disk
+    r = subprocess.run([sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--processed", str(tmp_path / "p")],
+                       capture_output=True, text=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert r.returncode == 0, r.stderr
+    q = pl.read_parquet(tmp_path / "p" / "quarantine.parquet")
+    assert q["reason"].to_list() == ["the file is 1,073,741,824 bytes, above the 536,870,912-byte limit for one file; "
+                                     "split it by month or by district"]
+    assert peak_mb < 600, peak_mb  # hashed in 1 MB blocks, never read whole

@@ -208,7 +208,8 @@ def test_a_second_run_at_the_same_time_says_so_and_stops(short_sample, tmp_path)
     (["--targets", "nowhere"], "target file not found"),
 ])
 def test_bad_run_parameters_stop_before_any_notebook(tmp_path, args, message):
-    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(tmp_path), "--processed",
+    (tmp_path / "raw").mkdir()
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(tmp_path / "raw"), "--processed",
                         str(tmp_path / "p"), "--reports", str(tmp_path / "r"), *args], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
     assert not (tmp_path / "r").exists()
@@ -226,3 +227,16 @@ def test_the_province_report_in_english(reports, tmp_path):
     assert "The plan&#x27;s targets" in page or "The plan's targets" in page
     assert f"{number(status['latest_value'], 'en')} % (11/2024)" in page
     assert "Các chỉ tiêu của Kế hoạch" not in page and "Chất lượng số liệu" not in page
+
+
+def test_csv_downloads_neutralise_a_formula_from_the_data(reports):
+    """... and in the page's CSV of uncovered hamlets it starts with an apostrophe, so a spreadsheet shows text."""
+    import urllib.parse
+    from tests.end_to_end.conftest import FORMULA
+    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
+    link = next(m for m in re.findall(r'download="hamlets-uncovered\.csv" href="([^"]+)"', page))
+    import html as h
+    text = urllib.parse.unquote(h.unescape(link).removeprefix("data:text/csv;charset=utf-8,"))
+    quoted = FORMULA.replace('"', '""')
+    assert f"\"'{quoted}\"" in text or f"'{quoted}" in text
+    assert f",{FORMULA}," not in text and f',"{quoted}",' not in text

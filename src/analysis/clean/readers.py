@@ -17,6 +17,9 @@ from analysis.clean.kinds import match_header
 from analysis.errors import AnalysisError
 
 HEADER_SEARCH_ROWS = 30  # titles above the header are a few lines; a header further down is not one
+# One file is read whole into memory; a file larger than this is refused before it is opened, so a stray export
+# of gigabytes cannot exhaust the machine (a month of a province is a few MB; split bigger files by month).
+MAX_FILE_BYTES = 512 * 1024 * 1024
 SEPARATORS = (",", ";", "\t")
 
 
@@ -167,8 +170,12 @@ def read_xlsx(path: Path, file: str) -> list[Sheet]:
 def read_file(path: Path, file: str) -> tuple[list[Sheet], str | None]:
     """Every sheet of a workbook, or the one grid of a CSV, and the CSV's encoding."""
     suffix = path.suffix.lower()
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise AnalysisError("the file is empty (0 bytes)", file=file)
+    if size > MAX_FILE_BYTES:
+        raise AnalysisError(f"the file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit for one file; "
+                            "split it by month or by district", file=file)
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return read_xlsx(path, file), None
     if suffix in (".csv", ".txt"):
