@@ -130,3 +130,23 @@ def test_a_file_of_a_gigabyte_is_refused_without_loading_it(tmp_path):
     assert q["reason"].to_list() == ["the file is 1,073,741,824 bytes, above the 536,870,912-byte limit for one file; "
                                      "split it by month or by district"]
     assert peak_mb < 600, peak_mb  # hashed in 1 MB blocks, never read whole
+
+
+@pytest.mark.parametrize("stage, after", [("validate", 1.0), ("validate", 4.0), ("indicators", 0.6),
+                                          ("trajectories", 0.8), ("trajectories", 2.0)])
+def test_later_stages_killed_leave_whole_outputs_and_rerun(run_root, tmp_path, stage, after):
+    import shutil
+    processed = tmp_path / "p"
+    shutil.copytree(run_root / "processed", processed)
+    cmd = [sys.executable, "-m", "analysis", stage, "--processed", str(processed)]
+    if stage == "validate":
+        cmd += ["--reports", str(tmp_path / "r")]
+    victim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(after)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    _readable(processed)
+    for f in processed.rglob("*.json"):
+        json.loads(f.read_text(encoding="utf-8"))
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
