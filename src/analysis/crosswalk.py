@@ -1,0 +1,64 @@
+"""The 1 July 2025 reform as a table: which new commune-level unit each old one became (`area_crosswalk`).
+
+From `vietnamadminunits`' own old→new conversion data (NQ 202/2025/QH15 and NQ 1683/NQ-UBTVQH15): most old
+communes went whole into one new unit (weight 1); a few were split between two or three. The package gives no
+household or population split for those, only each new unit's area, so a split unit's weights are the new units'
+shares of their combined area: a stated assumption, to replace with the statistics office's split when published.
+Weights of one old unit sum to 1, so totals carried across the reform are preserved exactly.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib.resources import files
+
+import polars as pl
+from vietnamadminunits.database.main import query
+
+NEW_PROVINCE_KEY = "tinhthainguyen"  # Thái Nguyên after the merger (with Bắc Kạn); code 19
+
+
+@lru_cache(maxsize=1)
+def _converter() -> dict:
+    return json.loads(files("vietnamadminunits").joinpath("data/converter_2025.json").read_text(encoding="utf-8"))
+
+
+def _legacy_codes(province_keys: list[str]) -> dict[str, tuple[str, str, str]]:
+    """'tinhthainguyen_huyenvonhai_xalabhien' -> (ward code, district code, province code), the old units."""
+    keys = ", ".join(f"'{k}'" for k in province_keys if k.isalnum())
+    rows = query(f"SELECT provinceKey, districtKey, wardKey, wardCode, districtCode, provinceCode "
+                 f"FROM admin_units_legacy WHERE provinceKey IN ({keys})")
+    return {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": (r["wardCode"], r["districtCode"],
+                                                                      r["provinceCode"]) for r in rows}
+
+
+def _new_codes(province_code: str) -> dict[str, str]:
+    rows = query(f"SELECT wardKey, wardCode FROM admin_units WHERE provinceCode = '{province_code}'")
+    return {r["wardKey"]: r["wardCode"] for r in rows}
+
+
+def area_crosswalk(new_province_key: str = NEW_PROVINCE_KEY, new_province_code: str = "19") -> pl.DataFrame:
+    """old_code, old_district_code, old_province_code, new_code, weight_households, weight_population, split."""
+    data = _converter()
+    old_provinces = data["DICT_PROVINCE"][new_province_key]
+    old = _legacy_codes(old_provinces)
+    new = _new_codes(new_province_code)
+    rows = []
+    for new_key, old_keys in data["DICT_PROVINCE_WARD_NO_DIVIDED"][new_province_key].items():
+        for k in old_keys:
+            if k in old and new_key in new:
+                rows.append((*old[k], new[new_key], 1.0, False))
+    for old_key, parts in data["DICT_PROVINCE_WARD_DIVIDED"].get(new_province_key, {}).items():
+        area = sum(p["newWardAreaKm2"] for p in parts)
+        for p in parts:
+            if old_key in old and p["newWardKey"] in new:
+                rows.append((*old[old_key], new[p["newWardKey"]], p["newWardAreaKm2"] / area, True))
+    frame = pl.DataFrame(rows, schema={"old_code": pl.String, "old_district_code": pl.String,
+                                       "old_province_code": pl.String, "new_code": pl.String, "weight": pl.Float64,
+                                       "split": pl.Boolean}, orient="row")
+    # A unit listed whole and also split keeps the split: its weights are the ones that sum to 1.
+    frame = frame.sort("split", descending=True).unique(["old_code", "new_code"], keep="first")
+    split = frame.filter(pl.col("split"))["old_code"].implode()
+    frame = frame.filter(pl.col("split") | ~pl.col("old_code").is_in(split))
+    return (frame.with_columns(weight_households=pl.col("weight"), weight_population=pl.col("weight"))
+            .drop("weight").sort("old_province_code", "old_code", "new_code"))
