@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest

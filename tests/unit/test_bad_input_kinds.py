@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import polars as pl
-import pytest
 import xlsxwriter
 
 from tests.unit.test_bad_input import BTS, BTS_ROW, COV, GOOD, REG, SPEED, SPEED_ROW, SUBS, account, clean, only
