@@ -62,3 +62,18 @@ def area_crosswalk(new_province_key: str = NEW_PROVINCE_KEY, new_province_code: 
     frame = frame.filter(pl.col("split") | ~pl.col("old_code").is_in(split))
     return (frame.with_columns(weight_households=pl.col("weight"), weight_population=pl.col("weight"))
             .drop("weight").sort("old_province_code", "old_code", "new_code"))
+
+
+def to_new_communes(commune: pl.DataFrame, crosswalk: pl.DataFrame, weight: str = "weight_households") -> pl.DataFrame:
+    """Old-commune numerators and denominators (period, commune_code, numerator, denominator) carried onto the new
+    communes: each old commune's figures times its weight, summed by new commune. Totals are preserved exactly
+    (weights of an old unit sum to 1); a ratio is recomputed from the carried parts, never averaged."""
+    moved = (commune.join(crosswalk.select("old_code", "new_code", weight), left_on="commune_code",
+                          right_on="old_code", how="inner")
+             .with_columns(pl.col("numerator") * pl.col(weight), pl.col("denominator") * pl.col(weight)))
+    unmapped = commune.join(crosswalk.select("old_code"), left_on="commune_code", right_on="old_code", how="anti")
+    if unmapped.height:
+        codes = ", ".join(sorted(unmapped["commune_code"].unique().to_list())[:5])
+        raise ValueError(f"{unmapped['commune_code'].n_unique()} old commune(s) not in the crosswalk, e.g. {codes}")
+    return (moved.group_by("period", "new_code").agg(pl.col("numerator", "denominator").sum())
+            .rename({"new_code": "commune_code"}).sort("period", "commune_code"))

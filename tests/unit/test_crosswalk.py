@@ -49,3 +49,28 @@ def test_totals_are_preserved_across_the_reform(cw):
         households=pl.int_range(pl.len()) * 10 + 100)
     moved = old.join(cw, on="old_code").select("new_code", v=pl.col("households") * pl.col("weight_households"))
     assert moved["v"].sum() == pytest.approx(old["households"].sum())
+
+
+def test_figures_carried_onto_new_communes_by_hand(cw):
+    from datetime import date
+    from analysis.crosswalk import to_new_communes
+    m = date(2025, 7, 1)
+    # Thượng Đình (05932: 100 of 400 households on fibre) is split by area, 44.18/86.21 to Phú Bình and
+    # 42.03/86.21 to Điềm Thụy; 05497 and 05530 go whole into 05503 with 05503 itself.
+    old = pl.DataFrame({"period": [m] * 4, "commune_code": ["05932", "05497", "05503", "05530"],
+                        "numerator": [100.0, 10.0, 20.0, 30.0], "denominator": [400.0, 50.0, 60.0, 70.0]})
+    new = to_new_communes(old, cw)
+    got = {r["commune_code"]: (r["numerator"], r["denominator"]) for r in new.iter_rows(named=True)}
+    phu_binh = cw.filter((pl.col("old_code") == "05932") & (pl.col("weight_households") > 0.5))["new_code"][0]
+    assert got["05503"] == (60.0, 180.0)
+    assert got[phu_binh] == (pytest.approx(100 * 44.18 / 86.21), pytest.approx(400 * 44.18 / 86.21))
+    assert new["numerator"].sum() == pytest.approx(160.0) and new["denominator"].sum() == pytest.approx(580.0)
+
+
+def test_an_old_commune_missing_from_the_crosswalk_is_named(cw):
+    from datetime import date
+    from analysis.crosswalk import to_new_communes
+    old = pl.DataFrame({"period": [date(2025, 7, 1)], "commune_code": ["99999"], "numerator": [1.0],
+                        "denominator": [2.0]})
+    with pytest.raises(ValueError, match="1 old commune\\(s\\) not in the crosswalk, e.g. 99999"):
+        to_new_communes(old, cw)
