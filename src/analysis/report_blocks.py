@@ -163,11 +163,11 @@ def footer(processed: Path, target_set: TargetSet, as_of, lang: str) -> HTML:
         f"<code>{e(hashlib.sha256(''.join(sorted(f['sha256'] for f in files)).encode()).hexdigest()[:16])}</code></li>"
         for name, files in sorted(by_source.items()))
     run_id = f"{manifest.get('code_version', '')} · {manifest.get('started', '')[:19]}"
-    definitions = "".join(f"<dt>{e(tg.name_vi if lang == 'vi' else tg.name_en)}</dt>"
-                          f"<dd>{e(c['definitions'].get(tg.id, ''))}</dd>" for tg in target_set.targets)
+    definitions = "".join(f"<tr><th>{e(tg.name_vi if lang == 'vi' else tg.name_en)}</th>"
+                          f"<td>{e(c['definitions'].get(tg.id, ''))}</td></tr>" for tg in target_set.targets)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return HTML(f'<div class="footer"><p>{e(c["footer_as_of"])} {e(month(as_of, lang))} · '
                 f'{e(target_set.name_vi if lang == "vi" else target_set.name_en)}</p>'
                 f'<p>{e(c["footer_sources"])}:</p><ul>{sources}</ul>'
                 f'<p>{e(c["footer_run"])}: <code>{e(run_id)}</code> · {e(c["footer_generated"])} {e(stamp)}</p>'
-                f'<p>{e(c["footer_definitions"])}:</p><dl>{definitions}</dl></div>')
+                f'<p>{e(c["footer_definitions"])}:</p><table class="definitions">{definitions}</table></div>')
