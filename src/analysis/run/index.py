@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from analysis import io
-from analysis.text import t
+from analysis.periods import parse_month
+from analysis.text import month, t
 
 RUN_DIR = re.compile(r"\d{4}-\d{2}")
 
@@ -25,7 +26,8 @@ def write_index(reports: Path, lang: str) -> Path:
                             f'{html.escape(p["title"])}</a></li>' for p in pages if p["file"].startswith(kind))
             if items:
                 groups.append(f"<h3>{html.escape(label)}</h3><ul>{items}</ul>")
-        sections.append(f"<h2>{html.escape(t('data_as_of', lang))} {html.escape(run_dir.name)}</h2>{''.join(groups)}")
+        shown = month(parse_month(run_dir.name), lang)  # 11/2024, formatted for the locale
+        sections.append(f"<h2>{html.escape(t('data_as_of', lang))} {html.escape(shown)}</h2>{''.join(groups)}")
     title = html.escape(t("index_title", lang))
     stamp = html.escape(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     # GX Data Docs are for analysts and load their styling from a CDN: linked, never part of a report.
