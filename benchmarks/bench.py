@@ -111,6 +111,7 @@ def main() -> int:
                      f"workers; pages: province {province_mb:.2f} MB, {len(pages)} pages {total_mb:.1f} MB | "
                      f"{'within' if within else 'OVER'} budget |")
         ok &= within
+    lines += scaling(machine, when)
     results = ROOT / "benchmarks" / "RESULTS.md"
     if not results.exists():
         results.write_text(HEADER)
@@ -118,6 +119,62 @@ def main() -> int:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+def _subset(raw: Path, years: set[str], into: Path) -> int:
+    """A smaller raw folder: the files of the given years (by the year in their folder or name). Returns bytes."""
+    size = 0
+    for f in raw.rglob("*"):
+        if f.is_file() and (set(f.relative_to(raw).parts) & years or any(y in f.name for y in years)
+                            or f.parent.name in ("thong-ke", "so-khcn")):
+            target = into / f.relative_to(raw)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(f, target) if hasattr(os, "link") else target.write_bytes(f.read_bytes())
+            size += f.stat().st_size
+    return size
+
+
+def scaling(machine: str, when: str) -> list[str]:
+    """Cost against size: clean on one year, three years and the whole six of the sample, in one run. The exponent
+    is the slope of log(seconds) on log(rows) between the smallest and the whole (1 is linear)."""
+    import math
+    points = []
+    for years in ({"2026"}, {"2024", "2025", "2026"}, {"2021", "2022", "2023", "2024", "2025", "2026"}):
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = Path(tmp) / "raw"
+            size = _subset(CACHE / "raw", years, raw)
+            code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+                    "subprocess.run(sys.argv[1:], check=True, capture_output=True); s = time.perf_counter() - t; "
+                    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                    "print(s, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)")
+            out = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "analysis", "clean", "--raw",
+                                  str(raw), "--processed", str(Path(tmp) / "p")], check=True, capture_output=True,
+                                 text=True)
+            wall, cpu, mb = map(float, out.stdout.split())
+            manifest = json.loads((Path(tmp) / "p" / "manifest.json").read_text())
+            rows = sum(f["rows_read"] for f in manifest["inputs"])
+            points.append((len(years), size, rows, wall, cpu, mb))
+    (_, _, r0, w0, _, _), (_, _, r1, w1, _, _) = points[0], points[-1]
+    exponent = math.log(w1 / w0) / math.log(r1 / r0)
+    _chart(points)
+    return [f"| {when} | {machine} | clean, {n} year(s) | {rows:,} rows, {size / 1e6:.0f} MB | {wall:.1f} s "
+            f"(CPU {cpu:.1f} s) | {mb:,.0f} MB | — | — | {rows / wall:,.0f} rows/s | "
+            + (f"exponent {exponent:.2f} (1 = linear) |" if n == 6 else "|")
+            for n, size, rows, wall, cpu, mb in points]
+
+
+def _chart(points: list[tuple]) -> None:
+    """benchmarks/scaling.svg: clean seconds against rows read (log–log), drawn offline by vl-convert."""
+    import vl_convert
+    data = [{"rows": rows, "seconds": wall, "cpu": cpu} for _, _, rows, wall, cpu, _ in points]
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "title": "clean: cost against size",
+            "width": 420, "height": 260, "data": {"values": data},
+            "layer": [{"mark": {"type": "line", "point": True},
+                       "encoding": {"x": {"field": "rows", "type": "quantitative", "scale": {"type": "log"},
+                                          "title": "rows read"},
+                                    "y": {"field": "seconds", "type": "quantitative", "scale": {"type": "log"},
+                                          "title": "wall seconds"}}}]}
+    (ROOT / "benchmarks" / "scaling.svg").write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
 
 
 HEADER = f"""# Benchmark results
