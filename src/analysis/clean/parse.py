@@ -136,6 +136,17 @@ def parse_coordinate(value: object) -> float | None:
 
 _DATETIME_FORMATS = ("%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
                      "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M:%S")
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def _first_format(text: str, formats: tuple[str, ...]) -> datetime | None:
+    """The text read by the first of the formats it fits (day first: Vietnamese habit), else None."""
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def parse_datetime(value: object) -> datetime:
@@ -147,12 +158,10 @@ def parse_datetime(value: object) -> datetime:
         raise ParseError("empty date-time")
     if re.fullmatch(r"\d{5}(?:\.\d+)?", s):
         return datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(s))
-    for fmt in _DATETIME_FORMATS:
-        try:
-            return datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-    raise ParseError(f"not a date-time: {value!r}")
+    found = _first_format(s, _DATETIME_FORMATS)
+    if found is None:
+        raise ParseError(f"not a date-time: {value!r}")
+    return found
 
 
 def parse_date(value: object) -> date:
@@ -166,12 +175,10 @@ def parse_date(value: object) -> date:
         raise ParseError("empty date")
     if re.fullmatch(r"\d{5}(?:\.0+)?", s):
         return EXCEL_EPOCH + timedelta(days=int(float(s)))
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(s, fmt).date()
-        except ValueError:
-            continue
-    raise ParseError(f"not a date: {value!r}")
+    found = _first_format(s, _DATE_FORMATS)
+    if found is None:
+        raise ParseError(f"not a date: {value!r}")
+    return found.date()
 
 
 _TITLE_DATE = re.compile(r"ngay\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
