@@ -42,46 +42,29 @@ def area_name(code: str, lang: str) -> str:
     return row["name_vi" if lang == "vi" else "name_en"][0] if row.height else code
 
 
-def _fmt(v: float | None, target: Target, lang: str) -> str:
+def fmt_value(v: float | None, target: Target, lang: str) -> str:
+    """A value of the target's indicator with its unit, for the locale; a dash when there is none."""
     if v is None:
         return "—"
-    unit = catalogue(lang)["units"].get(target.unit, target.unit)
-    return f"{number(v, lang)} {unit}"
+    return f"{number(v, lang)} {catalogue(lang)['units'].get(target.unit, target.unit)}"
 
 
-def _eta(r: dict, lang: str) -> str:
+def fmt_eta(r: dict, lang: str) -> str:
+    """When a target was met ("met since 05/2025"), or will be at today's pace, or that it will not be soon."""
     c = catalogue(lang)
-    if r["status"] in ("achieved", "achieved_late") and r["eta"]:
+    if r.get("status") in ("achieved", "achieved_late") and r.get("eta"):
         return f"{c['eta_since']} {month(r['eta'], lang)}"
-    if r["eta"]:
+    if r.get("eta"):
         return month(r["eta"], lang)
-    return c["eta_none"] if r["model"] else "—"
+    return c["eta_none"] if r.get("model") else "—"
 
 
-def _gap(r: dict, lang: str) -> str:
-    if r["gap_count"] is None:
-        return "—"
-    return f"{number(r['gap_count'], lang, 0)} {catalogue(lang)['gap_units'].get(r['gap_unit'], r['gap_unit'])}"
-
-
-def status_table(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str = "19"):
-    """Every target in one area: target and date, value at the date, latest, status, when met, still to do."""
-    c = catalogue(lang)
-    names = {tg.id: (tg.name_vi if lang == "vi" else tg.name_en) for tg in target_set.targets}
-    rows = []
-    for r in status.filter(pl.col("area_code") == area_code).sort("indicator_id").iter_rows(named=True):
-        tg = target_set.get(r["indicator_id"])
-        if tg is None:
-            continue
-        at = r["value_at_deadline"] if r["value_at_deadline"] is not None else r["projected_at_target"]
-        rows.append((names[r["indicator_id"]], _fmt(tg.target, tg, lang) + f" ({month(tg.target_date, lang)})",
-                     _fmt(at, tg, lang),
-                     _fmt(r["latest_value"], tg, lang) + (f" ({month(r['latest_period'], lang)})"
-                                                          if r["latest_period"] else ""),
-                     c["status"].get(r["status"], r["status"]), _eta(r, lang), _gap(r, lang)))
-    cols = [t(k, lang) for k in ("col_indicator", "col_target", "col_at_deadline", "col_latest", "col_status",
-                                 "col_eta", "col_gap")]
-    return table(pl.DataFrame(rows, schema=cols, orient="row"))
+def fmt_gap(r: dict, target: Target, lang: str) -> str:
+    """What is still to do: a count of households, hamlets… where countable, else the distance in the unit."""
+    if r.get("gap_count") is not None:
+        units = catalogue(lang)["gap_units"]
+        return f"{number(r['gap_count'], lang, 0)} {units.get(r['gap_unit'], r['gap_unit'])}"
+    return fmt_value(r.get("gap"), target, lang) if r.get("gap") is not None else "—"
 
 
 def districts_table(status: pl.DataFrame, target: Target, lang: str):
@@ -89,8 +72,9 @@ def districts_table(status: pl.DataFrame, target: Target, lang: str):
     c = catalogue(lang)
     d = status.filter((pl.col("indicator_id") == target.id) & (pl.col("area_level") == "district"))
     d = d.sort("latest_value", descending=target.direction == "lower", nulls_last=True)
-    rows = [(area_name(r["area_code"], lang), _fmt(r["latest_value"], target, lang),
-             c["status"].get(r["status"], r["status"]), _eta(r, lang), _gap(r, lang)) for r in d.iter_rows(named=True)]
+    rows = [(area_name(r["area_code"], lang), fmt_value(r["latest_value"], target, lang),
+             c["status"].get(r["status"], r["status"]), fmt_eta(r, lang), fmt_gap(r, target, lang))
+            for r in d.iter_rows(named=True)]
     cols = [t(k, lang) for k in ("district", "col_latest", "col_status", "col_eta", "col_gap")]
     return table(pl.DataFrame(rows, schema=cols, orient="row"))
 
@@ -206,9 +190,8 @@ def communes_ranked(status: pl.DataFrame, target: Target, lang: str, limit: int 
     shown = rows.head(limit)
     out = pl.DataFrame({
         t("col_commune", lang): shown["name"], t("district", lang): [area_name(p, lang) for p in shown["parent_code"]],
-        t("col_latest", lang): [_fmt(v, target, lang) for v in shown["latest_value"]],
-        t("col_gap", lang): [_gap(r, lang) if r["gap_count"] is not None else _fmt(r["gap"], target, lang)
-                             for r in shown.iter_rows(named=True)],
+        t("col_latest", lang): [fmt_value(v, target, lang) for v in shown["latest_value"]],
+        t("col_gap", lang): [fmt_gap(r, target, lang) for r in shown.iter_rows(named=True)],
         t("col_status", lang): [c["status"].get(s, s) for s in shown["status"]]})
     data = rows.select("area_code", "name", "parent_code", "latest_value", "gap", "gap_count", "status")
     return HTML(table(out).to_html() + csv_link(data, f"communes-{target.id}", lang))

@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 from IPython.display import HTML
 
-from analysis.report import area_name
-from analysis.targets import Target, TargetSet
+from analysis.report import area_name, fmt_eta, fmt_gap, fmt_value
+from analysis.targets import TargetSet
 from analysis.text import catalogue, month, number, t
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -39,28 +39,6 @@ def csv_link(frame: pl.DataFrame, name: str, lang: str) -> str:
     return f'<p class="csv"><a download="{e(name)}.csv" href="{e(href)}">{e(t("csv", lang))}</a></p>'
 
 
-def _value(v: float | None, target: Target, lang: str) -> str:
-    if v is None:
-        return "—"
-    return f"{number(v, lang)} {catalogue(lang)['units'].get(target.unit, target.unit)}"
-
-
-def _eta(r: dict, lang: str) -> str:
-    c = catalogue(lang)
-    if r.get("status") in ("achieved", "achieved_late") and r.get("eta"):
-        return f"{c['eta_since']} {month(r['eta'], lang)}"
-    if r.get("eta"):
-        return month(r["eta"], lang)
-    return c["eta_none"] if r.get("model") else "—"
-
-
-def _gap(r: dict, target: Target, lang: str) -> str:
-    c = catalogue(lang)
-    if r.get("gap_count") is not None:
-        return f"{number(r['gap_count'], lang, 0)} {c['gap_units'].get(r['gap_unit'], r['gap_unit'])}"
-    return _value(r.get("gap"), target, lang) if r.get("gap") is not None else "—"
-
-
 def badge(status: str, lang: str) -> str:
     word = catalogue(lang)["status"].get(status, status)
     return f'<span class="badge s-{e(status)}">{e(word)}</span>'
@@ -76,14 +54,14 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
         r = rows.get(tg.id, {"status": "no_data"})
         at = r.get("value_at_deadline") if r.get("value_at_deadline") is not None else r.get("projected_at_target")
         fields = [
-            (c["card_baseline"], _value(r.get("baseline_value"), tg, lang)
+            (c["card_baseline"], fmt_value(r.get("baseline_value"), tg, lang)
              + (f" ({month(r['baseline_period'], lang)})" if r.get("baseline_period") else "")),
-            (c["card_latest"], _value(r.get("latest_value"), tg, lang)
+            (c["card_latest"], fmt_value(r.get("latest_value"), tg, lang)
              + (f" ({month(r['latest_period'], lang)})" if r.get("latest_period") else "")),
-            (c["card_at_deadline"], _value(at, tg, lang)),
-            (c["card_target"], f"{_value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
-            (c["card_gap"], _gap(r, tg, lang)),
-            (c["card_eta"], _eta(r, lang)),
+            (c["card_at_deadline"], fmt_value(at, tg, lang)),
+            (c["card_target"], f"{fmt_value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
+            (c["card_gap"], fmt_gap(r, tg, lang)),
+            (c["card_eta"], fmt_eta(r, lang)),
         ]
         name = tg.name_vi if lang == "vi" else tg.name_en
         rows_html = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in fields)
@@ -138,7 +116,7 @@ def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
         pace = r["current_pace"]
         months = (r["gap"] / pace) if pace and pace > 0 and r["gap"] is not None else None
         rows.append({c["col_indicator"]: tg.name_vi if lang == "vi" else tg.name_en,
-                     c["district"]: area_name(r["area_code"], lang), c["col_gap"]: _gap(r, tg, lang),
+                     c["district"]: area_name(r["area_code"], lang), c["col_gap"]: fmt_gap(r, tg, lang),
                      c["col_current_pace"]: "—" if pace is None else number(pace, lang, 2),
                      c["col_required_pace"]: "—" if r["required_pace"] is None else number(r["required_pace"], lang, 2),
                      c["col_months_at_pace"]: "—" if months is None else number(months, lang, 0)})

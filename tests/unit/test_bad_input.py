@@ -273,3 +273,14 @@ def test_coverage_without_a_hamlet_registry_is_counted_not_guessed(tmp_path):
     a = account(m, "cov.csv")
     assert (a["not_cleaned"], a["not_cleaned_reason"], q.height) == (1, "no hamlet registry among the raw files", 0)
     assert "hamlet_coverage" not in m["kinds_cleaned"]
+
+
+def test_names_typed_decomposed_are_kept_composed():
+    import unicodedata
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        reg = unicodedata.normalize("NFD", REG)
+        _, q = clean(Path(d), {"reg.csv": reg})
+        out = pl.read_parquet(Path(d) / "processed" / "hamlet_registry.parquet")
+    assert q.height == 0 and out["hamlet"].to_list() == ["Tổ dân phố 1"]
+    assert unicodedata.is_normalized("NFC", out["hamlet"][0])

@@ -26,14 +26,11 @@ class Parsed:
 
 def tidy(expr: pl.Expr) -> pl.Expr:
     """A cell as text: trimmed, empty as null. Unicode normalisation (a decomposed 'Nguyễn' is a composed one)
-    happens where text is compared or kept: once per distinct value in `mapped`, in `fold`, and in `nfc` for
-    text columns carried to the output, rather than over every cell of a million-row file."""
+    happens where text is compared or kept: once per distinct value in `mapped`, in `fold`, and where text columns
+    are carried to the output, rather than over every cell of a million-row file."""
     s = expr.str.strip_chars()
     return pl.when(s == "").then(None).otherwise(s)
 
-
-def nfc(values: pl.Series) -> pl.Series:
-    return values.str.normalize("NFC")
 
 
 def fold(expr: pl.Expr) -> pl.Expr:

@@ -20,8 +20,13 @@ def _year(v: str | None) -> int:
     return y
 
 
+def _carried(ctx: Context, d: pl.DataFrame, name: str) -> pl.Series:
+    """A text column kept as sent in the output (a name, a note): NFC, so 'Nguyễn' typed decomposed is one string."""
+    return ctx.column(d, name).str.normalize("NFC")
+
+
 def _text(ctx: Context, d: pl.DataFrame, name: str) -> Parsed:
-    return required(Parsed(ctx.column(d, name), pl.Series([None] * d.height, dtype=pl.String)), name)
+    return required(Parsed(_carried(ctx, d, name), pl.Series([None] * d.height, dtype=pl.String)), name)
 
 
 def population(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -108,7 +113,7 @@ def state_apps(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     as_of, as_of_err = _dated(ctx, d)
     app = _text(ctx, d, "app")
     hosting = mapped(ctx.column(d, "hosting"), values.lookup(values.HOSTING, "hosting"), pl.String)
-    out = d.select("_t", "_row").with_columns(as_of=as_of, app=app.value, agency=ctx.column(d, "agency"),
+    out = d.select("_t", "_row").with_columns(as_of=as_of, app=app.value, agency=_carried(ctx, d, "agency"),
                                                hosting=hosting.value).with_columns(
         on_cloud=pl.col("hosting").is_in(list(values.ON_CLOUD)))
     return first_error(out, [("as_of", as_of_err), ("app", app.error), ("hosting", hosting.error)])
@@ -122,8 +127,8 @@ def milestones(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     as_of, as_of_err = _dated(ctx, d)
     name = _text(ctx, d, "milestone")
     status = mapped(ctx.column(d, "status"), values.lookup(values.MILESTONE_STATUS, "status"), pl.String)
-    out = d.select("_t", "_row").with_columns(as_of=as_of, milestone=name.value, status=ctx.column(d, "status"),
-                                               status_code=status.value, note=ctx.column(d, "note"))
+    out = d.select("_t", "_row").with_columns(as_of=as_of, milestone=name.value, status=_carried(ctx, d, "status"),
+                                               status_code=status.value, note=_carried(ctx, d, "note"))
     return first_error(out, [("as_of", as_of_err), ("milestone", name.error), ("status", status.error)])
 
 

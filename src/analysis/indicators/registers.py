@@ -22,9 +22,3 @@ def state_apps_on_cloud(apps: pl.DataFrame) -> pl.DataFrame:
         area_code=pl.lit(PROVINCE), area_level=pl.lit("province"), period=pl.col("as_of").dt.truncate("1mo"),
         numerator="numerator", denominator="denominator")
     return finish(out, "state_apps_on_cloud", "%", 100, frequency="dated")
-
-
-def milestone_status(milestones: pl.DataFrame) -> pl.DataFrame:
-    """Each milestone's latest status as entered by the department."""
-    return milestones.sort("as_of").group_by("milestone").last().sort("milestone")
-

@@ -135,7 +135,7 @@ class Pipeline:
         # still stops the run before any report.
         with ThreadPoolExecutor(2) as pool:
             futures = [pool.submit(validate), pool.submit(forward)]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            wait(futures, return_when=FIRST_EXCEPTION)
             for f in futures:
                 f.result()
 
