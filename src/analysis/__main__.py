@@ -32,9 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--config", type=Path, default=None, help="calibration file (default: config/sample.yml)")
     s.add_argument("--from", dest="first_month", default=None, help="first month to write, YYYY-MM")
     s.add_argument("--to", dest="last_month", default=None, help="last month to write, YYYY-MM")
+    s.add_argument("--scale", choices=("province", "national"), default="province",
+                   help="province: Thai Nguyen's sample (default); national: all 63 pre-2025 provinces, five "
+                        "operators, 60 months, 20 million speed tests (config/sample-national.yml)")
+    s.add_argument("--share", type=float, default=1.0,
+                   help="national scale only: keep provinces holding this share of the communes (default 1)")
     s = stage("clean", "read every raw file into tidy tables, with quarantine and row accounting")
     s.add_argument("--bts-radius-m", type=float, default=50.0,
                    help="sites of different operators closer than this share one BTS position (default 50)")
+    s.add_argument("--provinces", default="19",
+                   help="province codes names are resolved against, e.g. 19 or 19,06, or all (default 19)")
     stage("validate", "run the Great Expectations suites over the cleaned tables")
     s = stage("indicators", "compute the plan indicators by province, district and commune, monthly")
     s.add_argument("--min-tests", type=int, default=100,
@@ -72,15 +79,25 @@ def _dispatch(args: argparse.Namespace) -> str:
 
 
 def _stage(args: argparse.Namespace) -> str:
+    if args.command == "sample" and args.scale == "national":
+        from analysis.sample.national.generate import generate_national
+        if args.first_month:
+            raise AnalysisError("--from is not available at national scale (its 60 months are fixed by the config)")
+        s = generate_national(args.raw, args.truth, args.seed, args.share, args.config, last_month=args.last_month)
+        return (f"sample (national, {s['provinces']} provinces, {s['communes']:,} communes): {s['files']} files, "
+                f"{s['data_rows']:,} data rows, {s['bytes'] / 1e6:.1f} MB in {args.raw}; truth in {args.truth}; "
+                f"{s['seconds_truth'] + s['seconds_raw']:.1f} s")
     if args.command == "sample":
         from analysis.sample.generate import generate
+        if args.share != 1.0:
+            raise AnalysisError("--share applies to --scale national only")
         s = generate(args.raw, args.truth, args.seed, args.config, args.first_month, args.last_month)
         return (f"sample: {s['files']} files, {s['data_rows']:,} data rows, {s['bytes'] / 1e6:.1f} MB in {args.raw}; "
                 f"truth in {args.truth} ({s['defects']:,} defects recorded); "
                 f"{s['seconds_truth'] + s['seconds_raw']:.1f} s")
     if args.command == "clean":
         from analysis.clean.stage import run
-        m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m)
+        m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m, provinces=args.provinces)
         rows = {o["path"].removesuffix(".parquet"): o["rows"] for o in m["outputs"]}
         q = rows.pop("quarantine")
         return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())

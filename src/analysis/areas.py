@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from typing import Sequence
 
 import polars as pl
 from vietnamadminunits.database.main import query
@@ -10,13 +11,26 @@ from vietnamadminunits.database.main import query
 from analysis.names import fold
 
 PROVINCE_CODE = "19"
-# The package holds the pre-reform state of 1 Dec 2024 (NQ 1240) and nothing older, so the sample treats that
-# geography as valid from the start of its series; the 1 Jul 2025 reform ends it (issue 10 extends this model).
-LEGACY_VALID_FROM = date(2021, 1, 1)
+# The package holds the pre-reform state of 1 Dec 2024 (NQ 1240) and nothing older, so that geography is taken as
+# valid from the start of the earliest series (the national set's, 2020-07); the 1 Jul 2025 reform ends it.
+LEGACY_VALID_FROM = date(2020, 1, 1)
 LEGACY_VALID_TO = date(2025, 6, 30)
 
 _EN_TYPE = {"Thành phố": "City", "Huyện": "District", "Thị xã": "Town", "Quận": "District",
             "Phường": "Ward", "Xã": "Commune", "Thị trấn": "Township"}
+
+
+_COLUMNS = ("provinceCode, province, provinceShort, provinceBounds, districtCode, district, districtShort, "
+            "districtType, districtLat, districtLon, wardCode, ward, wardShort, wardType, wardLat, wardLon, wardBounds")
+
+
+@lru_cache(maxsize=1)
+def national_units() -> pl.DataFrame:
+    """Every commune-level unit of the 63 pre-2025 provinces (10,035; the package's five island districts that
+    have no commune are left out, as they have nothing to report by commune)."""
+    rows = query(f"SELECT {_COLUMNS} FROM admin_units_legacy WHERE wardCode IS NOT NULL AND wardCode != '' "
+                 "ORDER BY wardCode")
+    return pl.DataFrame(rows)
 
 
 @lru_cache(maxsize=4)
@@ -24,26 +38,28 @@ def legacy_units(province_code: str = PROVINCE_CODE) -> pl.DataFrame:
     """One row per commune-level unit with its district, as the package has it (codes, names, centroids, bounds)."""
     if not province_code.isdigit():
         raise ValueError(f"province code must be digits, got {province_code!r}")
-    rows = query(
-        "SELECT provinceCode, province, provinceShort, provinceBounds, districtCode, district, districtShort, "
-        "districtType, districtLat, districtLon, wardCode, ward, wardShort, wardType, wardLat, wardLon, "
-        f"wardBounds FROM admin_units_legacy WHERE provinceCode = '{province_code}' ORDER BY wardCode"
-    )
-    return pl.DataFrame(rows)
+    return national_units().filter(pl.col("provinceCode") == province_code)
+
+
+def district_provinces() -> pl.DataFrame:
+    """district_code -> province_code for every pre-2025 district (codes are unique nationally)."""
+    return (national_units().select(district_code="districtCode", province_code="provinceCode")
+            .unique("district_code").sort("district_code"))
 
 
 def _title_en(short: str, unit_type: str) -> str:
     return f"{fold(short).title()} {_EN_TYPE.get(unit_type, '')}".strip()
 
 
-def reference_areas(province_code: str = PROVINCE_CODE) -> pl.DataFrame:
-    """The `reference_areas` table: province, districts and communes with validity dates."""
-    u = legacy_units(province_code)
-    first = u.row(0, named=True)
-    province = pl.DataFrame({
-        "area_code": [first["provinceCode"]], "level": ["province"], "name_vi": [first["province"]],
-        "name_en": [f"{fold(first['provinceShort']).title()} Province"], "parent_code": [None],
-    }, schema_overrides={"parent_code": pl.String})
+def reference_areas(province_code: str | Sequence[str] = PROVINCE_CODE) -> pl.DataFrame:
+    """The `reference_areas` table: provinces, districts and communes with validity dates (one province by
+    default; several, or all 63, for a ministry-level run)."""
+    codes = [province_code] if isinstance(province_code, str) else list(province_code)
+    u = pl.concat([legacy_units(c) for c in codes]) if len(codes) < 63 else national_units()
+    province = (u.unique("provinceCode", keep="first").sort("provinceCode").select(
+        area_code="provinceCode", level=pl.lit("province"), name_vi="province",
+        name_en=pl.col("provinceShort").map_elements(lambda s: f"{fold(s).title()} Province", return_dtype=pl.String),
+        parent_code=pl.lit(None, pl.String)))
     districts = (u.unique("districtCode", keep="first").sort("districtCode").select(
         area_code="districtCode", level=pl.lit("district"), name_vi="district",
         name_en=pl.struct("districtShort", "districtType").map_elements(

@@ -56,23 +56,24 @@ class Context:
 
     def communes(self, d: pl.DataFrame, district: str = "district", commune: str = "commune"
                  ) -> tuple[pl.Series, pl.Series, pl.Series]:
-        """(commune code, district code, error) per row, each distinct (district, commune) text resolved once;
-        an approximate match is counted in `fuzzy` so the manifest lists it."""
-        pairs = pl.DataFrame({"d": self.column(d, district), "c": self.column(d, commune)})
+        """(commune code, district code, error) per row, each distinct (province, district, commune) text resolved
+        once; an approximate match is counted in `fuzzy` so the manifest lists it."""
+        pairs = pl.DataFrame({"p": self.column(d, "province"), "d": self.column(d, district),
+                              "c": self.column(d, commune)})
         distinct = pairs.unique()
         rows = []
-        for dt, ct in distinct.iter_rows():
-            code, parent, how = self.areas.commune(dt, ct)
+        for pt, dt, ct in distinct.iter_rows():
+            code, parent, how = self.areas.commune(dt, ct, pt)
             rows.append((code, parent, None if code else how, how))
         res = distinct.with_columns(
             pl.Series("code", [r[0] for r in rows], dtype=pl.String),
             pl.Series("parent", [r[1] for r in rows], dtype=pl.String),
             pl.Series("error", [r[2] for r in rows], dtype=pl.String),
             pl.Series("how", [r[3] for r in rows], dtype=pl.String))
-        joined = pairs.join(res, on=["d", "c"], how="left", nulls_equal=True, maintain_order="left")
-        for dt, ct, code, how, n in (joined.filter(pl.col("how").str.starts_with("fuzzy"))
-                                     .group_by("d", "c", "code", "how").len().iter_rows()):
-            self.fuzzy[(f"{dt or ''} / {ct}", code, how)] += n
+        joined = pairs.join(res, on=["p", "d", "c"], how="left", nulls_equal=True, maintain_order="left")
+        for pt, dt, ct, code, how, n in (joined.filter(pl.col("how").str.starts_with("fuzzy"))
+                                         .group_by("p", "d", "c", "code", "how").len().iter_rows()):
+            self.fuzzy[(" / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
         return joined["code"], joined["parent"], joined["error"].alias(commune)
 
     def hamlet_codes(self, communes: pl.Series, names: pl.Series) -> tuple[pl.Series, pl.Series]:

@@ -37,7 +37,7 @@ def subscribers(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     segment = mapped(ctx.column(d, "segment"), _segment, pl.String, empty=None)
     n = required(count(ctx.column(d, "subscribers")), "subscribers")
     out = d.select("_t", "_row").with_columns(
-        period=period.value, operator=op.value, province_code=pl.lit(ctx.areas.province_code),
+        period=period.value, operator=op.value, province_code=ctx.areas.province_of(district),
         district_code=district, commune_code=commune, service=service.value, segment=segment.value,
         subscribers=n.value, _submitted=submitted(ctx, d))
     fixed = out["service"].is_in(list(values.FIXED))

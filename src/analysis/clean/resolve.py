@@ -6,73 +6,104 @@ from collections import defaultdict
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from analysis.names import fold, name_keys
+from analysis.names import accent_key, fold, name_keys
 
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
 
 
 class AreaResolver:
-    """Districts and communes of one period's reference areas, looked up by code or by name key."""
+    """Provinces, districts and communes of the reference areas, looked up by code or by name key. One province
+    (the department's run) or many (a ministry's): a row's province column, when the file has one, narrows the
+    search, which many provinces need (dozens of districts share a commune's name)."""
 
     def __init__(self, areas: pl.DataFrame) -> None:
-        province = areas.filter(pl.col("level") == "province").row(0, named=True)
-        self.province_code = province["area_code"]
-        self.province_keys = set(name_keys(province["name_vi"])) | set(name_keys(province["name_en"]))
-        self.district_codes = set(areas.filter(pl.col("level") == "district")["area_code"])
+        provinces = areas.filter(pl.col("level") == "province")
+        self.province_codes = set(provinces["area_code"])
+        # The department's run has one province: rows need not name it, and `area` can tell it from its city.
+        self.province_code = provinces["area_code"][0] if provinces.height == 1 else None
+        self.province_by_key: dict[str, set[str]] = defaultdict(set)
+        for code, vi, en in provinces.select("area_code", "name_vi", "name_en").iter_rows():
+            for k in {*name_keys(vi), *name_keys(en)}:
+                self.province_by_key[k].add(code)
+        self.province_keys = {k for k, codes in self.province_by_key.items() if self.province_code in codes}
+        districts = areas.filter(pl.col("level") == "district")
+        self.district_parent = dict(zip(districts["area_code"], districts["parent_code"]))
+        self.district_codes = set(self.district_parent)
         communes = areas.filter(pl.col("level") == "commune")
         self.commune_parent = dict(zip(communes["area_code"], communes["parent_code"]))
         self.district_by_key: dict[str, set[str]] = defaultdict(set)
-        for code, name in areas.filter(pl.col("level") == "district").select("area_code", "name_vi").iter_rows():
+        for code, name in districts.select("area_code", "name_vi").iter_rows():
             for k in name_keys(name):
                 self.district_by_key[k].add(code)
         self.commune_by_key: dict[str, set[str]] = defaultdict(set)
+        self.commune_accent: dict[str, str] = {}
         for code, name in communes.select("area_code", "name_vi").iter_rows():
+            self.commune_accent[code] = accent_key(name)
             for k in name_keys(name):
                 self.commune_by_key[k].add(code)
-        self._cache: dict[tuple[str | None, str | None], tuple[str | None, str | None, str]] = {}
+        self._cache: dict[tuple, tuple[str | None, str | None, str]] = {}
 
-    def district(self, text: str | None) -> str | None:
+    def province_of(self, districts: pl.Series) -> pl.Series:
+        """Each district code's province code (null stays null)."""
+        return districts.replace_strict(self.district_parent, default=None, return_dtype=pl.String)
+
+    def province(self, text: str | None) -> str | None:
+        if not text:
+            return self.province_code
+        t = text.strip()
+        if t.isdigit() and t.zfill(2) in self.province_codes:
+            return t.zfill(2)
+        return _unique(name_keys(t), self.province_by_key, lambda c: True)
+
+    def district(self, text: str | None, province: str | None = None) -> str | None:
         if not text:
             return None
         t = text.strip()
         if t in self.district_codes:
-            return t
-        for k in name_keys(t):
-            hits = self.district_by_key.get(k)
-            if hits and len(hits) == 1:
-                return next(iter(hits))
-        return None
+            return t if province is None or self.district_parent[t] == province else None
+        return _unique(name_keys(t), self.district_by_key,
+                       lambda c: province is None or self.district_parent[c] == province)
 
-    def commune(self, district_text: str | None, commune_text: str | None) -> tuple[str | None, str | None, str]:
+    def commune(self, district_text: str | None, commune_text: str | None, province_text: str | None = None
+                ) -> tuple[str | None, str | None, str]:
         """(commune code, district code, how): how is 'code', 'name', 'fuzzy:<score>' or the reason it failed."""
-        key = (district_text, commune_text)
+        key = (province_text, district_text, commune_text)
         if key not in self._cache:
-            self._cache[key] = self._commune(district_text, commune_text)
+            self._cache[key] = self._commune(district_text, commune_text, province_text)
         return self._cache[key]
 
-    def _commune(self, district_text: str | None, commune_text: str | None) -> tuple[str | None, str | None, str]:
+    def _commune(self, district_text: str | None, commune_text: str | None, province_text: str | None
+                 ) -> tuple[str | None, str | None, str]:
         if not commune_text:
             return None, None, "commune is empty"
         t = commune_text.strip()
         digits = t.zfill(5) if t.isdigit() else None
         if digits in self.commune_parent:
             return digits, self.commune_parent[digits], "code"
-        district = self.district(district_text)
+        province = self.province(province_text)
+        if province_text and not province:
+            return None, None, f"province not recognised: {province_text!r}"
+        district = self.district(district_text, province)
         if district_text and not district:
             return None, None, f"district not recognised: {district_text!r}"
-        for k in name_keys(t):
-            hits = {c for c in self.commune_by_key.get(k, ()) if district is None or self.commune_parent[c] == district}
-            if len(hits) == 1:
-                code = next(iter(hits))
-                return code, self.commune_parent[code], "name"
-            if len(hits) > 1:
-                return None, None, f"commune name {t!r} is ambiguous without its district"
-        pool = {k: codes for k, codes in self.commune_by_key.items()
-                if any(district is None or self.commune_parent[c] == district for c in codes)}
-        scored = [process.extractOne(k, list(pool), scorer=fuzz.ratio) for k in name_keys(t)] if pool else []
+        in_scope = (lambda c: self.commune_parent[c] == district) if district else \
+            (lambda c: province is None or self.district_parent[self.commune_parent[c]] == province)
+        keys = name_keys(t)
+        code = _unique(keys, self.commune_by_key, in_scope)
+        if code:
+            return code, self.commune_parent[code], "name"
+        named = {c for k in keys for c in self.commune_by_key.get(k, ()) if in_scope(c)}
+        if len(named) > 1:
+            exact = [c for c in named if self.commune_accent[c] == accent_key(t)]
+            if len(exact) == 1:  # the marks tell them apart
+                return exact[0], self.commune_parent[exact[0]], "name"
+            return None, None, (f"commune name {t!r} is ambiguous without its district" if not district else
+                                f"commune name {t!r} names several communes of district {district}")
+        pool = {k: codes for k, codes in self.commune_by_key.items() if any(map(in_scope, codes))}
+        scored = [process.extractOne(k, list(pool), scorer=fuzz.ratio) for k in keys] if pool else []
         best = max((s for s in scored if s), key=lambda s: s[1], default=None)
         if best and best[1] >= FUZZY_THRESHOLD:
-            codes = [c for c in pool[best[0]] if district is None or self.commune_parent[c] == district]
+            codes = [c for c in pool[best[0]] if in_scope(c)]
             if len(codes) == 1:
                 return codes[0], self.commune_parent[codes[0]], f"fuzzy:{best[1]:.0f}"
         return None, None, f"commune not recognised: {t!r}"
@@ -95,3 +126,13 @@ class AreaResolver:
             return district, "district", "name"
         code, _, how = self.commune(None, t)
         return (code, "commune", how) if code else (None, None, f"area not recognised: {t!r}")
+
+
+def _unique(keys: list[str], by_key: dict[str, set[str]], in_scope) -> str | None:
+    """The one code in scope that a key names, trying keys from the most stripped ('kyanh') to the full
+    ('thixakyanh'), so Thị xã Kỳ Anh and Huyện Kỳ Anh are told apart by their unit word."""
+    for k in keys:
+        hits = [c for c in by_key.get(k, ()) if in_scope(c)]
+        if len(hits) == 1:
+            return hits[0]
+    return None

@@ -19,7 +19,7 @@ from typing import Callable
 import polars as pl
 
 from analysis import __version__, io
-from analysis.areas import legacy_units, reference_areas
+from analysis.areas import PROVINCE_CODE, national_units, reference_areas
 from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
@@ -61,16 +61,32 @@ READERS = 2  # files parsed at once; more does not help on two cores
 OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
 
 
-def _province_bounds() -> tuple[float, float, float, float]:
-    text = legacy_units()["provinceBounds"][0]  # "lat,lon – lat,lon"
-    (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in text.split("–")]
-    return min(a, c), max(a, c), min(b, d), max(b, d)
+def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
+    """The box around the provinces' boxes ("lat,lon – lat,lon" in the package)."""
+    boxes = []
+    for text in national_units().filter(pl.col("provinceCode").is_in(provinces))["provinceBounds"].unique():
+        (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in text.split("–")]
+        boxes.append((min(a, c), max(a, c), min(b, d), max(b, d)))
+    return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def provinces_in(scope: str | list[str]) -> list[str]:
+    """The province codes of a scope: 'all' (a ministry's run), or codes such as ['19'] or '19,06'."""
+    known = sorted(national_units()["provinceCode"].unique())
+    if scope == "all":
+        return known
+    codes = [c.strip().zfill(2) for c in (scope.split(",") if isinstance(scope, str) else scope) if c.strip()]
+    unknown = [c for c in codes if c not in known]
+    if unknown or not codes:
+        raise AnalysisError(f"unknown province code(s) {unknown or scope!r}: use two-digit codes such as 19, or all")
+    return sorted(set(codes))
 
 
 class Cleaner:
-    def __init__(self, raw: Path, today: date, bts_radius_m: float) -> None:
+    def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str] | None = None) -> None:
         self.raw = raw
-        self.ctx = Context(AreaResolver(reference_areas()), today, [], bounds=_province_bounds(),
+        self.provinces = provinces or [PROVINCE_CODE]
+        self.ctx = Context(AreaResolver(reference_areas(self.provinces)), today, [], bounds=_bounds(self.provinces),
                            bts_radius_m=bts_radius_m)
         self.accounts: dict[str, Account] = {}
         self.quarantine: list[pl.DataFrame] = []
@@ -217,15 +233,17 @@ def _write_all(outputs: dict[str, pl.DataFrame], manifest: dict, processed: Path
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M) -> dict:
-    """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json)."""
+def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M,
+        provinces: str | list[str] = PROVINCE_CODE) -> dict:
+    """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json).
+    `provinces` is the geography names are resolved against: the department's province, or 'all'."""
     if not raw.is_dir():
         raise AnalysisError("raw folder not found", file=str(raw))
     if bts_radius_m <= 0:
         raise AnalysisError(f"the BTS clustering radius must be positive, got {bts_radius_m}")
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    c = Cleaner(raw, today or date.today(), bts_radius_m)
+    c = Cleaner(raw, today or date.today(), bts_radius_m, provinces_in(provinces))
     files = sorted(p for p in raw.rglob("*") if p.is_file() and p.name != "README.md" and not p.name.startswith((".", "~$")))
     if not files:
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
@@ -234,7 +252,7 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     with ThreadPoolExecutor(READERS) as pool:
         for loaded in pool.map(c.load, files):
             c.read(*loaded)
-    outputs: dict[str, pl.DataFrame] = {"reference_areas": reference_areas()}
+    outputs: dict[str, pl.DataFrame] = {"reference_areas": reference_areas(c.provinces)}
     for kind in RECIPES:
         if kind == "hamlet_coverage":
             registry = outputs.get("hamlet_registry")
@@ -254,7 +272,7 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     manifest = {
         "stage": "clean", "code_version": __version__,
         "parameters": {"raw": str(raw), "processed": str(processed), "today": str(c.ctx.today),
-                       "bts_radius_m": bts_radius_m},
+                       "bts_radius_m": bts_radius_m, "provinces": c.provinces},
         "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
         "seconds": round(time.perf_counter() - t0, 2),
         "inputs": [a.record() for a in c.accounts.values()],
