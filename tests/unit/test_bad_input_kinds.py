@@ -179,3 +179,17 @@ def test_every_case_leaves_the_accounting_balanced(tmp_path):
     assert balanced(m)
     assert account(m, "e.csv")["non_data"] == {"title": 0, "header": 1, "blank": 1, "repeated_header": 1, "totals": 1}
     assert Path(tmp_path / "processed" / "manifest.json").exists()
+
+
+def test_a_speed_test_sent_twice_with_different_values(tmp_path):
+    # Speed tests are parsed as their files are read and their text freed (issue 8): a conflicting repeat found
+    # afterwards is still quarantined, both rows, with the row as read, and the accounting balances.
+    one = "\n".join([SPEED, SPEED_ROW.format(down="80.00", lat="12.0")])
+    two = "\n".join([SPEED, SPEED_ROW.format(down="95.00", lat="12.0")])
+    m, q = clean(tmp_path, {"ispeed_a.csv": one, "ispeed_b.csv": two})
+    assert q.height == 2 and set(q["source_file"]) == {"ispeed_a.csv", "ispeed_b.csv"}
+    assert set(q["reason"]) == {"test_id listed 2 times with different values"}
+    raw = dict(zip(q["source_file"], q["raw"]))
+    assert raw["ispeed_a.csv"].startswith("IS1 | 2024-10-05 10:00:00 | VNPT | fixed | 80.0 | 50.0 | 12.0 | ")
+    assert raw["ispeed_b.csv"].startswith("IS1 | 2024-10-05 10:00:00 | VNPT | fixed | 95.0 | 50.0 | 12.0 | ")
+    assert "abc123" not in "".join(q["raw"]) and balanced(m)

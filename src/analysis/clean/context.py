@@ -56,21 +56,37 @@ class Context:
 
     def communes(self, d: pl.DataFrame, district: str = "district", commune: str = "commune"
                  ) -> tuple[pl.Series, pl.Series, pl.Series]:
-        """(commune code, district code, error) per row, each distinct (province, district, commune) text resolved
-        once; an approximate match is counted in `fuzzy` so the manifest lists it."""
-        pairs = pl.DataFrame({"p": self.column(d, "province"), "d": self.column(d, district),
-                              "c": self.column(d, commune)})
-        distinct = pairs.unique()
-        rows = []
-        for pt, dt, ct in distinct.iter_rows():
-            code, parent, how = self.areas.commune(dt, ct, pt)
-            rows.append((code, parent, None if code else how, how))
-        res = distinct.with_columns(
-            pl.Series("code", [r[0] for r in rows], dtype=pl.String),
-            pl.Series("parent", [r[1] for r in rows], dtype=pl.String),
-            pl.Series("error", [r[2] for r in rows], dtype=pl.String),
-            pl.Series("how", [r[3] for r in rows], dtype=pl.String))
-        joined = pairs.join(res, on=["p", "d", "c"], how="left", nulls_equal=True, maintain_order="left")
+        """(commune code, district code, error) per row. Resolved a level at a time, each distinct text once:
+        provinces, then districts within their province, then communes within their district, so a national
+        table's millions of rows cost a Python call per distinct name, not per combination of three spellings.
+        An approximate match is counted in `fuzzy` so the manifest lists it."""
+        a = self.areas
+        rows = pl.DataFrame({"p": self.column(d, "province"), "d": self.column(d, district),
+                             "c": self.column(d, commune)})
+        prov = _lookup(rows["p"], lambda t: _or_error(a.province(t), t, "province"))
+        rows = rows.with_columns(pc=prov["code"], pe=prov["error"])
+        dist = rows.select("pc", "d").unique()
+        found = [_or_error(a.district(dt, pc) if dt else None, dt, "district") for pc, dt in dist.iter_rows()]
+        dist = dist.with_columns(dc=pl.Series([f[0] for f in found], dtype=pl.String),
+                                 de=pl.Series([f[1] for f in found], dtype=pl.String))
+        rows = rows.join(dist, on=["pc", "d"], how="left", nulls_equal=True, maintain_order="left")
+        comm = rows.select("pc", "dc", "c", up=pl.coalesce("pe", "de")).unique()
+        out = []
+        for pc, dc, ct, up in comm.iter_rows():
+            code = a.commune_code(ct) if ct else None
+            if code:
+                out.append((code, a.commune_parent[code], None, "code"))
+            elif not ct:
+                out.append((None, None, "commune is empty", "empty"))
+            elif up:
+                out.append((None, None, up, "upstream"))
+            else:
+                c, parent, how = a.commune_within(ct, dc, pc)
+                out.append((c, parent, None if c else how, how))
+        comm = comm.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
+                                   for i, n in enumerate(("code", "parent", "error", "how"))))
+        joined = rows.with_columns(up=pl.coalesce("pe", "de")).join(
+            comm, on=["pc", "dc", "c", "up"], how="left", nulls_equal=True, maintain_order="left")
         for pt, dt, ct, code, how, n in (joined.filter(pl.col("how").str.starts_with("fuzzy"))
                                          .group_by("p", "d", "c", "code", "how").len().iter_rows()):
             self.fuzzy[(" / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
@@ -88,3 +104,16 @@ class Context:
         joined = pairs.join(res, on=["c", "h"], how="left", nulls_equal=True, maintain_order="left")
         return joined["code"], joined["error"].alias("hamlet")
 
+
+
+def _or_error(code: str | None, text: str | None, what: str) -> tuple[str | None, str | None]:
+    return code, (f"{what} not recognised: {text!r}" if text and not code else None)
+
+
+def _lookup(texts: pl.Series, resolve) -> pl.DataFrame:
+    """(code, error) per row from `resolve(text) -> (code, error)` called once per distinct text."""
+    distinct = texts.unique()
+    got = [resolve(t) for t in distinct.to_list()]
+    table = pl.DataFrame({"t": distinct, "code": pl.Series([g[0] for g in got], dtype=pl.String),
+                          "error": pl.Series([g[1] for g in got], dtype=pl.String)})
+    return pl.DataFrame({"t": texts}).join(table, on="t", how="left", nulls_equal=True, maintain_order="left")

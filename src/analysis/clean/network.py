@@ -100,8 +100,13 @@ _TS_FORMATS = ("%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%
 
 def _timestamps(col: pl.Series) -> Parsed:
     """The common layouts vectorised; anything else (an Excel serial, another order) by the scalar parser."""
-    fast = pl.select(pl.coalesce([col.str.strptime(pl.Datetime("us"), f, strict=False) for f in _TS_FORMATS])
-                     ).to_series()
+    # Each layout is tried only on the cells the ones before it left unread (one pass for a uniform export).
+    fast = col.str.strptime(pl.Datetime("us"), _TS_FORMATS[0], strict=False)
+    for f in _TS_FORMATS[1:]:
+        todo = (fast.is_null() & col.is_not_null()).arg_true()
+        if not len(todo):
+            break
+        fast = fast.scatter(todo, col[todo].str.strptime(pl.Datetime("us"), f, strict=False))
     rest = col.filter(fast.is_null() & col.is_not_null())
     slow = mapped(rest, parse_datetime, pl.Datetime("us"))
     lut = pl.DataFrame({"v": rest, "slow": slow.value, "e": slow.error},

@@ -42,6 +42,7 @@ class AreaResolver:
             for k in name_keys(name):
                 self.commune_by_key[k].add(code)
         self._cache: dict[tuple, tuple[str | None, str | None, str]] = {}
+        self._within: dict[tuple, tuple[str | None, str | None, str]] = {}
 
     def province_of(self, districts: pl.Series) -> pl.Series:
         """Each district code's province code (null stays null)."""
@@ -76,16 +77,33 @@ class AreaResolver:
                  ) -> tuple[str | None, str | None, str]:
         if not commune_text:
             return None, None, "commune is empty"
-        t = commune_text.strip()
-        digits = t.zfill(5) if t.isdigit() else None
-        if digits in self.commune_parent:
-            return digits, self.commune_parent[digits], "code"
+        code = self.commune_code(commune_text)
+        if code:
+            return code, self.commune_parent[code], "code"
         province = self.province(province_text)
         if province_text and not province:
             return None, None, f"province not recognised: {province_text!r}"
         district = self.district(district_text, province)
         if district_text and not district:
             return None, None, f"district not recognised: {district_text!r}"
+        return self.commune_within(commune_text, district, province)
+
+    def commune_code(self, text: str) -> str | None:
+        """The text as a commune code ('5461' or '05461'), if it is one."""
+        t = text.strip()
+        return t.zfill(5) if t.isdigit() and t.zfill(5) in self.commune_parent else None
+
+    def commune_within(self, commune_text: str, district: str | None, province: str | None
+                       ) -> tuple[str | None, str | None, str]:
+        """A commune name within an already resolved district (or province, or anywhere): (code, district, how)."""
+        key = (province, district, commune_text)
+        if key not in self._within:
+            self._within[key] = self._commune_within(commune_text, district, province)
+        return self._within[key]
+
+    def _commune_within(self, commune_text: str, district: str | None, province: str | None
+                        ) -> tuple[str | None, str | None, str]:
+        t = commune_text.strip()
         in_scope = (lambda c: self.commune_parent[c] == district) if district else \
             (lambda c: province is None or self.district_parent[self.commune_parent[c]] == province)
         keys = name_keys(t)

@@ -8,6 +8,7 @@ whose row accounting balances for every file.
 from __future__ import annotations
 
 import shutil
+from collections import deque
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,10 @@ RECIPES: dict[str, Recipe] = {
     "milestones": Recipe(registers.milestones, registers.finish_milestones, ("as_of", "milestone")),
 }
 READERS = 2  # files parsed at once; more does not help on two cores
+# Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
+# files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
+STREAMED = ("speed_tests",)
+STREAM_BATCH_ROWS = 2_000_000
 OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
 
 
@@ -89,6 +94,8 @@ class Cleaner:
         self.ctx = Context(AreaResolver(reference_areas(self.provinces)), today, [], bounds=_bounds(self.provinces),
                            bts_radius_m=bts_radius_m)
         self.accounts: dict[str, Account] = {}
+        self._parsed: dict[str, list[pl.DataFrame]] = {}
+        self._streamed_upto: dict[str, int] = {}
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
 
@@ -99,15 +106,18 @@ class Cleaner:
                                               "kind": None, "column": None, "reason": message, "raw": ""}],
                                             schema=QUARANTINE_SCHEMA))
 
-    def load(self, path: Path) -> tuple[Path, str, object]:
-        """Hash and parse one file (thread-safe: fastexcel, polars and hashlib release the GIL while they work)."""
+    def load(self, path: Path) -> tuple[Path, str, object, list]:
+        """Hash and parse one file and find each sheet's table (thread-safe: fastexcel, polars and hashlib release
+        the GIL while they work, so two files are read and classified at once)."""
         rel = path.relative_to(self.raw).as_posix()
         try:
-            return path, io.sha256(path), read_file(path, rel)
+            loaded = read_file(path, rel)
         except AnalysisError as exc:
-            return path, io.sha256(path), exc
+            return path, io.sha256(path), exc, []
+        tables = [find_table(rel, sheet) if sheet.frame.height else None for sheet in loaded[0]]
+        return path, io.sha256(path), loaded, tables
 
-    def read(self, path: Path, digest: str, loaded: object) -> None:
+    def read(self, path: Path, digest: str, loaded: object, tables: list) -> None:
         rel = path.relative_to(self.raw).as_posix()
         acc = self.accounts[rel] = Account(rel, digest, path.stat().st_size)
         if isinstance(loaded, AnalysisError):
@@ -115,11 +125,10 @@ class Cleaner:
             return
         sheets, acc.encoding = loaded
         acc.sheets = len(sheets)
-        for sheet in sheets:
+        for sheet, table in zip(sheets, tables):
             acc.rows_read += sheet.frame.height
             if sheet.frame.height == 0:
                 continue
-            table = find_table(rel, sheet)
             if table is None:
                 self._unrecognised(acc, sheet)
                 continue
@@ -154,15 +163,25 @@ class Cleaner:
             "reason": [reason] * rows.height, "raw": raw_text(rows)}, schema=QUARANTINE_SCHEMA))
 
     # -- cleaning ---------------------------------------------------------------------------------------------
-    def _kind_rows(self, kind: str) -> pl.DataFrame | None:
+    def _kind_rows(self, kind: str, which: list[int] | None = None) -> pl.DataFrame | None:
         parts = [t.data().with_columns(_t=pl.lit(i, pl.Int32))
-                 for i, t in enumerate(self.ctx.tables) if t.kind.name == kind]
+                 for i, t in enumerate(self.ctx.tables) if t.kind.name == kind and (which is None or i in which)]
         return pl.concat(parts, how="diagonal") if parts else None
 
     def _to_quarantine(self, kind: str, bad: pl.DataFrame) -> None:
         """Rows with `_t`, `_row`, `_why`, `_col` go to quarantine with the row as sent."""
         for (t,), part in bad.group_by("_t"):
             table = self.ctx.tables[t]
+            if table.frame.is_empty():  # a streamed kind's text is freed once parsed: show the row as read
+                shown = [c for c in part.columns if not c.startswith("_") and c != "source_file"]
+                self.quarantine.append(part.select(
+                    source_file=pl.lit(table.file), sheet=pl.lit(table.sheet, pl.String), row_number="_row",
+                    kind=pl.lit(kind), column="_col", reason="_why",
+                    raw=pl.concat_str([(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if part.schema[c] == pl.Datetime
+                                        else pl.col(c).cast(pl.String)).fill_null("") for c in shown], separator=" | ")
+                ).cast(QUARANTINE_SCHEMA))
+                self.accounts[table.file].quarantined += part.height
+                continue
             sent = table.frame.join(part.select("_row", "_why", "_col"), on="_row", how="inner")
             self.quarantine.append(pl.DataFrame({
                 "source_file": [table.file] * sent.height, "sheet": [table.sheet] * sent.height,
@@ -170,8 +189,10 @@ class Cleaner:
                 "reason": sent["_why"], "raw": raw_text(sent, table.removed, table.width)}, schema=QUARANTINE_SCHEMA))
             self.accounts[table.file].quarantined += sent.height
 
-    def clean_kind(self, kind: str) -> pl.DataFrame | None:
-        rows = self._kind_rows(kind)
+    def _parse(self, kind: str, which: list[int] | None = None) -> pl.DataFrame | None:
+        """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures and free the
+        rows as sent; return the parsed rows that passed, with their source file."""
+        rows = self._kind_rows(kind, which)
         if rows is None:
             return None
         recipe = RECIPES[kind]
@@ -185,8 +206,40 @@ class Cleaner:
         self._to_quarantine(kind, parsed.filter(pl.col("_why").is_not_null()))
         good = parsed.filter(pl.col("_why").is_null())
         files = [t.file for t in self.ctx.tables]
-        good = good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
+        for i, t in enumerate(self.ctx.tables):  # the rows as sent are no longer needed: free them
+            if t.kind.name == kind and (which is None or i in which):
+                t.frame = t.frame.clear()
+        return good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
                                                                           return_dtype=pl.String))
+
+    def stream(self) -> None:
+        """Parse a streamed kind's waiting tables once they hold a batch, so its raw text never piles up."""
+        for kind in STREAMED:
+            waiting = [i for i in range(self._streamed_upto.get(kind, 0), len(self.ctx.tables))
+                       if self.ctx.tables[i].kind.name == kind]
+            if sum(self.ctx.tables[i].frame.height for i in waiting) >= STREAM_BATCH_ROWS:
+                self._flush(kind)
+
+    def _flush(self, kind: str) -> None:
+        start = self._streamed_upto.get(kind, 0)
+        which = [i for i in range(start, len(self.ctx.tables)) if self.ctx.tables[i].kind.name == kind]
+        self._streamed_upto[kind] = len(self.ctx.tables)
+        if which:
+            part = self._parse(kind, which)
+            if part is not None:
+                self._parsed.setdefault(kind, []).append(part)
+
+    def clean_kind(self, kind: str) -> pl.DataFrame | None:
+        recipe = RECIPES[kind]
+        if kind in STREAMED:
+            self._flush(kind)
+            parts = self._parsed.pop(kind, [])
+            good = pl.concat(parts, how="diagonal_relaxed") if parts else None
+        else:
+            good = self._parse(kind)
+        if good is None:
+            return None
+        files = [t.file for t in self.ctx.tables]
         if recipe.monthly_report:
             when = submission_times(good, self.raw, self.ctx.title_date)
             for f, (stamp, rule) in when.items():
@@ -200,9 +253,6 @@ class Cleaner:
             self._to_quarantine(kind, bad)
         for t, n in good.group_by("_t").len().iter_rows():
             self.accounts[files[t]].kept += n
-        for t in self.ctx.tables:  # the rows as sent are no longer needed: free them before the next kind
-            if t.kind.name == kind:
-                t.frame = t.frame.clear()
         if kind == "bts_sites":
             return network.finish_bts_sites(good, self.ctx.bts_radius_m)
         return recipe.finish(good)
@@ -213,6 +263,19 @@ class Cleaner:
         for t in self.ctx.tables:
             if t.kind.name == "hamlet_coverage" and self.ctx.hamlets is None:
                 self.accounts[t.file].not_cleaned_reason = "no hamlet registry among the raw files"
+
+
+def _bounded_map(fn: Callable, items: list, workers: int):
+    """`fn` over `items` on `workers` threads, in order, with at most two results per worker waiting: unlike
+    Executor.map, files are not read far ahead of the cleaning that frees them, so memory stays bounded."""
+    with ThreadPoolExecutor(workers) as pool:
+        ahead: deque = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            if len(ahead) > 2 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 def _write_all(outputs: dict[str, pl.DataFrame], manifest: dict, processed: Path) -> None:
@@ -249,9 +312,9 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
     # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
     # result does not depend on which finished first.
-    with ThreadPoolExecutor(READERS) as pool:
-        for loaded in pool.map(c.load, files):
-            c.read(*loaded)
+    for loaded in _bounded_map(c.load, files, READERS):
+        c.read(*loaded)
+        c.stream()
     outputs: dict[str, pl.DataFrame] = {"reference_areas": reference_areas(c.provinces)}
     for kind in RECIPES:
         if kind == "hamlet_coverage":

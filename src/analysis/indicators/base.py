@@ -6,15 +6,25 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis.areas import district_provinces
+
 SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
           "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64, "unit": pl.String,
           "capped": pl.Boolean, "n": pl.Int64, "median": pl.Float64, "note": pl.String, "frequency": pl.String}
-PROVINCE = "19"
+PROVINCE = "19"  # the department's province: its own registers (shared state applications) are by province
 
 
-def roll_up(commune: pl.DataFrame, *, any_flag: str | None = None, province_code: str = PROVINCE) -> pl.DataFrame:
+def with_province(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows with their district's province code (codes are unique nationally), for runs over many provinces."""
+    if "province_code" in frame.columns:
+        return frame
+    return frame.join(district_provinces(), on="district_code", how="left", maintain_order="left")
+
+
+def roll_up(commune: pl.DataFrame, *, any_flag: str | None = None) -> pl.DataFrame:
     """commune rows (period, district_code, commune_code, numerator, denominator[, flag]) -> the three levels.
     Sums are of the commune numerators as given (capped ones capped), so no level contradicts another."""
+    commune = with_province(commune)
     flag = [pl.col(any_flag).any().alias("capped")] if any_flag else []
     keep_flag = [pl.col(any_flag).alias("capped")] if any_flag else []
     levels = [
@@ -23,8 +33,8 @@ def roll_up(commune: pl.DataFrame, *, any_flag: str | None = None, province_code
         commune.group_by("period", "district_code").agg(pl.col("numerator", "denominator").sum(), *flag)
         .select(area_code="district_code", area_level=pl.lit("district"), period="period",
                 numerator="numerator", denominator="denominator", *([pl.col("capped")] if any_flag else [])),
-        commune.group_by("period").agg(pl.col("numerator", "denominator").sum(), *flag)
-        .select(area_code=pl.lit(province_code), area_level=pl.lit("province"), period="period",
+        commune.group_by("period", "province_code").agg(pl.col("numerator", "denominator").sum(), *flag)
+        .select(area_code="province_code", area_level=pl.lit("province"), period="period",
                 numerator="numerator", denominator="denominator", *([pl.col("capped")] if any_flag else [])),
     ]
     return pl.concat(levels, how="diagonal")

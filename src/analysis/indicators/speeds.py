@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.indicators.base import PROVINCE, SCHEMA
+from analysis.indicators.base import SCHEMA, with_province
 
 MIN_TESTS = 100
 
 
 def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
-    t = tests.filter(pl.col("network") == network)
+    t = with_province(tests.filter(pl.col("network") == network))
     agg = [pl.col("download_mbps").sum().alias("numerator"), pl.len().alias("denominator"),
            pl.col("download_mbps").median().alias("median")]
     levels = [
@@ -18,7 +18,8 @@ def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: in
         .rename({"commune_code": "area_code"}),
         t.group_by("period", "district_code").agg(agg).with_columns(area_level=pl.lit("district"))
         .rename({"district_code": "area_code"}),
-        t.group_by("period").agg(agg).with_columns(area_level=pl.lit("province"), area_code=pl.lit(PROVINCE)),
+        t.group_by("period", "province_code").agg(agg).with_columns(area_level=pl.lit("province"))
+        .rename({"province_code": "area_code"}),
     ]
     out = pl.concat(levels, how="diagonal").with_columns(n=pl.col("denominator"))
     enough = pl.col("n") >= min_tests
