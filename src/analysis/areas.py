@@ -41,6 +41,17 @@ def legacy_units(province_code: str = PROVINCE_CODE) -> pl.DataFrame:
     return national_units().filter(pl.col("provinceCode") == province_code)
 
 
+def province_boxes() -> pl.DataFrame:
+    """province_code, lat_min, lat_max, lon_min, lon_max: each province's bounding box as the package gives it
+    ("lat,lon – lat,lon")."""
+    rows = []
+    for code, text in national_units().select("provinceCode", "provinceBounds").unique("provinceCode").iter_rows():
+        (a, b), (c, d) = [tuple(map(float, part.split(","))) for part in text.split("–")]
+        rows.append((code, min(a, c), max(a, c), min(b, d), max(b, d)))
+    return pl.DataFrame(rows, schema=["province_code", "lat_min", "lat_max", "lon_min", "lon_max"],
+                        orient="row").sort("province_code")
+
+
 def district_provinces() -> pl.DataFrame:
     """district_code -> province_code for every pre-2025 district (codes are unique nationally)."""
     return (national_units().select(district_code="districtCode", province_code="provinceCode")

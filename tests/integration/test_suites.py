@@ -42,7 +42,8 @@ BASE = {
                                      "hamlet_code": ["05431001", "05431002"], "commune_code": ["05431", "05431"],
                                      "ftth": [True, False], "mbb": [True, True]}),
     "bts_sites": pl.DataFrame({"period": [D, D], "operator": ["VNPT", "Viettel"], "site_id": ["A", "B"],
-                               "lat": [21.6, 21.6001], "lon": [105.8, 105.8], "position_id": ["A", "A"],
+                               "lat": [21.6, 21.6001], "lon": [105.8, 105.8], "outside_deg": [0.0, 0.01],
+                               "position_id": ["A", "A"],
                                "operators_at_position": [2, 2]}),
     "speed_tests": pl.DataFrame({"test_id": ["1", "2"], "download_mbps": [80.0, 30.0], "upload_mbps": [70.0, 9.0],
                                  "latency_ms": [12.0, 40.0], "network": ["fixed", "mobile"],
@@ -82,8 +83,7 @@ BREAK = {
     "hamlet_coverage.ftth_present": first_row("ftth", None),
     "hamlet_coverage.mbb_present": first_row("mbb", None),
     "bts_sites.key_unique": same_as_first,
-    "bts_sites.lat_in_province": first_row("lat", 25.0),
-    "bts_sites.lon_in_province": first_row("lon", 104.0),
+    "bts_sites.inside_province": first_row("outside_deg", 0.5),
     "bts_sites.position_present": first_row("position_id", None),
     "bts_sites.operators_at_position": first_row("operators_at_position", 0),
     "speed_tests.test_unique": first_row("test_id", "2"),
@@ -148,14 +148,17 @@ def test_breaking_one_rule_fails_exactly_that_rule(tmp_path, rule):
     assert failures(tmp_path, suite, BREAK[rule](BASE[suite])) == {rule: severity}
 
 
-def test_bts_bounds_in_the_suite_are_the_admin_packages():
-    s = json.loads((SUITES / "bts_sites.json").read_text(encoding="utf-8"))
-    kw = {e["meta"]["rule"]: e["kwargs"] for e in s["expectations"]}
-    (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in legacy_units()["provinceBounds"][0].split("–")]
-    assert kw["bts_sites.lat_in_province"]["min_value"] == pytest.approx(min(a, c) - 0.02)
-    assert kw["bts_sites.lat_in_province"]["max_value"] == pytest.approx(max(a, c) + 0.02)
-    assert kw["bts_sites.lon_in_province"]["min_value"] == pytest.approx(min(b, d) - 0.02)
-    assert kw["bts_sites.lon_in_province"]["max_value"] == pytest.approx(max(b, d) + 0.02)
+def test_each_bts_site_is_held_to_its_own_provinces_box():
+    from analysis.validate.checks import outside_province
+    (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in legacy_units("19")["provinceBounds"][0].split("–")]
+    hcm = legacy_units("79")
+    (e, f), (g, h) = [tuple(map(float, p.split(","))) for p in hcm["provinceBounds"][0].split("–")]
+    sites = pl.DataFrame({"lat": [21.6, max(a, c) + 0.5, 10.78, 21.6], "lon": [105.8, 105.8, 106.7, 105.8],
+                          "district_code": ["164", "164", hcm["districtCode"][0], hcm["districtCode"][0]]})
+    got = outside_province(sites).to_list()
+    assert got[0] == 0.0 and got[1] == pytest.approx(0.5)           # Thái Nguyên: inside, then 0.5° north
+    assert got[2] == 0.0                                              # central Ho Chi Minh City, in its own box
+    assert got[3] == pytest.approx(21.6 - max(e, g))                  # a TN position filed under a HCMC district
 
 
 def test_suites_load_in_a_fresh_process_from_the_committed_files(tmp_path):

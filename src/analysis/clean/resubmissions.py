@@ -46,7 +46,8 @@ def latest_only(kind: str, good: pl.DataFrame, when: dict[str, tuple[Stamp, str]
             drop.append((op, period, f))
     if not drop:
         return good, replaced
+    # The key columns as the rows hold them (text, or categories for a kind kept compact while it waits).
     gone = pl.DataFrame(drop, schema={"operator": pl.String, "period": pl.Date, "source_file": pl.String},
-                        orient="row")
+                        orient="row").cast({c: good.schema[c] for c in ("operator", "source_file")})
     return good.join(gone, on=["operator", "period", "source_file"], how="anti"), sorted(
         replaced, key=lambda r: (r["period"], r["operator"], r["file"]))

@@ -20,7 +20,7 @@ from typing import Callable
 import polars as pl
 
 from analysis import __version__, io
-from analysis.areas import PROVINCE_CODE, national_units, reference_areas
+from analysis.areas import PROVINCE_CODE, national_units, province_boxes, reference_areas
 from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
@@ -61,18 +61,18 @@ RECIPES: dict[str, Recipe] = {
 READERS = 2  # files parsed at once; more does not help on two cores
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
-STREAMED = ("speed_tests",)
-STREAM_BATCH_ROWS = 2_000_000
+STREAMED = ("speed_tests", "subscribers")
+# Their parsed rows wait for the last file with their repeated labels held as categories (4 bytes a cell).
+COMPACT = ("operator", "network", "service", "segment", "province_code", "district_code", "commune_code",
+           "source_file")
+STREAM_BATCH_ROWS = 1_000_000
 OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
 
 
 def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
-    """The box around the provinces' boxes ("lat,lon – lat,lon" in the package)."""
-    boxes = []
-    for text in national_units().filter(pl.col("provinceCode").is_in(provinces))["provinceBounds"].unique():
-        (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in text.split("–")]
-        boxes.append((min(a, c), max(a, c), min(b, d), max(b, d)))
-    return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
+    """The box around the provinces' boxes: a coordinate outside it cannot be in any of them."""
+    b = province_boxes().filter(pl.col("province_code").is_in(provinces))
+    return b["lat_min"].min(), b["lat_max"].max(), b["lon_min"].min(), b["lon_max"].max()
 
 
 def provinces_in(scope: str | list[str]) -> list[str]:
@@ -209,8 +209,11 @@ class Cleaner:
         for i, t in enumerate(self.ctx.tables):  # the rows as sent are no longer needed: free them
             if t.kind.name == kind and (which is None or i in which):
                 t.frame = t.frame.clear()
-        return good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
+        good = good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
                                                                           return_dtype=pl.String))
+        if kind in STREAMED:
+            good = good.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in good.columns)
+        return good
 
     def stream(self) -> None:
         """Parse a streamed kind's waiting tables once they hold a batch, so its raw text never piles up."""
@@ -255,7 +258,8 @@ class Cleaner:
             self.accounts[files[t]].kept += n
         if kind == "bts_sites":
             return network.finish_bts_sites(good, self.ctx.bts_radius_m)
-        return recipe.finish(good)
+        # Grouped and sorted on categories (fast, small); the table is written with text columns.
+        return recipe.finish(good).with_columns(pl.col(pl.Categorical).cast(pl.String))
 
     def manifest_notes(self) -> None:
         for f, notes in self.ctx.file_notes.items():
@@ -278,22 +282,16 @@ def _bounded_map(fn: Callable, items: list, workers: int):
             yield ahead.popleft().result()
 
 
-def _write_all(outputs: dict[str, pl.DataFrame], manifest: dict, processed: Path) -> None:
-    """Every table into a temporary folder first, then renamed into place: a failure leaves the old set whole.
-    Tables of this stage that this run did not produce (a kind no longer in the raw folder) are removed."""
-    processed.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
-    try:
-        for name, frame in outputs.items():
-            frame.write_parquet(staging / f"{name}.parquet")
-        for name in OWNED:
-            if name not in outputs and (processed / f"{name}.parquet").exists():
-                (processed / f"{name}.parquet").unlink()
-        for name in outputs:
-            (staging / f"{name}.parquet").replace(processed / f"{name}.parquet")
-        io.write_json(manifest, processed / "manifest.json")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _publish(staging: Path, written: list[str], manifest: dict, processed: Path) -> None:
+    """Move the tables written to the staging folder into place, then the manifest: a failure before this leaves
+    the old set whole. Tables of this stage that this run did not produce (a kind no longer in the raw folder)
+    are removed."""
+    for name in OWNED:
+        if name not in written and (processed / f"{name}.parquet").exists():
+            (processed / f"{name}.parquet").unlink()
+    for name in written:
+        (staging / f"{name}.parquet").replace(processed / f"{name}.parquet")
+    io.write_json(manifest, processed / "manifest.json")
 
 
 def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M,
@@ -315,39 +313,59 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     for loaded in _bounded_map(c.load, files, READERS):
         c.read(*loaded)
         c.stream()
-    outputs: dict[str, pl.DataFrame] = {"reference_areas": reference_areas(c.provinces)}
+    processed.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
+    try:
+        manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
+        _publish(staging, [o["path"].removesuffix(".parquet") for o in manifest["outputs"]], manifest, processed)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: datetime, t0: float,
+                bts_radius_m: float) -> dict:
+    """Clean kind by kind, writing each table to `staging` as soon as it is done so that only one kind's rows
+    are in memory at a time; return the manifest (an unbalanced account raises before anything is published)."""
+    rows: dict[str, int] = {}
+
+    def keep(name: str, frame: pl.DataFrame) -> None:
+        frame.write_parquet(staging / f"{name}.parquet")
+        rows[name] = frame.height
+
+    keep("reference_areas", reference_areas(c.provinces))
+    registry = None
     for kind in RECIPES:
         if kind == "hamlet_coverage":
-            registry = outputs.get("hamlet_registry")
             c.ctx.hamlets = HamletResolver(registry) if registry is not None else None
             if c.ctx.hamlets is None:
                 # Without the registry no hamlet can be resolved: the reports are counted, not quarantined.
-                for i, t in enumerate(c.ctx.tables):
+                for t in c.ctx.tables:
                     if t.kind.name == kind:
                         c.accounts[t.file].not_cleaned += t.frame.height
                 continue
         table = c.clean_kind(kind)
         if table is not None:
-            outputs[kind] = table
+            keep(kind, table)
+            if kind == "hamlet_registry":
+                registry = table
     c.manifest_notes()
-    outputs["quarantine"] = (pl.concat(c.quarantine) if c.quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA))
+    keep("quarantine", pl.concat(c.quarantine) if c.quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA))
     unbalanced = [a.path for a in c.accounts.values() if not a.balanced()]
-    manifest = {
+    if unbalanced:
+        raise AnalysisError(f"row accounting does not balance for {len(unbalanced)} file(s), e.g. {unbalanced[0]}; "
+                            "nothing was written")
+    return {
         "stage": "clean", "code_version": __version__,
         "parameters": {"raw": str(raw), "processed": str(processed), "today": str(c.ctx.today),
                        "bts_radius_m": bts_radius_m, "provinces": c.provinces},
         "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
         "seconds": round(time.perf_counter() - t0, 2),
         "inputs": [a.record() for a in c.accounts.values()],
-        "outputs": [{"path": f"{name}.parquet", "rows": frame.height} for name, frame in outputs.items()],
+        "outputs": [{"path": f"{name}.parquet", "rows": n} for name, n in rows.items()],
         "replaced": c.replaced,
         "fuzzy_matches": [{"text": k[0], "code": k[1], "how": k[2], "rows": n} for k, n in sorted(c.ctx.fuzzy.items())],
         "kinds_found": sorted({k for a in c.accounts.values() for k in a.kinds}),
-        "kinds_cleaned": [k for k in RECIPES if k in outputs],
-        "unbalanced": unbalanced,
+        "kinds_cleaned": [k for k in RECIPES if k in rows],
+        "unbalanced": [],
     }
-    if unbalanced:
-        raise AnalysisError(f"row accounting does not balance for {len(unbalanced)} file(s), e.g. {unbalanced[0]}; "
-                            "nothing was written")
-    _write_all(outputs, manifest, processed)
-    return manifest

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis.areas import district_provinces, province_boxes
 from analysis.periods import interpolate_yearly, month_range
 
 PROCESSED = ("subscribers", "hamlet_coverage", "bts_sites", "speed_tests", "population", "hamlet_registry",
@@ -45,17 +46,35 @@ def load(processed: Path) -> dict[str, pl.DataFrame]:
         if path.exists():
             frame = pl.read_parquet(path)
             out[name] = frame.with_columns(_key(_KEYS[name]))
+    if "bts_sites" in out:
+        out["bts_sites"] = out["bts_sites"].with_columns(outside_deg=outside_province(out["bts_sites"]))
     return out
 
 
+def outside_province(sites: pl.DataFrame) -> pl.Series:
+    """How far (in degrees) each site lies outside its own province's box: 0 inside. A ministry's run holds
+    many provinces, so each site is held to its own (by its district), not to one province's box."""
+    boxed = (sites.select("lat", "lon", "district_code")
+             .join(district_provinces(), on="district_code", how="left", maintain_order="left")
+             .join(province_boxes(), on="province_code", how="left", maintain_order="left"))
+    return boxed.select(pl.max_horizontal(pl.col("lat_min") - pl.col("lat"), pl.col("lat") - pl.col("lat_max"),
+                                          pl.col("lon_min") - pl.col("lon"), pl.col("lon") - pl.col("lon_max"),
+                                          pl.lit(0.0)).alias("outside_deg")).to_series()
+
+
 def submissions(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
-    """Every operator that reports a kind, every month from the kind's first to its last: rows it sent."""
+    """Every operator that reports a kind, every period of the kind's cadence from its first to its last: rows
+    it sent. The cadence is monthly, or quarterly for a kind only ever reported at quarter ends (the ministry's
+    hamlet inventory and BTS census)."""
     parts = []
     for kind in MONTHLY_REPORTS:
         t = tables.get(kind)
         if t is None or t.is_empty():
             continue
-        months = pl.DataFrame({"period": month_range(t["period"].min(), t["period"].max())})
+        seen = t["period"].unique()
+        quarterly = seen.len() > 1 and bool((seen.dt.month() % 3 == 0).all())
+        months = pl.DataFrame({"period": [m for m in month_range(t["period"].min(), t["period"].max())
+                                          if not quarterly or m.month % 3 == 0]})
         grid = months.join(t.select("operator").unique(), how="cross").with_columns(kind=pl.lit(kind))
         sent = t.group_by("operator", "period").len("rows")
         parts.append(grid.join(sent, on=["operator", "period"], how="left").with_columns(pl.col("rows").fill_null(0)))
