@@ -43,7 +43,7 @@ def backtest(t: np.ndarray, y: np.ndarray, ceiling: float | None) -> list[Score]
             ahead = (t[k:] > t[k - 1]) & (t[k:] <= t[k - 1] + HORIZON)
             if f is None or not ahead.any():
                 continue
-            pred, _, _ = f.predict(t[k:][ahead])
+            pred = f.point(t[k:][ahead])
             errors.append(np.abs(pred - y[k:][ahead]))
             used += 1
         err = np.concatenate(errors) if errors else np.array([])

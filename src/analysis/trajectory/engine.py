@@ -18,7 +18,7 @@ import polars as pl
 from analysis import io
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
-from analysis.periods import month_end, month_index, parse_month
+from analysis.periods import month_end, parse_month
 from analysis.targets import TargetSet, load
 from analysis.trajectory.series import judge
 
@@ -44,9 +44,12 @@ def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
 
 
 def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date) -> dict[str, pl.DataFrame]:
-    status, trajectories, models = [], [], []
+    status, models = [], []
+    proj_cols: dict[str, list] = {k: [] for k in ("indicator_id", "area_code", "area_level", "period", "projected",
+                                                   "lower", "upper", "model")}
     # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
-    ind = ind.filter(pl.col("period") <= as_of).sort("period")
+    ind = (ind.filter(pl.col("period") <= as_of).sort("period")
+           .with_columns(_t=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month() - 1).cast(pl.Float64)))
     for target in targets.targets:
         series = ind.filter(pl.col("indicator_id") == target.id)
         if series.is_empty():
@@ -54,23 +57,34 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date) -> dict[str, 
                            "target": target.target, "target_date": target.target_date,
                            "note": "no value of this indicator in the data"})
             continue
-        for (area, level), rows in series.partition_by("area_code", "area_level", as_dict=True).items():
-            part = rows.filter(pl.col("value").is_not_null())
-            t = np.array([month_index(d) for d in part["period"].to_list()], dtype=float)
-            y = part["value"].to_numpy().astype(float)
+        # One pass over numpy arrays per area (tens of thousands of areas nationally): no frame per series.
+        series = series.sort("area_level", "area_code", "period")
+        codes, levels = series["area_code"].to_numpy(), series["area_level"].to_numpy()
+        tt, vv = series["_t"].to_numpy(), series["value"].to_numpy().astype(float)
+        num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (levels[1:] != levels[:-1])])
+        for lo, hi in zip(starts, np.r_[starts[1:], len(codes)]):
+            keep = ~np.isnan(vv[lo:hi])
+            t, y = tt[lo:hi][keep], vv[lo:hi][keep]
+            area, level = codes[lo], levels[lo]
             row, proj, scores = judge(t, y, target, as_of)
-            last = part.row(-1, named=True) if part.height else {}
+            last = ({k: None if np.isnan(x) else float(x) for k, x in (("numerator", num[lo:hi][keep][-1]),
+                                                                       ("denominator", den[lo:hi][keep][-1]))}
+                    if keep.any() else {})
             row.update(indicator_id=target.id, area_code=area, area_level=level,
                        gap_unit=GAP_UNITS.get(target.id),
                        gap_count=None if row.get("gap") is None else _gap_count(target.id, target.target, last))
             status.append(row)
             if proj is not None:
-                trajectories.append(pl.DataFrame({
-                    "indicator_id": target.id, "area_code": area, "area_level": level, "period": proj.periods,
-                    "projected": proj.projected, "lower": proj.lower, "upper": proj.upper, "model": proj.model}))
-            for s in scores:
-                models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **s,
-                               "chosen": s["model"] == row.get("model")})
+                n = len(proj.periods)
+                for k, v in (("indicator_id", [target.id] * n), ("area_code", [area] * n), ("area_level", [level] * n),
+                             ("period", list(proj.periods)), ("projected", list(proj.projected)),
+                             ("lower", list(proj.lower)), ("upper", list(proj.upper)), ("model", [proj.model] * n)):
+                    proj_cols[k].extend(v)
+            for sc in scores:
+                models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc,
+                               "chosen": sc["model"] == row.get("model")})
+    trajectories = pl.DataFrame(proj_cols) if proj_cols["period"] else pl.DataFrame()
     st = pl.DataFrame(status, infer_schema_length=None).with_columns(
         as_of=pl.lit(as_of), target_set=pl.lit(targets.id),
         model_params=pl.col("model_params").map_elements(json.dumps, return_dtype=pl.String)
@@ -79,7 +93,7 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date) -> dict[str, 
         if c not in st.columns:
             st = st.with_columns(pl.lit(None).alias(c))
     return {"status": st.select(STATUS_COLUMNS).sort("indicator_id", "area_level", "area_code"),
-            "trajectories": pl.concat(trajectories) if trajectories else pl.DataFrame(),
+            "trajectories": trajectories,
             "models": pl.DataFrame(models, infer_schema_length=None)}
 
 

@@ -10,6 +10,7 @@ asymmetric where the scale is: ŷ ± t(0.90, n−2) · s · √(1 + 1/n + (t −
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -36,10 +37,14 @@ class Fit:
         """(projection, lower, upper) at months `t`; the interval is `level` two-sided."""
         t = np.asarray(t, dtype=float)
         z = self.a + self.b * t
-        q = stats.t.ppf(0.5 + level / 2, self.n - 2) if self.n > 2 else np.nan
+        q = _t_quantile(0.5 + level / 2, self.n - 2) if self.n > 2 else np.nan
         half = q * self.s * np.sqrt(1 + 1 / self.n + (t - self.t_mean) ** 2 / self.sxx)
         return (_back(self.model, z, self.ceiling), _back(self.model, z - half, self.ceiling),
                 _back(self.model, z + half, self.ceiling))
+
+    def point(self, t: np.ndarray) -> np.ndarray:
+        """The projection alone (the back-test needs no interval)."""
+        return _back(self.model, self.a + self.b * np.asarray(t, dtype=float), self.ceiling)
 
     def params(self) -> dict:
         """The fitted parameters in the terms a reader knows."""
@@ -49,6 +54,12 @@ class Fit:
             return {"level_at_t0": float(np.exp(self.a)), "growth_per_month": float(np.expm1(self.b))}
         return {"ceiling": self.ceiling, "rate_per_month": self.b,
                 "midpoint_month": -self.a / self.b if self.b else float("nan")}
+
+
+@lru_cache(maxsize=1024)
+def _t_quantile(p: float, df: int) -> float:
+    """Student's t quantile: the same few degrees of freedom recur across thousands of series, so it is kept."""
+    return float(stats.t.ppf(p, df))
 
 
 def _forward(model: str, y: np.ndarray, ceiling: float | None) -> np.ndarray:
