@@ -14,7 +14,7 @@ help:
 	@echo "make test     build the environment and run every test"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
-	@echo "make bench    clean and validate the full sample; time and memory to benchmarks/RESULTS.md"
+	@echo "make bench    clean and validate the full sample; time and memory to benchmarks/results.md"
 
 # The stamp is rebuilt when the pins change; pip is quiet so a CI log stays readable.
 $(STAMP): pyproject.toml
@@ -44,7 +44,7 @@ test: venv
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
-# Speed and memory are measured here, never in a timed test: appends a line to benchmarks/RESULTS.md.
+# Speed and memory are measured here, never in a timed test: appends a line to benchmarks/results.md.
 bench: venv
 	$(BIN)/python benchmarks/bench.py
 

@@ -1,0 +1,121 @@
+"""The national benchmark (issue 8): clean → validate → indicators → trajectories on a tenth and on the whole of
+the national set, each stage in its own process with wall and CPU seconds, peak memory and rows per second, and
+the floor measured in the same run: reading the same raw files into polars with no processing.
+
+The sets are generated once into .cache/bench-national/ (about 3 minutes and 5 GB for the whole one); the
+figures are appended to benchmarks/results.md and drawn in benchmarks/national.svg.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "bench-national"
+BUDGET_SECONDS, BUDGET_GB, BUDGET_FLOOR_RATIO = 180.0, 8.0, 4.0  # issue 8, the whole national set
+SETS = {"tenth": 0.1, "whole": 1.0}
+
+# Child processes report wall seconds, CPU seconds (user + system of the child) and peak resident memory.
+TIMED = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+         "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); s = time.perf_counter() - t; "
+         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+         "sys.stderr.write(r.stderr[-2000:]) if r.returncode else None; "
+         "print(s, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024, r.returncode)")
+
+
+def timed(args: list[str]) -> tuple[float, float, float, int]:
+    out = subprocess.run([sys.executable, "-c", TIMED, *args], check=True, capture_output=True, text=True)
+    wall, cpu, mb, code = out.stdout.split()
+    return float(wall), float(cpu), float(mb), int(code)
+
+
+def ensure(name: str, share: float) -> dict:
+    truth = CACHE / name / "truth"
+    if not (truth / "meta.json").exists():
+        print(f"bench: writing the national set ({name}, share {share}) once into {CACHE / name} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "analysis", "sample", "--scale", "national", "--share", str(share),
+                        "--raw", str(CACHE / name / "raw"), "--truth", str(truth)], check=True)
+    return json.loads((truth / "meta.json").read_text())
+
+
+def stages(raw: Path, out: Path) -> list[tuple[str, list[str]]]:
+    py = [sys.executable, "-m", "analysis"]
+    common = ["--processed", str(out / "processed"), "--reports", str(out / "reports")]
+    return [("clean", py + ["clean", "--raw", str(raw), "--provinces", "all"] + common),
+            ("validate", py + ["validate"] + common),
+            ("indicators", py + ["indicators"] + common),
+            ("trajectories", py + ["trajectories"] + common)]
+
+
+def measure(name: str, share: float, floor_code: str) -> dict:
+    meta = ensure(name, share)
+    raw = CACHE / name / "raw"
+    floor = timed([sys.executable, "-c", floor_code, str(raw)])
+    result = {"name": name, "rows": meta["data_rows"], "bytes": meta["bytes"], "files": meta["files"],
+              "provinces": meta["provinces"], "communes": meta["communes"], "floor": floor, "stages": {}}
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        for stage, args in stages(raw, Path(tmp)):
+            wall, cpu, mb, code = timed(args)
+            result["stages"][stage] = {"wall": wall, "cpu": cpu, "mb": mb, "exit": code}
+        status = Path(tmp) / "processed" / "trajectories.json"
+        result["series"] = json.loads(status.read_text())["rows"]["status"] if status.exists() else None
+    return result
+
+
+def lines(results: list[dict], province: dict | None, machine: str, when: str, versions: str) -> tuple[list[str], bool]:
+    out, ok = [], True
+    for r in results:
+        total = sum(s["wall"] for s in r["stages"].values())
+        peak = max(s["mb"] for s in r["stages"].values()) / 1024
+        fw = r["floor"][0]
+        for stage, s in r["stages"].items():
+            ratio = f"{s['wall'] / fw:.1f}x" if stage == "clean" else "—"
+            failed = f"; exit {s['exit']}" if s["exit"] else ""
+            out.append(f"| {when} | {machine} | national {r['name']}: {stage} | {r['rows']:,} rows, {r['files']} files, "
+                       f"{r['bytes'] / 1e9:.2f} GB, {r['provinces']} provinces | {s['wall']:.1f} s (CPU {s['cpu']:.1f} s) "
+                       f"| {s['mb']:,.0f} MB | read only {fw:.1f} s | {ratio} | {r['rows'] / s['wall']:,.0f} rows/s"
+                       f"{failed} | |")
+        if r["name"] == "whole":
+            clean_ratio = r["stages"]["clean"]["wall"] / fw
+            within = total < BUDGET_SECONDS and peak < BUDGET_GB and clean_ratio <= BUDGET_FLOOR_RATIO
+            ok &= within
+            out.append(f"| {when} | {machine} | national whole: all four stages | {r['rows']:,} rows | {total:.1f} s | "
+                       f"{peak:.1f} GB | read only {fw:.1f} s | clean {clean_ratio:.1f}x | {r['series']:,} "
+                       f"indicator-areas judged; {versions} | {'within' if within else 'OVER'} budget "
+                       f"(180 s, 8 GB, clean ≤ 4x read) |")
+    if len(results) == 2:
+        a, b = results
+        growth = math.log(b["rows"] / a["rows"])
+        per = {st: math.log(b["stages"][st]["wall"] / a["stages"][st]["wall"]) / growth for st in a["stages"]}
+        ta, tb = (sum(s["wall"] for s in x["stages"].values()) for x in (a, b))
+        exponent = math.log(tb / ta) / growth
+        within = exponent <= 1.05  # linear, with the noise of a shared machine
+        ok &= within
+        out.append(f"| {when} | {machine} | national: cost against size | tenth → whole ({a['rows']:,} → "
+                   f"{b['rows']:,} rows) | exponent {exponent:.2f} (1 = linear) | — | — | — | by stage: "
+                   + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+                   + f" | {'within' if within else 'OVER'} budget (≤ 1) |")
+    _chart(results, province)
+    return out, ok
+
+
+def _chart(results: list[dict], province: dict | None) -> None:
+    """benchmarks/national.svg: each stage's seconds against rows, log–log, for the three sizes."""
+    import vl_convert
+    data = [{"rows": r["rows"], "seconds": s["wall"], "stage": st} for r in results for st, s in r["stages"].items()]
+    data += [{"rows": r["rows"], "seconds": r["floor"][0], "stage": "read only (floor)"} for r in results]
+    if province:
+        data += [{"rows": province["rows"], "seconds": v, "stage": k} for k, v in province["stages"].items()]
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": 460, "height": 300,
+            "title": "cost against size: province sample, a tenth and the whole national set",
+            "data": {"values": data},
+            "mark": {"type": "line", "point": True},
+            "encoding": {"x": {"field": "rows", "type": "quantitative", "scale": {"type": "log"}, "title": "raw rows"},
+                         "y": {"field": "seconds", "type": "quantitative", "scale": {"type": "log"},
+                               "title": "wall seconds"},
+                         "color": {"field": "stage", "type": "nominal"}}}
+    (ROOT / "benchmarks" / "national.svg").write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
