@@ -223,3 +223,44 @@ def test_the_sample_passes_every_critical_rule_and_warns_of_what_cleaning_cannot
     assert failed["quarantine.rows_set_aside"]["failing"] == bad_rows > 0
     checks = pl.read_parquet(processed / "subscribers.parquet").filter(pl.col("period") >= date(2025, 7, 1))
     assert failed["area_validity.code_in_force"]["failing"] >= checks.select("commune_code", "period").unique().height
+
+
+def _rule_configs() -> dict[str, tuple[str, dict]]:
+    out = {}
+    for f in sorted(SUITES.glob("*.json")):
+        for e in json.loads(f.read_text(encoding="utf-8"))["expectations"]:
+            out[e["meta"]["rule"]] = (e["type"], e["kwargs"])
+    return out
+
+
+@pytest.mark.parametrize("rule", sorted(BREAK))
+def test_the_rows_kept_for_gx_hold_every_row_that_breaks_a_rule(rule):
+    # On a large table GX sees only the rows polars marks as suspect (analysis.validate.rows): the broken row of
+    # every rule must be marked, and the valid frame's rows not (else the filter saves nothing).
+    from analysis.validate.rows import suspect
+    kind, kw = _rule_configs()[rule]
+    test = suspect(kind, kw)
+    assert test is not None, f"{kind} has no polars test: GX would see every row"
+    suite = rule.split(".")[0]
+    if kind == "expect_column_values_to_be_in_type_list":
+        return  # a property of the column, which the sample of rows carries
+    valid, broken = BASE[suite], BREAK[rule](BASE[suite])
+    assert not valid.select(test.alias("s"))["s"].any()
+    assert broken.select(test.alias("s"))["s"].any()
+
+
+def test_a_large_table_is_judged_whole_from_the_rows_gx_needs(tmp_path):
+    from analysis.validate.rows import SAMPLE, needed
+    n = 300_000
+    frame = pl.DataFrame({"test_id": [str(i) for i in range(n)], "download_mbps": [50.0] * n,
+                          "upload_mbps": [20.0] * n, "latency_ms": [10.0] * n, "network": ["fixed"] * n,
+                          "commune_code": ["05431"] * n})
+    frame = frame.with_columns(download_mbps=pl.when(pl.int_range(n).is_in([150_000, 250_000])).then(-1.0)
+                               .otherwise(pl.col("download_mbps")))
+    kept = needed(keyed(frame), [(k, kw) for r, (k, kw) in _rule_configs().items() if r.startswith("speed_tests.")])
+    assert kept.height == SAMPLE + 2
+    results = {r.rule: r for r in run_checks({"speed_tests": keyed(frame)}, tmp_path / "results")}
+    bad = results["speed_tests.download_physical"]
+    assert not bad.success and bad.failing == 2 and bad.rows == n
+    assert sorted(bad.examples) == ["150000", "250000"]
+    assert [r for r, x in results.items() if not x.success] == ["speed_tests.download_physical"]
