@@ -149,16 +149,16 @@ def test_breaking_one_rule_fails_exactly_that_rule(tmp_path, rule):
 
 
 def test_each_bts_site_is_held_to_its_own_provinces_box():
+    from analysis.areas import province_boxes
     from analysis.validate.checks import outside_province
-    (a, b), (c, d) = [tuple(map(float, p.split(","))) for p in legacy_units("19")["provinceBounds"][0].split("–")]
-    hcm = legacy_units("79")
-    (e, f), (g, h) = [tuple(map(float, p.split(","))) for p in hcm["provinceBounds"][0].split("–")]
-    sites = pl.DataFrame({"lat": [21.6, max(a, c) + 0.5, 10.78, 21.6], "lon": [105.8, 105.8, 106.7, 105.8],
-                          "district_code": ["164", "164", hcm["districtCode"][0], hcm["districtCode"][0]]})
+    box = {r["province_code"]: r for r in province_boxes().iter_rows(named=True)}
+    hcm_district = legacy_units("79")["districtCode"][0]
+    sites = pl.DataFrame({"lat": [21.6, box["19"]["lat_max"] + 0.5, 10.78, 21.6], "lon": [105.8, 105.8, 106.7, 105.8],
+                          "district_code": ["164", "164", hcm_district, hcm_district]})
     got = outside_province(sites).to_list()
     assert got[0] == 0.0 and got[1] == pytest.approx(0.5)           # Thái Nguyên: inside, then 0.5° north
     assert got[2] == 0.0                                              # central Ho Chi Minh City, in its own box
-    assert got[3] == pytest.approx(21.6 - max(e, g))                  # a TN position filed under a HCMC district
+    assert got[3] == pytest.approx(21.6 - box["79"]["lat_max"])       # a TN position filed under a HCMC district
 
 
 def test_suites_load_in_a_fresh_process_from_the_committed_files(tmp_path):

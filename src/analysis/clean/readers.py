@@ -67,10 +67,17 @@ def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
             .with_columns(tidy(pl.col(c)).alias(c) for c in cells))
 
 
+HEAD_CHARS = 1 << 16
+
+
 def _separator(text: str) -> tuple[str, int]:
     """The separator under which a header row of a known kind appears in the first lines, and the widest
     of those lines (';' files carry ',' decimals, so counting characters is not enough)."""
-    head = text.splitlines()[:HEADER_SEARCH_ROWS]
+    # Only the first lines are looked at: splitting a 60 MB export into lines to take thirty cost a second.
+    start = text[:HEAD_CHARS]
+    head = start.splitlines()[:HEADER_SEARCH_ROWS]
+    if len(text) > HEAD_CHARS and len(head) == len(start.splitlines()):
+        head = head[:-1]  # the last line may be cut
     fallback = None
     for sep in SEPARATORS:
         rows = list(csv.reader(head, delimiter=sep))
@@ -82,12 +89,15 @@ def _separator(text: str) -> tuple[str, int]:
 
 
 def read_csv(path: Path, file: str) -> tuple[Sheet, str]:
-    text, encoding = decode(path.read_bytes(), file)
+    data = path.read_bytes()
+    text, encoding = decode(data, file)
     if not text.strip():
         return Sheet(None, _frame([], 0)), encoding
     sep, width = _separator(text)
+    # UTF-8 bytes go to polars as they are (without a BOM); only Windows-1258 needs the decoded text re-encoded.
+    body = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
     try:
-        frame = pl.read_csv(text.encode("utf-8"), has_header=False, separator=sep,
+        frame = pl.read_csv(body, has_header=False, separator=sep,
                             schema={f"c{i}": pl.String for i in range(width)}, raise_if_empty=False,
                             missing_columns="insert")
     except pl.exceptions.ComputeError:

@@ -119,8 +119,9 @@ _DIGIT_EARLY = r"^.{0,5}\d"
 def _classify(body: pl.DataFrame, header: list[str | None], columns: dict[int, str]) -> pl.DataFrame:
     cells = [c for c in body.columns if c != "_row"]
     named = [(c, (header[i] or "").lower()) for i, c in enumerate(cells) if i < len(header) and header[i]]
-    same_as_header = pl.sum_horizontal([(pl.col(c).str.to_lowercase() == h).fill_null(False).cast(pl.Int32)
-                                        for c, h in named]) if named else pl.lit(0)
+    # A case-blind regex per cell rather than lower-casing every cell of a large file (no copy of the text).
+    same_as_header = pl.sum_horizontal([pl.col(c).str.contains(f"(?i)^{re.escape(h)}$").fill_null(False)
+                                        .cast(pl.Int32) for c, h in named]) if named else pl.lit(0)
     need = max(2, (len(named) + 1) // 2)
     # Totals words are looked for in the first cell and the text columns.
     look = {"c0"} | {f"c{i}" for i, name in columns.items() if name in TEXT_COLUMNS}

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+
 import polars as pl
 
 from analysis.areas import district_provinces, province_boxes
 from analysis.periods import interpolate_yearly, month_range
 
+SUITES = Path(__file__).resolve().parents[3] / "expectations" / "gx" / "expectations"
 PROCESSED = ("subscribers", "hamlet_coverage", "bts_sites", "speed_tests", "population", "hamlet_registry",
              "smartphone_survey", "state_apps", "milestones", "reference_areas", "quarantine")
 MONTHLY_REPORTS = ("subscribers", "hamlet_coverage", "bts_sites")
@@ -38,17 +41,45 @@ def _key(cols: list[str]) -> pl.Expr:
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("∅") for c in cols], separator=" ").alias("key")
 
 
+# Columns the derived checks read, beyond those the suites name and the keys.
+DERIVED_NEEDS = {"subscribers": ["period", "operator", "service", "segment", "commune_code", "subscribers"],
+                 "hamlet_coverage": ["hamlet_code", "period", "commune_code"], "hamlet_registry": ["hamlet_code"],
+                 "bts_sites": ["lat", "lon", "district_code", "commune_code", "period"],
+                 "speed_tests": ["commune_code", "period"], "population": ["commune_code", "year", "households"],
+                 "reference_areas": ["area_code", "level", "valid_from", "valid_to"]}
+
+
+def suite_columns(name: str) -> set[str]:
+    """The columns a committed suite's rules read (from its JSON: no GX import needed to know them)."""
+    path = SUITES / f"{name}.json"
+    if not path.exists():
+        return set()
+    kwargs = [e["kwargs"] for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]]
+    return {c for kw in kwargs for c in [kw.get("column"), kw.get("column_A"), kw.get("column_B"),
+                                         *(kw.get("column_list") or [])] if c}
+
+
 def load(processed: Path) -> dict[str, pl.DataFrame]:
-    """The processed tables present (a partial raw folder gives fewer), each with its `key`."""
+    """The processed tables present (a partial raw folder gives fewer), each with only the columns its suite,
+    its key and the derived checks read: a national speed table is 20 million rows. Keys are added later, to
+    the rows validation shows (`with_keys`)."""
     out = {}
     for name in PROCESSED:
         path = processed / f"{name}.parquet"
         if path.exists():
-            frame = pl.read_parquet(path)
-            out[name] = frame.with_columns(_key(_KEYS[name]))
+            have = pl.read_parquet_schema(path)
+            want = suite_columns(name) | set(_KEYS[name]) | set(DERIVED_NEEDS.get(name, ()))
+            out[name] = pl.read_parquet(path, columns=[c for c in have if c in want])
     if "bts_sites" in out:
         out["bts_sites"] = out["bts_sites"].with_columns(outside_deg=outside_province(out["bts_sites"]))
     return out
+
+
+def with_keys(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its readable `key` (a derived table has one already)."""
+    if "key" in frame.columns or name not in _KEYS:
+        return frame
+    return frame.with_columns(_key(_KEYS[name]))
 
 
 def outside_province(sites: pl.DataFrame) -> pl.Series:
@@ -147,9 +178,11 @@ def area_validity(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
             .with_columns(_key(["table", "area_code", "period"])))
 
 
-def table_columns(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Every column of every processed table, for the rule that none holds personal data."""
-    rows = [(name, c) for name, t in tables.items() for c in t.columns if c != "key"]
+def table_columns(processed: Path) -> pl.DataFrame:
+    """Every column of every processed table (from the files' schemas), for the rule that none holds personal
+    data."""
+    rows = [(name, c) for name in PROCESSED if (processed / f"{name}.parquet").exists()
+            for c in pl.read_parquet_schema(processed / f"{name}.parquet")]
     return pl.DataFrame(rows, schema={"table": pl.String, "column": pl.String}, orient="row").with_columns(
         _key(["table", "column"]))
 
@@ -172,6 +205,6 @@ def build(processed: Path, manifest: dict) -> dict[str, pl.DataFrame]:
     tables = load(processed)
     derived = {"submissions": submissions(tables), "subscriber_changes": subscriber_changes(tables),
                "fibre_households": fibre_households(tables), "coverage_registry": coverage_registry(tables),
-               "area_validity": area_validity(tables), "table_columns": table_columns(tables),
+               "area_validity": area_validity(tables), "table_columns": table_columns(processed),
                "raw_files": raw_files(manifest)}
     return {**tables, **{k: v for k, v in derived.items() if v is not None}}

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis.errors import AnalysisError
+from analysis.validate.checks import with_keys
 from analysis.validate.rows import needed
 
 PROJECT = Path(__file__).resolve().parents[3] / "expectations"
@@ -74,7 +75,9 @@ def run_checks(frames: dict[str, pl.DataFrame], results_dir: Path, docs_dir: Pat
         # the rows that could break a rule (analysis.validate.rows): GX judges those, verdicts and counts whole.
         configs = [e.configuration for vd in checkpoint.validation_definitions for e in vd.suite.expectations]
         used = {"key"} | {c for cfg in configs for c in _columns(cfg.kwargs)}
-        rows = needed(frame.select(c for c in frame.columns if c in used), [(cfg.type, cfg.kwargs) for cfg in configs])
+        rows = needed(frame, [(cfg.type, cfg.kwargs) for cfg in configs])
+        rows = with_keys(name, rows)
+        rows = rows.select(c for c in rows.columns if c in used)
         run = checkpoint.run(batch_parameters={"dataframe": rows.to_pandas()})
         for validation in run.run_results.values():
             for r in validation.results:
