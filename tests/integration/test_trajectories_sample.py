@@ -74,3 +74,18 @@ def test_gaps_name_the_hamlets_still_uncovered(processed):
         (pl.col("area_level") == "province") & (pl.col("indicator_id") == "hamlets_mbb_coverage")).row(0, named=True)
     listed = gaps.filter(pl.col("indicator_id") == "hamlets_mbb_coverage")
     assert listed.height == status["gap_count"] and listed["hamlet"].null_count() == 0
+
+
+def test_judging_in_two_processes_gives_the_same_tables(processed, monkeypatch):
+    # Nationally a target has ten thousand areas and is judged in two processes, each a run of whole areas.
+    ind = pl.read_parquet(processed / "indicators.parquet")
+    from analysis.targets import load
+    serial = engine.run_frames(ind, load(None), date(2024, 11, 1), workers=1)
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1)
+    parallel = engine.run_frames(ind, load(None), date(2024, 11, 1), workers=2)
+    order = {"status": ["indicator_id", "area_level", "area_code"],
+             "trajectories": ["indicator_id", "area_level", "area_code", "period"],
+             "models": ["indicator_id", "area_level", "area_code", "model"]}
+    for name, keys in order.items():
+        assert serial[name].height > 0
+        assert serial[name].sort(keys).equals(parallel[name].sort(keys)), name

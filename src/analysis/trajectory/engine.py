@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +31,7 @@ GAP_UNITS = {"households_fiber": "households", "hamlets_ftth_coverage": "hamlets
              "bts_site_sharing": "BTS positions", "mbb_subs_per_100": "subscriptions",
              "fbb_subs_per_100": "subscriptions", "smartphone_share": "smartphone subscriptions",
              "state_apps_on_cloud": "applications", "adults_with_smartphone": "adults"}
+PROJECTION_COLUMNS = ("indicator_id", "area_code", "area_level", "period", "projected", "lower", "upper", "model")
 STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "latest_value", "latest_period",
                   "target", "target_date", "direction", "ceiling", "baseline_value", "baseline_period",
                   "years_elapsed", "years_total", "rate_observed", "rate_required", "ratio_rule", "ratio_r",
@@ -43,47 +48,82 @@ def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
     return float(max(math.ceil(need - 1e-9), 0))
 
 
-def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date) -> dict[str, pl.DataFrame]:
+PARALLEL_FROM = 2_000  # areas of one target: below this a second process costs more than it saves
+
+
+def _judge_all(target, series: pl.DataFrame, as_of: date) -> tuple[list[dict], dict[str, list], list[dict]]:
+    """Every area's series of one target (rows sorted by area then month): status rows, projections, scores.
+    One pass over numpy arrays (tens of thousands of areas nationally): no frame per series."""
     status, models = [], []
-    proj_cols: dict[str, list] = {k: [] for k in ("indicator_id", "area_code", "area_level", "period", "projected",
-                                                   "lower", "upper", "model")}
+    proj: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
+    codes, levels = series["area_code"].to_numpy(), series["area_level"].to_numpy()
+    tt, vv = series["_t"].to_numpy(), series["value"].to_numpy().astype(float)
+    num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (levels[1:] != levels[:-1])]) if len(codes) \
+        else np.array([], dtype=int)
+    for lo, hi in zip(starts, np.r_[starts[1:], len(codes)]):
+        keep = ~np.isnan(vv[lo:hi])
+        t, y = tt[lo:hi][keep], vv[lo:hi][keep]
+        area, level = codes[lo], levels[lo]
+        row, projection, scores = judge(t, y, target, as_of)
+        last = ({k: None if np.isnan(x) else float(x) for k, x in (("numerator", num[lo:hi][keep][-1]),
+                                                                   ("denominator", den[lo:hi][keep][-1]))}
+                if keep.any() else {})
+        row.update(indicator_id=target.id, area_code=area, area_level=level, gap_unit=GAP_UNITS.get(target.id),
+                   gap_count=None if row.get("gap") is None else _gap_count(target.id, target.target, last))
+        status.append(row)
+        if projection is not None:
+            n = len(projection.periods)
+            for k, v in (("indicator_id", [target.id] * n), ("area_code", [area] * n), ("area_level", [level] * n),
+                         ("period", list(projection.periods)), ("projected", list(projection.projected)),
+                         ("lower", list(projection.lower)), ("upper", list(projection.upper)),
+                         ("model", [projection.model] * n)):
+                proj[k].extend(v)
+        for sc in scores:
+            models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc,
+                           "chosen": sc["model"] == row.get("model")})
+    return status, proj, models
+
+
+def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
+    """The rows split into `parts` runs of whole areas (a series never straddles two)."""
+    areas = series.select("area_level", "area_code").unique(maintain_order=True)
+    bounds = np.linspace(0, areas.height, parts + 1).astype(int)
+    return [series.join(areas[a:b], on=["area_level", "area_code"], how="semi", maintain_order="left")
+            for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int = 1) -> dict[str, pl.DataFrame]:
+    status, models = [], []
+    proj_cols: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
     # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
-    ind = (ind.filter(pl.col("period") <= as_of).sort("period")
-           .with_columns(_t=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month() - 1).cast(pl.Float64)))
-    for target in targets.targets:
-        series = ind.filter(pl.col("indicator_id") == target.id)
-        if series.is_empty():
-            status.append({"indicator_id": target.id, "area_code": None, "area_level": None, "status": "no_data",
-                           "target": target.target, "target_date": target.target_date,
-                           "note": "no value of this indicator in the data"})
-            continue
-        # One pass over numpy arrays per area (tens of thousands of areas nationally): no frame per series.
-        series = series.sort("area_level", "area_code", "period")
-        codes, levels = series["area_code"].to_numpy(), series["area_level"].to_numpy()
-        tt, vv = series["_t"].to_numpy(), series["value"].to_numpy().astype(float)
-        num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (levels[1:] != levels[:-1])])
-        for lo, hi in zip(starts, np.r_[starts[1:], len(codes)]):
-            keep = ~np.isnan(vv[lo:hi])
-            t, y = tt[lo:hi][keep], vv[lo:hi][keep]
-            area, level = codes[lo], levels[lo]
-            row, proj, scores = judge(t, y, target, as_of)
-            last = ({k: None if np.isnan(x) else float(x) for k, x in (("numerator", num[lo:hi][keep][-1]),
-                                                                       ("denominator", den[lo:hi][keep][-1]))}
-                    if keep.any() else {})
-            row.update(indicator_id=target.id, area_code=area, area_level=level,
-                       gap_unit=GAP_UNITS.get(target.id),
-                       gap_count=None if row.get("gap") is None else _gap_count(target.id, target.target, last))
-            status.append(row)
-            if proj is not None:
-                n = len(proj.periods)
-                for k, v in (("indicator_id", [target.id] * n), ("area_code", [area] * n), ("area_level", [level] * n),
-                             ("period", list(proj.periods)), ("projected", list(proj.projected)),
-                             ("lower", list(proj.lower)), ("upper", list(proj.upper)), ("model", [proj.model] * n)):
-                    proj_cols[k].extend(v)
-            for sc in scores:
-                models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc,
-                               "chosen": sc["model"] == row.get("model")})
+    ind = (ind.filter(pl.col("period") <= as_of)
+           .with_columns(_t=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month() - 1).cast(pl.Float64))
+           .sort("indicator_id", "area_level", "area_code", "period"))
+    pool = None
+    try:
+        for target in targets.targets:
+            series = ind.filter(pl.col("indicator_id") == target.id)
+            if series.is_empty():
+                status.append({"indicator_id": target.id, "area_code": None, "area_level": None, "status": "no_data",
+                               "target": target.target, "target_date": target.target_date,
+                               "note": "no value of this indicator in the data"})
+                continue
+            n_areas = series.select("area_level", "area_code").n_unique()
+            if workers > 1 and n_areas >= PARALLEL_FROM:
+                # Spawned, not forked: a forked child of a process running polars' threads can hang.
+                pool = pool or ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                parts = list(pool.map(_judge_all, repeat(target), _chunks(series, workers), repeat(as_of)))
+            else:
+                parts = [_judge_all(target, series, as_of)]
+            for st, proj, mod in parts:
+                status += st
+                models += mod
+                for k in proj_cols:
+                    proj_cols[k] += proj[k]
+    finally:
+        if pool is not None:
+            pool.shutdown()
     trajectories = pl.DataFrame(proj_cols) if proj_cols["period"] else pl.DataFrame()
     st = pl.DataFrame(status, infer_schema_length=None).with_columns(
         as_of=pl.lit(as_of), target_set=pl.lit(targets.id),
@@ -148,7 +188,7 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
     if monthly.len() and not monthly.min() <= month <= monthly.max():
         raise AnalysisError(f"--as-of {month:%Y-%m} is outside the data ({monthly.min():%Y-%m} to "
                             f"{monthly.max():%Y-%m})")
-    out = run_frames(ind, target_set, month)
+    out = run_frames(ind, target_set, month, workers=os.cpu_count() or 1)
     out["gaps"] = gaps(processed, month)
     out["milestones_status"] = milestones(processed, target_set, month)
     for name, frame in out.items():
