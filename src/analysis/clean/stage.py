@@ -258,8 +258,8 @@ class Cleaner:
             self.accounts[files[t]].kept += n
         if kind == "bts_sites":
             return network.finish_bts_sites(good, self.ctx.bts_radius_m)
-        # Grouped and sorted on categories (fast, small); the table is written with text columns.
-        return recipe.finish(good).with_columns(pl.col(pl.Categorical).cast(pl.String))
+        # Grouped and sorted on categories (fast, small); `keep` writes them as text.
+        return recipe.finish(good)
 
     def manifest_notes(self) -> None:
         for f, notes in self.ctx.file_notes.items():
@@ -330,7 +330,9 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
     rows: dict[str, int] = {}
 
     def keep(name: str, frame: pl.DataFrame) -> None:
-        frame.write_parquet(staging / f"{name}.parquet")
+        # Categories (a streamed kind's labels) become text as the file is written, a batch at a time, so the
+        # text copy of a 20-million-row table is never whole in memory.
+        frame.lazy().with_columns(pl.col(pl.Categorical).cast(pl.String)).sink_parquet(staging / f"{name}.parquet")
         rows[name] = frame.height
 
     keep("reference_areas", reference_areas(c.provinces))

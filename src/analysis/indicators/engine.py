@@ -39,6 +39,11 @@ DEFINITIONS: dict[str, tuple[tuple[str, ...], Callable[[Tables, int], pl.DataFra
 }
 
 
+# The columns an indicator reads of the big tables (a national speed table is 20 million rows of eleven).
+COLUMNS = {"speed_tests": ["period", "network", "download_mbps", "commune_code", "district_code"],
+           "hamlet_coverage": ["period", "operator", "hamlet_code", "commune_code", "district_code", "ftth", "mbb"]}
+
+
 def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None
             ) -> tuple[pl.DataFrame, dict[str, str]]:
     """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not."""
@@ -61,7 +66,8 @@ def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
         raise AnalysisError(f"min_tests must be at least 1, got {min_tests}")
     started = time.perf_counter()
     names = {n for needs, _ in DEFINITIONS.values() for n in needs}
-    tables = {n: pl.read_parquet(processed / f"{n}.parquet") for n in names if (processed / f"{n}.parquet").exists()}
+    tables = {n: pl.read_parquet(processed / f"{n}.parquet", columns=COLUMNS.get(n))
+              for n in names if (processed / f"{n}.parquet").exists()}
     if not tables:
         raise AnalysisError("no cleaned tables: run the clean stage first (python -m analysis clean)",
                             file=str(processed))
