@@ -193,3 +193,18 @@ def test_a_speed_test_sent_twice_with_different_values(tmp_path):
     assert raw["ispeed_a.csv"].startswith("IS1 | 2024-10-05 10:00:00 | VNPT | fixed | 80.0 | 50.0 | 12.0 | ")
     assert raw["ispeed_b.csv"].startswith("IS1 | 2024-10-05 10:00:00 | VNPT | fixed | 95.0 | 50.0 | 12.0 | ")
     assert "abc123" not in "".join(q["raw"]) and balanced(m)
+
+
+def test_windows_1258_bytes_after_a_long_ascii_start(tmp_path):
+    # Only the start of a file is decoded to find its header; a file that turns out not to be UTF-8 further on
+    # is decoded whole as Windows-1258, every row kept with its text right.
+    from analysis.sample.files import encode_cp1258
+    ascii_rows = [f"2024-10,VNPT,{'164'},0{5431 + 3 * (i % 2)},FTTH,Ho gia dinh,{i}" for i in range(20_000)]
+    late = "2024-10,VNPT,Thành phố Thái Nguyên,Phường Quan Triều,xDSL,Hộ gia đình,7"
+    data = encode_cp1258("\n".join([SUBS, *ascii_rows, late]) + "\n")
+    m, q = clean(tmp_path, {"late.csv": data})
+    f = account(m, "late.csv")
+    assert f["encoding"] == "cp1258" and f["rows_read"] == 20_002 and f["kept"] == 20_001 and q.height == 0
+    subs = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
+    assert subs.filter(pl.col("service") == "xdsl").select("commune_code", "subscribers").row(0) == ("05431", 7)
+    assert subs.filter(pl.col("service") == "ftth")["subscribers"].sum() == sum(range(20_000))

@@ -1,6 +1,7 @@
 """Reading a raw file into sheets of text cells, each row numbered as the sender sees it in Excel or an editor."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -34,6 +35,13 @@ class Sheet:
         return [c for c in self.frame.columns if c != "_row"]
 
 
+def _refuse_unsupported(data: bytes, file: str) -> None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        guess = from_bytes(data[:65536]).best()
+        name = guess.encoding if guess else "binary"
+        raise AnalysisError(f"encoding not supported ({name}); save it as UTF-8 or Windows-1258 CSV", file=file)
+
+
 def decode(data: bytes, file: str) -> tuple[str, str]:
     """UTF-8 (with or without BOM) when it decodes strictly, else Windows-1258, the Vietnamese code page.
     Anything else (UTF-16, a binary file renamed .csv) is refused with the encoding it looks like."""
@@ -41,10 +49,7 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         data, bom = data[3:], True
     else:
         bom = False
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        guess = from_bytes(data[:65536]).best()
-        name = guess.encoding if guess else "binary"
-        raise AnalysisError(f"encoding not supported ({name}); save it as UTF-8 or Windows-1258 CSV", file=file)
+    _refuse_unsupported(data, file)
     try:
         return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
@@ -54,6 +59,19 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise AnalysisError(f"neither UTF-8 nor Windows-1258 (byte {data[exc.start]:#04x} at offset {exc.start})",
                             file=file) from None
+
+
+def _utf8_head(data: bytes, file: str) -> tuple[str, str] | None:
+    """(the first characters, 'utf-8' or 'utf-8-sig') when the file starts as UTF-8, without decoding a whole
+    export: polars then reads the bytes as they are and refuses them if a later byte is not UTF-8."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    _refuse_unsupported(body, file)
+    try:  # an incremental decoder leaves a character cut at the end of the slice for later
+        head = codecs.getincrementaldecoder("utf-8")().decode(body[:HEAD_CHARS * 4], final=len(body) <= HEAD_CHARS * 4)
+    except UnicodeDecodeError:
+        return None
+    return head, "utf-8-sig" if bom else "utf-8"
 
 
 def _frame(rows: list[list[str]], width: int, first_row: int = 1) -> pl.DataFrame:
@@ -70,14 +88,15 @@ def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
 HEAD_CHARS = 1 << 16
 
 
-def _separator(text: str) -> tuple[str, int]:
+def _separator(head_text: str, complete: bool) -> tuple[str, int]:
     """The separator under which a header row of a known kind appears in the first lines, and the widest
-    of those lines (';' files carry ',' decimals, so counting characters is not enough)."""
-    # Only the first lines are looked at: splitting a 60 MB export into lines to take thirty cost a second.
-    start = text[:HEAD_CHARS]
-    head = start.splitlines()[:HEADER_SEARCH_ROWS]
-    if len(text) > HEAD_CHARS and len(head) == len(start.splitlines()):
-        head = head[:-1]  # the last line may be cut
+    of those lines (';' files carry ',' decimals, so counting characters is not enough). Only the first lines
+    are looked at; `complete` says whether the text given is the whole file (else its last line may be cut)."""
+    start = head_text[:HEAD_CHARS]
+    lines = start.splitlines()
+    head = lines[:HEADER_SEARCH_ROWS]
+    if (not complete or len(head_text) > HEAD_CHARS) and len(head) == len(lines):
+        head = head[:-1]
     fallback = None
     for sep in SEPARATORS:
         rows = list(csv.reader(head, delimiter=sep))
@@ -90,19 +109,31 @@ def _separator(text: str) -> tuple[str, int]:
 
 def read_csv(path: Path, file: str) -> tuple[Sheet, str]:
     data = path.read_bytes()
-    text, encoding = decode(data, file)
-    if not text.strip():
+    start = _utf8_head(data, file)
+    if start is not None:  # UTF-8 bytes go to polars as they are (without a BOM)
+        head, encoding = start
+        body, text = (data[3:] if encoding == "utf-8-sig" else data), None
+    else:                  # Windows-1258: decoded, and re-encoded for polars
+        text, encoding = decode(data, file)
+        head, body = text, text.encode("utf-8")
+    if not body or body.isspace():
         return Sheet(None, _frame([], 0)), encoding
-    sep, width = _separator(text)
-    # UTF-8 bytes go to polars as they are (without a BOM); only Windows-1258 needs the decoded text re-encoded.
-    body = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
+    sep, width = _separator(head, complete=text is not None or len(body) <= HEAD_CHARS * 4)
+    read = lambda b: pl.read_csv(b, has_header=False, separator=sep, schema={f"c{i}": pl.String for i in range(width)},
+                                 raise_if_empty=False, missing_columns="insert")
     try:
-        frame = pl.read_csv(body, has_header=False, separator=sep,
-                            schema={f"c{i}": pl.String for i in range(width)}, raise_if_empty=False,
-                            missing_columns="insert")
+        frame = read(body)
     except pl.exceptions.ComputeError:
-        # A line wider than the header (an unquoted decimal comma, a stray separator): read it cell by cell so
-        # the extra cells are kept and the row can be quarantined with what it held.
+        frame = None
+        if text is None:  # it began as UTF-8 and is not: decoded whole (Windows-1258) and read again
+            text, encoding = decode(data, file)
+            try:
+                frame = read(text.encode("utf-8"))
+            except pl.exceptions.ComputeError:
+                pass
+    if frame is None:
+        # A line wider than the header (an unquoted decimal comma, a stray separator): read cell by cell so the
+        # extra cells are kept and the row can be quarantined with what it held.
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
         return Sheet(None, _frame(rows, max(len(r) for r in rows))), encoding
     # Blank lines come back as rows of nulls, so row numbers are line numbers (a quoted cell spanning
