@@ -114,7 +114,9 @@ class Cleaner:
             loaded = read_file(path, rel)
         except AnalysisError as exc:
             return path, io.sha256(path), exc, []
-        tables = [find_table(rel, sheet) if sheet.frame.height else None for sheet in loaded[0]]
+        # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
+        # into categories and straight back into text.
+        tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height else None for sheet in loaded[0]]
         return path, io.sha256(path), loaded, tables
 
     def read(self, path: Path, digest: str, loaded: object, tables: list) -> None:

@@ -55,8 +55,9 @@ def duplicated_columns(table: Table) -> str | None:
     return ", ".join(sorted(c for c, n in seen.items() if n > 1)) or None
 
 
-def find_table(file: str, sheet: Sheet) -> Table | None:
-    """The header row (or a two-row merged header) within the first rows; None when no kind is recognised."""
+def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Table | None:
+    """The header row (or a two-row merged header) within the first rows; None when no kind is recognised.
+    Tables of the kinds in `keep_text` keep their repeating columns as text (they are parsed within seconds)."""
     head = sheet.frame.head(HEADER_SEARCH_ROWS + 1)
     grid = [list(r[1:]) for r in head.iter_rows()]
     numbers = head["_row"].to_list()
@@ -87,8 +88,9 @@ def find_table(file: str, sheet: Sheet) -> Table | None:
         data = data.with_columns(_extra=pl.when(pl.col("_extra") != "").then(pl.col("_extra")))
         # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
         # keeps a province's year of raw rows in memory at a fraction of its size as text.
-        data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
-                                 if name in REPEATING)
+        if kind.name not in keep_text:
+            data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
+                                     if name in REPEATING)
         return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
                      numbers[i:i + used], [t for t in titles if t], i, data, counts, len(body.columns) - 2, header)
     return None
