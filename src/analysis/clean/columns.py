@@ -78,13 +78,13 @@ def number(values: pl.Series, *, decimal: bool = False) -> Parsed:
     """Vectorised `parse.parse_number`: the same formats, in the same order of precedence. Cells already in
     plain form (most of a large export) are cast directly; only the others go through the format rules, which
     test a dozen patterns per cell."""
-    frame = values.to_frame("v").with_columns(s=pl.col("v").str.replace_all(r"[\s\u00a0]", ""))
-    plain = frame.select(pl.col("s").str.contains(_PLAIN_DECIMAL if decimal else _PLAIN).fill_null(False)).to_series()
-    value = frame.select(pl.when(plain).then(pl.col("s").cast(pl.Float64, strict=False))).to_series()
+    frame = values.to_frame("v")
+    plain = frame.select(pl.col("v").str.contains(_PLAIN_DECIMAL if decimal else _PLAIN).fill_null(False)).to_series()
+    value = frame.select(pl.when(plain).then(pl.col("v").cast(pl.Float64, strict=False))).to_series()
     error = pl.Series("e", [None] * len(values), dtype=pl.String)
     rest = (~plain).arg_true()
     if len(rest):
-        sub = frame[rest]
+        sub = frame[rest].with_columns(s=pl.col("v").str.replace_all(r"[\s\u00a0]", ""))
         s = pl.col("s")
         as_float = lambda e: e.cast(pl.Float64, strict=False)
         rules = pl.when(s.is_in(["-", "–", "—"])).then(pl.lit(0.0)).when(s.str.contains(_INT)).then(as_float(s))
