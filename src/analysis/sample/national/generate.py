@@ -76,7 +76,7 @@ def generate_national(raw: Path, truth: Path, seed: int = 7, share: float = 1.0,
     t = {
         "reference_areas": reference_areas(provinces),
         "communes": comm_all.filter(in_scope),
-        "population": pop_all.filter(pl.col("commune_code").is_in(comm_all.filter(in_scope)["commune_code"])),
+        "population": pop_all.filter(pl.col("commune_code").is_in(comm_all.filter(in_scope)["commune_code"].implode())),
         "hamlet_registry": ham_all.filter(in_scope).select("hamlet_code", "hamlet", "commune_code", "district_code",
                                                           "province_code"),
         "subscribers": world.subscribers(cfg, comm_all, pop_all, ms, rng["subscribers"]).filter(in_scope),
