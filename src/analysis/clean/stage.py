@@ -11,7 +11,7 @@ import shutil
 from collections import deque
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -95,6 +95,8 @@ class Cleaner:
                            bts_radius_m=bts_radius_m)
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
+        self._parser = ThreadPoolExecutor(1)  # streamed batches are parsed here while the files are read
+        self._pending: dict[str, list[Future]] = {}
         self._streamed_upto: dict[str, int] = {}
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
@@ -170,13 +172,14 @@ class Cleaner:
                  for i, t in enumerate(self.ctx.tables) if t.kind.name == kind and (which is None or i in which)]
         return pl.concat(parts, how="diagonal") if parts else None
 
-    def _to_quarantine(self, kind: str, bad: pl.DataFrame) -> None:
-        """Rows with `_t`, `_row`, `_why`, `_col` go to quarantine with the row as sent."""
-        for (t,), part in bad.group_by("_t"):
+    def _to_quarantine(self, kind: str, bad: pl.DataFrame, sink: list | None = None) -> None:
+        """Rows with `_t`, `_row`, `_why`, `_col` go to quarantine (or `sink`) with the row as sent."""
+        sink = self.quarantine if sink is None else sink
+        for (t,), part in bad.sort("_t", "_row").group_by("_t", maintain_order=True):
             table = self.ctx.tables[t]
             if table.frame.is_empty():  # a streamed kind's text is freed once parsed: show the row as read
                 shown = [c for c in part.columns if not c.startswith("_") and c != "source_file"]
-                self.quarantine.append(part.select(
+                sink.append(part.select(
                     source_file=pl.lit(table.file), sheet=pl.lit(table.sheet, pl.String), row_number="_row",
                     kind=pl.lit(kind), column="_col", reason="_why",
                     raw=pl.concat_str([(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if part.schema[c] == pl.Datetime
@@ -185,15 +188,15 @@ class Cleaner:
                 self.accounts[table.file].quarantined += part.height
                 continue
             sent = table.frame.join(part.select("_row", "_why", "_col"), on="_row", how="inner")
-            self.quarantine.append(pl.DataFrame({
+            sink.append(pl.DataFrame({
                 "source_file": [table.file] * sent.height, "sheet": [table.sheet] * sent.height,
                 "row_number": sent["_row"], "kind": [kind] * sent.height, "column": sent["_col"],
                 "reason": sent["_why"], "raw": raw_text(sent, table.removed, table.width)}, schema=QUARANTINE_SCHEMA))
             self.accounts[table.file].quarantined += sent.height
 
-    def _parse(self, kind: str, which: list[int] | None = None) -> pl.DataFrame | None:
-        """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures and free the
-        rows as sent; return the parsed rows that passed, with their source file."""
+    def _parse(self, kind: str, which: set[int] | None = None, sink: list | None = None) -> pl.DataFrame | None:
+        """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures (into `sink`
+        when given) and free the rows as sent; return the parsed rows that passed, with their source file."""
         rows = self._kind_rows(kind, which)
         if rows is None:
             return None
@@ -205,7 +208,7 @@ class Cleaner:
             .then(pl.format("more cells than the header has columns (extra: '{}')", pl.col("_extra")))
             .otherwise(pl.col("_why")),
             _col=pl.when(pl.col("_extra").is_not_null()).then(None).otherwise(pl.col("_col"))).drop("_extra")
-        self._to_quarantine(kind, parsed.filter(pl.col("_why").is_not_null()))
+        self._to_quarantine(kind, parsed.filter(pl.col("_why").is_not_null()), sink)
         good = parsed.filter(pl.col("_why").is_null())
         files = [t.file for t in self.ctx.tables]
         for i, t in enumerate(self.ctx.tables):  # the rows as sent are no longer needed: free them
@@ -223,20 +226,40 @@ class Cleaner:
             waiting = [i for i in range(self._streamed_upto.get(kind, 0), len(self.ctx.tables))
                        if self.ctx.tables[i].kind.name == kind]
             if sum(self.ctx.tables[i].frame.height for i in waiting) >= STREAM_BATCH_ROWS:
-                self._flush(kind)
+                self._flush(kind, background=True)
 
-    def _flush(self, kind: str) -> None:
+    def _flush(self, kind: str, background: bool = False) -> None:
+        """Parse the kind's tables not parsed yet: here, or on the parser thread while this one keeps reading
+        (polars works outside the GIL, so reading and parsing overlap on two cores). Each batch's results and
+        quarantine rows are collected in the order the batches were sent, so the output does not depend on
+        which finished first."""
         start = self._streamed_upto.get(kind, 0)
-        which = [i for i in range(start, len(self.ctx.tables)) if self.ctx.tables[i].kind.name == kind]
+        which = {i for i in range(start, len(self.ctx.tables)) if self.ctx.tables[i].kind.name == kind}
         self._streamed_upto[kind] = len(self.ctx.tables)
-        if which:
-            part = self._parse(kind, which)
-            if part is not None:
-                self._parsed.setdefault(kind, []).append(part)
+        if not which:
+            return
+        if background:
+            self._pending.setdefault(kind, []).append(self._parser.submit(self._parse_batch, kind, which))
+        else:
+            self._collect(kind, *self._parse_batch(kind, which))
+
+    def _parse_batch(self, kind: str, which: set[int]) -> tuple[pl.DataFrame | None, list]:
+        sink: list = []
+        return self._parse(kind, which, sink), sink
+
+    def _collect(self, kind: str, part: pl.DataFrame | None, sink: list) -> None:
+        self.quarantine.extend(sink)
+        if part is not None:
+            self._parsed.setdefault(kind, []).append(part)
+
+    def close(self) -> None:
+        self._parser.shutdown(cancel_futures=True)
 
     def clean_kind(self, kind: str) -> pl.DataFrame | None:
         recipe = RECIPES[kind]
         if kind in STREAMED:
+            for batch in self._pending.pop(kind, []):
+                self._collect(kind, *batch.result())
             self._flush(kind)
             parts = self._parsed.pop(kind, [])
             good = pl.concat(parts, how="diagonal_relaxed") if parts else None
@@ -312,15 +335,16 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
     # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
     # result does not depend on which finished first.
-    for loaded in _bounded_map(c.load, files, READERS):
-        c.read(*loaded)
-        c.stream()
     processed.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
     try:
+        for loaded in _bounded_map(c.load, files, READERS):
+            c.read(*loaded)
+            c.stream()
         manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
         _publish(staging, [o["path"].removesuffix(".parquet") for o in manifest["outputs"]], manifest, processed)
     finally:
+        c.close()
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
