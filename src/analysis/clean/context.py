@@ -2,6 +2,7 @@
 column parsers that resolve places and periods once per distinct text."""
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ class Context:
     hamlets: HamletResolver | None = None
     fuzzy: Counter = field(default_factory=Counter)     # (text, code, how) -> rows matched approximately
     file_notes: dict[str, dict] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def title_date(self, t: int, *, any_date: bool = False) -> date | None:
         """The date in a title line of table `t`: 'Ngày 05/11/2024' (sent), or with `any_date` also
@@ -87,9 +89,11 @@ class Context:
                                    for i, n in enumerate(("code", "parent", "error", "how"))))
         joined = rows.with_columns(up=pl.coalesce("pe", "de")).join(
             comm, on=["pc", "dc", "c", "up"], how="left", nulls_equal=True, maintain_order="left")
-        for pt, dt, ct, code, how, n in (joined.filter(pl.col("how").str.starts_with("fuzzy"))
-                                         .group_by("p", "d", "c", "code", "how").len().iter_rows()):
-            self.fuzzy[(" / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
+        fuzzy = (joined.filter(pl.col("how").str.starts_with("fuzzy"))
+                 .group_by("p", "d", "c", "code", "how").len().iter_rows())
+        with self.lock:  # batches are parsed on two threads
+            for pt, dt, ct, code, how, n in fuzzy:
+                self.fuzzy[(" / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
         return joined["code"], joined["parent"], joined["error"].alias(commune)
 
     def hamlet_codes(self, communes: pl.Series, names: pl.Series) -> tuple[pl.Series, pl.Series]:
