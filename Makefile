@@ -14,7 +14,7 @@ help:
 	@echo "make test     build the environment and run every test"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
-	@echo "make bench    clean and validate the full sample; time and memory to benchmarks/results.md"
+	@echo "make bench    every stage on the province sample and on a tenth and the whole national set; figures to benchmarks/results.md"
 
 # The stamp is rebuilt when the pins change; pip is quiet so a CI log stays readable.
 $(STAMP): pyproject.toml
