@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -12,10 +12,39 @@ from analysis.periods import parse_month
 DEFAULT_CONFIG = Path(__file__).resolve().parents[3] / "config" / "sample.yml"
 
 
-class SampleConfig(BaseModel):
+class GeneratorConfig(BaseModel):
+    """What every generator's settings share: a month range and mess rates that are shares (counts excepted)."""
     model_config = ConfigDict(extra="forbid")
     first_month: str
     last_month: str
+    mess: dict[str, float]
+    COUNTS: ClassVar[frozenset[str]] = frozenset()  # mess entries that are counts, not rates
+
+    @field_validator("first_month", "last_month")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+    @field_validator("mess")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: r for k, r in v.items() if r < 0 or (r > 1 and k not in cls.COUNTS)}
+        if bad:
+            raise ValueError(f"mess rates must lie in [0, 1]: {bad}")
+        return v
+
+
+def load_config(model: type[GeneratorConfig], path: Path, overrides: dict[str, Any]) -> GeneratorConfig:
+    """The YAML file with overrides merged into its sections, checked by `model`."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, value in overrides.items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) and isinstance(data.get(key), dict) else value
+    return model(**data)
+
+
+class SampleConfig(GeneratorConfig):
+    COUNTS: ClassVar[frozenset[str]] = frozenset({"unreported_hamlets"})
     province_code: str
     population: dict[str, Any]
     district_class: dict[str, list[str]]
@@ -28,21 +57,6 @@ class SampleConfig(BaseModel):
     speed: dict[str, Any]
     survey: dict[str, Any]
     state_apps: dict[str, Any]
-    mess: dict[str, float]
-
-    @field_validator("first_month", "last_month")
-    @classmethod
-    def _month(cls, v: str) -> str:
-        parse_month(v)
-        return v
-
-    @field_validator("mess")
-    @classmethod
-    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
-        bad = {k: r for k, r in v.items() if r < 0 or (r > 1 and k != "unreported_hamlets")}
-        if bad:
-            raise ValueError(f"mess rates must lie in [0, 1]: {bad}")
-        return v
 
     def district_class_of(self, district_code: str) -> str:
         for cls_name, codes in self.district_class.items():
@@ -52,10 +66,4 @@ class SampleConfig(BaseModel):
 
 
 def load(path: Path | None = None, **overrides: Any) -> SampleConfig:
-    data = yaml.safe_load((path or DEFAULT_CONFIG).read_text(encoding="utf-8"))
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
-    return SampleConfig(**data)
+    return load_config(SampleConfig, path or DEFAULT_CONFIG, overrides)
