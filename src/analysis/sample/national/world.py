@@ -222,7 +222,10 @@ def _lattice(comm: pl.DataFrame, which: np.ndarray, grid: float) -> tuple[np.nda
     for p, c in enumerate(which):  # one pass over ~100k positions: the set keeps cells unique nationally
         k = next_k[c]
         while True:
-            dx, dy = ring[k % len(ring)]
+            if k >= len(ring):
+                raise ValueError(f"more BTS positions near commune {comm['commune_code'][int(c)]} than the lattice "
+                                 "holds around it: lower bts.positions_per_10k_people or bts.grid_deg")
+            dx, dy = ring[k]
             cell = (int(base_i[c]) + dx, int(base_j[c]) + dy)
             k += 1
             if cell not in taken:
