@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 import polars as pl
 
@@ -12,11 +13,12 @@ from analysis.names import fold
 _HAMLET_PREFIX = re.compile(r"^(?:to dan pho|tdp|xom|thon|ban|lang|khu|to|ap)(?:\.|\s)\s*")
 
 
-def hamlet_keys(text: str) -> list[str]:
+@lru_cache(maxsize=1 << 18)  # "Thôn 1" or "Tổ dân phố 3" recurs in thousands of communes
+def hamlet_keys(text: str) -> tuple[str, ...]:
     """Keys two spellings of one hamlet share: with and without its type word, diacritics and spacing dropped."""
     s = re.sub(r"\s+", " ", fold(text)).strip()
     squash = lambda x: re.sub(r"[^0-9a-z]", "", x)
-    return list(dict.fromkeys([squash(s), squash(_HAMLET_PREFIX.sub("", s, count=1))]))
+    return tuple(dict.fromkeys([squash(s), squash(_HAMLET_PREFIX.sub("", s, count=1))]))
 
 
 class HamletResolver:

@@ -107,8 +107,8 @@ def _separator(head_text: str, complete: bool) -> tuple[str, int]:
     return fallback or (",", 0)
 
 
-def read_csv(path: Path, file: str) -> tuple[Sheet, str]:
-    data = path.read_bytes()
+def read_csv(path: Path, file: str, data: bytes | None = None) -> tuple[Sheet, str]:
+    data = path.read_bytes() if data is None else data
     start = _utf8_head(data, file)
     if start is not None:  # UTF-8 bytes go to polars as they are (without a BOM)
         head, encoding = start
@@ -208,8 +208,9 @@ def read_xlsx(path: Path, file: str) -> list[Sheet]:
     return sheets
 
 
-def read_file(path: Path, file: str) -> tuple[list[Sheet], str | None]:
-    """Every sheet of a workbook, or the one grid of a CSV, and the CSV's encoding."""
+def read_file(path: Path, file: str, data: bytes | None = None) -> tuple[list[Sheet], str | None]:
+    """Every sheet of a workbook, or the one grid of a CSV, and the CSV's encoding (`data`: a CSV's bytes, when
+    the caller has read them already)."""
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if size == 0:
@@ -220,6 +221,6 @@ def read_file(path: Path, file: str) -> tuple[list[Sheet], str | None]:
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return read_xlsx(path, file), None
     if suffix in (".csv", ".txt"):
-        sheet, encoding = read_csv(path, file)
+        sheet, encoding = read_csv(path, file, data)
         return [sheet], encoding
     raise AnalysisError(f"not a spreadsheet ({suffix or 'no extension'}); expected .xlsx or .csv", file=file)

@@ -7,6 +7,7 @@ whose row accounting balances for every file.
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections import deque
 import tempfile
@@ -26,7 +27,7 @@ from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.kinds import near_miss
-from analysis.clean.readers import HEADER_SEARCH_ROWS, read_file
+from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
@@ -113,14 +114,18 @@ class Cleaner:
         """Hash and parse one file and find each sheet's table (thread-safe: fastexcel, polars and hashlib release
         the GIL while they work, so two files are read and classified at once)."""
         rel = path.relative_to(self.raw).as_posix()
+        # A CSV within the size limit is read once, for its hash and its rows (a national set is 5 GB of them).
+        data = (path.read_bytes() if path.suffix.lower() in (".csv", ".txt") and 0 < path.stat().st_size
+                <= MAX_FILE_BYTES else None)
+        digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
         try:
-            loaded = read_file(path, rel)
+            loaded = read_file(path, rel, data)
         except AnalysisError as exc:
-            return path, io.sha256(path), exc, []
+            return path, digest, exc, []
         # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
         # into categories and straight back into text.
         tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height else None for sheet in loaded[0]]
-        return path, io.sha256(path), loaded, tables
+        return path, digest, loaded, tables
 
     def read(self, path: Path, digest: str, loaded: object, tables: list) -> None:
         rel = path.relative_to(self.raw).as_posix()
