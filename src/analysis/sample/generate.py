@@ -16,7 +16,7 @@ from analysis.errors import AnalysisError
 from analysis.periods import month_range, parse_month
 from analysis.sample import geography, network, registers, sources, speed, subscribers
 from analysis.sample.layout import Writer
-from analysis.sample.mess import Mess
+from analysis.sample.mess import Mess, unit_type
 from analysis.sample.render import Renderer
 from analysis.sample.settings import SampleConfig, load
 
@@ -72,7 +72,7 @@ def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
     t_truth = time.perf_counter() - started
 
     mess = Mess(cfg.mess, np.random.default_rng([seed, STREAMS["mess"]]))
-    areas = {r["area_code"]: (r["name_vi"], _unit_type(r["name_vi"])) for r in t["reference_areas"].iter_rows(named=True)}
+    areas = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"])) for r in t["reference_areas"].iter_rows(named=True)}
     w = Writer(raw, Renderer(mess, areas))
 
     names = t["hamlet_registry"].select("hamlet_code", "hamlet")
@@ -120,12 +120,6 @@ def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
     tmp.rename(truth)
     return summary
 
-
-def _unit_type(name: str) -> str:
-    for prefix in ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Phường", "Xã", "Tỉnh"):
-        if name.startswith(prefix):
-            return prefix
-    return ""
 
 
 def _stem(op: str, what: str) -> str:

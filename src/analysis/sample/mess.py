@@ -48,6 +48,14 @@ BOOL_STYLES = {"co_khong": ("Có", "Không"), "x": ("x", ""), "10": ("1", "0"), 
 _SHORT = {"Thành phố": "TP.", "Huyện": "H.", "Thị xã": "TX.", "Phường": "P.", "Xã": "X.", "Thị trấn": "TT."}
 _EN = {"Thành phố": "city", "Huyện": "district", "Thị xã": "town", "Phường": "ward", "Xã": "commune",
        "Thị trấn": "township"}
+UNIT_TYPES = ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Quận", "Phường", "Xã", "Tỉnh")
+
+
+def unit_type(name: str) -> str:
+    """The unit word an official name starts with ('Thị xã' of 'Thị xã Phổ Yên'), or ''."""
+    return next((t for t in UNIT_TYPES if name.startswith(t + " ")), "")
+
+
 NAME_STYLES = ("official", "short_prefix", "bare", "no_diacritics", "lower_no_prefix", "english", "code", "nfd")
 
 

@@ -78,6 +78,16 @@ def coverage(cfg: SampleConfig, hamlets: pl.DataFrame, months: list[date], rng: 
             .sort("period", "operator", "hamlet_code"))
 
 
+def around(lat: np.ndarray, lon: np.ndarray, radius_m: float, rng: np.random.Generator
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A point within `radius_m` of each (lat, lon), in a uniform direction: where an operator's site stands on a
+    shared position."""
+    angle = rng.uniform(0, 2 * np.pi, len(lat))
+    r = rng.uniform(0, radius_m, len(lat))
+    return (lat + r * np.sin(angle) / EARTH_M_PER_DEG,
+            lon + r * np.cos(angle) / (EARTH_M_PER_DEG * np.cos(np.radians(lat))))
+
+
 def _parse_bounds(text: str) -> tuple[float, float, float, float]:
     a, b = text.split("–")
     lat1, lon1 = map(float, a.split(","))
@@ -137,12 +147,10 @@ def bts_sites(cfg: SampleConfig, comm: pl.DataFrame, pop2019: np.ndarray, months
     rows = []
     prefix = {"Viettel": "TNG_", "VNPT": "TNN", "MobiFone": "TN-M"}
     for slot, (op_idx, start) in enumerate(((first_op, opened), (second_op, second_at), (third_op, third_at))):
-        angle = rng.uniform(0, 2 * np.pi, n)
-        r = rng.uniform(0, b["site_offset_m"], n)
+        site_lat, site_lon = around(lat, lon, b["site_offset_m"], rng)
         rows.append(pl.DataFrame({
             "position_id": np.arange(n), "operator": ops[op_idx], "start": start, "five_at": five_at,
-            "lat": lat + r * np.sin(angle) / EARTH_M_PER_DEG,
-            "lon": lon + r * np.cos(angle) / (EARTH_M_PER_DEG * np.cos(np.radians(lat))),
+            "lat": site_lat, "lon": site_lon,
             "commune_code": comm["commune_code"].to_numpy()[which],
             "district_code": comm["district_code"].to_numpy()[which],
             "legacy": (opened < 0) & (slot == 0),

@@ -10,18 +10,14 @@ import polars as pl
 
 from analysis.areas import national_units
 from analysis.names import fold, name_keys
-from analysis.sample.mess import NAME_STYLES, name_cell
+from analysis.sample.mess import NAME_STYLES, name_cell, unit_type
 
 NUMBER_STYLES = ("plain", "dot", "comma", "space")
-_TYPES = ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Quận", "Phường", "Xã", "Tỉnh")
 # Spellings that lose the diacritics or the unit word: two units of one parent whose folded bare names agree
 # (Thị xã Kỳ Anh and Huyện Kỳ Anh; Phường Hương Vân and Phường Hương Văn) cannot always be told apart in them, and
 # a bare number ('13' for Phường 13) reads as a code, so those units are written in the other spellings only.
 _LOSSY = {"bare", "no_diacritics", "lower_no_prefix", "english"}
 
-
-def _unit_type(name: str) -> str:
-    return next((t for t in _TYPES if name.startswith(t + " ")), "")
 
 
 class Names:
@@ -39,7 +35,7 @@ class Names:
             bare = Counter((p, name_keys(n)[0]) for p, n in zip(parents, names))
             lossy_unsafe = [bare[(p, name_keys(n)[0])] > 1 or name_keys(n)[0].isdigit() for p, n in zip(parents, names)]
             allowed = np.array([[not (s in _LOSSY and unsafe) for s in NAME_STYLES] for unsafe in lossy_unsafe])
-            flat = [name_cell(n, _unit_type(n), c, s) for c, n in zip(codes, names) for s in NAME_STYLES]
+            flat = [name_cell(n, unit_type(n), c, s) for c, n in zip(codes, names) for s in NAME_STYLES]
             self.levels[level] = ({c: i for i, c in enumerate(codes)}, pl.Series(flat, dtype=pl.String), allowed)
 
     def column(self, level: str, codes: pl.Series, habit: str, rate: float, rng: np.random.Generator,

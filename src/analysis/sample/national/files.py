@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,27 +12,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analysis.sample.files import stamp
+from analysis.sample.files import encode_cp1258, stamp
 from analysis.sample.layout import FileRecord
-
-# Windows-1258 holds the base letters (â, ê, ô, ơ, ư, ă, đ) precomposed but most toned letters only as base +
-# combining tone; a translation table built once per distinct character does what analysis.sample.files does
-# character by character, at the speed of str.translate.
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-
-
-def encode_cp1258(text: str) -> bytes:
-    text = unicodedata.normalize("NFC", text)
-    table = {}
-    for ch in set(text):
-        try:
-            ch.encode("cp1258")
-        except UnicodeEncodeError:
-            d = unicodedata.normalize("NFD", ch)
-            table[ord(ch)] = (unicodedata.normalize("NFC", "".join(c for c in d if c not in _TONES))
-                              + "".join(c for c in d if c in _TONES))
-    return text.translate(table).encode("cp1258")
-
 
 def encode(text: str, encoding: str) -> bytes:
     if encoding == "cp1258":

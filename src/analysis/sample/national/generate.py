@@ -14,7 +14,7 @@ import polars as pl
 from analysis.areas import reference_areas
 from analysis.errors import AnalysisError
 from analysis.sample.layout import Sender, Writer
-from analysis.sample.mess import Mess
+from analysis.sample.mess import Mess, unit_type
 from analysis.sample.national import world
 from analysis.sample.national.cells import Names
 from analysis.sample.national.files import CsvWriter
@@ -29,9 +29,7 @@ STREAMS = {"provinces": 1, "communes": 2, "hamlets": 3, "subscribers": 4, "cover
 def _registers(raw: Path, truth: dict[str, pl.DataFrame], areas: pl.DataFrame, mess: Mess) -> Writer:
     """The statistics office's two workbooks, written by the province sample's renderer (titles, a sheet per
     year or per province, district subtotals and name variants included)."""
-    names = {r["area_code"]: (r["name_vi"], next((t for t in ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Quận",
-                                                               "Phường", "Xã", "Tỉnh") if r["name_vi"].startswith(t)), ""))
-             for r in areas.iter_rows(named=True)}
+    names = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"])) for r in areas.iter_rows(named=True)}
     w = Writer(raw, Renderer(mess, names))
     sender = Sender("thong-ke", "xlsx", habit=Habit(names="official", numbers="dot"))
     rel = "thong-ke/dan-so-so-ho-theo-xa.xlsx"

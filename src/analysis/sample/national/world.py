@@ -14,9 +14,8 @@ from analysis.areas import national_units
 from analysis.periods import month_index, month_range, parse_month
 from analysis.sample.geography import XOM_NAMES
 from analysis.sample.national.settings import NationalConfig
+from analysis.sample.network import NEVER, around
 
-NEVER = 10_000
-EARTH_M_PER_DEG = 111_320.0
 
 
 def months(cfg: NationalConfig) -> list[date]:
@@ -245,7 +244,7 @@ def bts_sites(cfg: NationalConfig, comm: pl.DataFrame, ms: list[date], rng: np.r
     which = np.repeat(np.arange(comm.height), per_commune)
     n = len(which)
     lat, lon = _lattice(comm, which, b["grid_deg"])
-    jitter = b["grid_deg"] * EARTH_M_PER_DEG * 0.05 / EARTH_M_PER_DEG
+    jitter = b["grid_deg"] * 0.05  # a twentieth of a cell: positions stay more than 300 m apart
     lat = lat + rng.uniform(-jitter, jitter, n)
     lon = lon + rng.uniform(-jitter, jitter, n)
     opened = np.where(rng.random(n) < 1 / (1 + b["growth"]), -1, rng.integers(1, last + 1, n))
@@ -264,12 +263,10 @@ def bts_sites(cfg: NationalConfig, comm: pl.DataFrame, ms: list[date], rng: np.r
     five_at = np.where(urban & (rng.random(n) < 0.5), five + rng.integers(0, 24, n), NEVER)
     frames = []
     for op_idx, start in ((first_op, opened), (second_op, second_at), (third_op, third_at)):
-        angle = rng.uniform(0, 2 * np.pi, n)
-        r = rng.uniform(0, b["site_offset_m"], n)
+        site_lat, site_lon = around(lat, lon, b["site_offset_m"], rng)
         frames.append(pl.DataFrame({
             "position_id": np.arange(n), "operator": ops[op_idx], "start": start, "five_at": five_at,
-            "lat": lat + r * np.sin(angle) / EARTH_M_PER_DEG,
-            "lon": lon + r * np.cos(angle) / (EARTH_M_PER_DEG * np.cos(np.radians(lat))),
+            "lat": site_lat, "lon": site_lon,
             "commune_code": comm["commune_code"].to_numpy()[which]}))
     prefix = {"Viettel": "VT", "VNPT": "VNP", "MobiFone": "MBF", "Vietnamobile": "VNM"}
     sites = (pl.concat(frames).filter(pl.col("start") < NEVER).sort("operator", "position_id")
