@@ -124,7 +124,7 @@ def main() -> int:
         more, within = national.lines(results, province, machine, when, versions)
         lines += more
         ok &= within
-    results = ROOT / "benchmarks" / "RESULTS.md"
+    results = ROOT / "benchmarks" / "results.md"
     if not results.exists():
         results.write_text(HEADER)
     with results.open("a") as f:
