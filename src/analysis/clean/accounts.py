@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+def raw_rows(frame: pl.DataFrame) -> pl.Expr:
+    """The raw rows behind each group of `frame`'s rows: a summed row (`_n`, reports.sum_parts) stands for several."""
+    return (pl.col("_n").sum() if "_n" in frame.columns else pl.len()).alias("len")
+
+
 QUARANTINE_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row_number": pl.Int64, "kind": pl.String,
                      "column": pl.String, "reason": pl.String, "raw": pl.String}
 

@@ -7,6 +7,8 @@ from typing import Callable
 
 import polars as pl
 
+from analysis.clean.accounts import raw_rows
+
 Stamp = tuple[date, time]
 
 
@@ -31,7 +33,7 @@ def latest_only(kind: str, good: pl.DataFrame, when: dict[str, tuple[Stamp, str]
                 ) -> tuple[pl.DataFrame, list[dict]]:
     """Per operator and month, the rows of the latest file (ties: the later file name, so `_bosung` wins);
     the replaced files listed with their rows, the rule and both dates."""
-    groups = good.group_by("operator", "period", "source_file").len()
+    groups = good.group_by("operator", "period", "source_file").agg(raw_rows(good))
     replaced, drop = [], []
     for (op, period), part in groups.group_by("operator", "period"):
         if part.height < 2:

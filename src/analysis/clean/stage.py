@@ -12,7 +12,7 @@ import shutil
 from collections import deque
 import tempfile
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -23,7 +23,7 @@ import polars as pl
 from analysis import __version__, io
 from analysis.areas import PROVINCE_CODE, national_units, province_boxes, reference_areas
 from analysis.clean import network, registers, reports
-from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_text
+from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.kinds import near_miss
@@ -41,7 +41,8 @@ class Recipe:
     finish: Callable[[pl.DataFrame], pl.DataFrame]
     key: tuple[str, ...]          # one row per key in the output; repeats are merged or quarantined
     monthly_report: bool = False  # an operator's report for a month: a later submission replaces an earlier one
-    summed: bool = False          # repeats of a key are parts of one figure (a commune split over two rows)
+    # Repeats of a key in one file are parts of one figure (a commune split over two rows): this sums them.
+    summed: Callable[[pl.DataFrame], pl.DataFrame] | None = None
 
 
 # In dependency order: the hamlet registry resolves the coverage reports' hamlets.
@@ -49,7 +50,7 @@ RECIPES: dict[str, Recipe] = {
     "hamlet_registry": Recipe(registers.hamlet_registry, registers.finish_hamlet_registry, ("hamlet_code",)),
     "population": Recipe(registers.population, registers.finish_population, ("commune_code", "year")),
     "subscribers": Recipe(reports.subscribers, reports.finish_subscribers,
-                          ("period", "operator", "commune_code", "service", "segment"), True, True),
+                          ("period", "operator", "commune_code", "service", "segment"), True, reports.sum_parts),
     "hamlet_coverage": Recipe(reports.hamlet_coverage, reports.finish_hamlet_coverage,
                               ("period", "operator", "hamlet_code"), True),
     "bts_sites": Recipe(network.bts_sites, lambda f: f, ("period", "operator", "site_id"), True),
@@ -68,6 +69,7 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
            "source_file")
 STREAM_BATCH_ROWS = 1_000_000
 PARSERS = 1  # a thread parsing streamed batches (two measured no faster: the cores are already busy reading)
+BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of text)
 OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
 
 
@@ -215,13 +217,15 @@ class Cleaner:
             .otherwise(pl.col("_why")),
             _col=pl.when(pl.col("_extra").is_not_null()).then(None).otherwise(pl.col("_col"))).drop("_extra")
         self._to_quarantine(kind, parsed.filter(pl.col("_why").is_not_null()), sink)
-        good = parsed.filter(pl.col("_why").is_null())
+        good = parsed.filter(pl.col("_why").is_null()).drop("_why", "_col")  # (empty text: 32 bytes a row)
         files = [t.file for t in self.ctx.tables]
         for i, t in enumerate(self.ctx.tables):  # the rows as sent are no longer needed: free them
             if t.kind.name == kind and (which is None or i in which):
                 t.frame = t.frame.clear()
         good = good.with_columns(source_file=pl.col("_t").replace_strict(list(range(len(files))), files,
                                                                           return_dtype=pl.String))
+        if recipe.summed:  # per batch (whole files), so the parts are summed while files are still being read
+            good = recipe.summed(good)
         if kind in STREAMED:
             good = good.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in good.columns)
         return good
@@ -245,6 +249,9 @@ class Cleaner:
         if not which:
             return
         if background:
+            # At most BACKLOG batches wait for the parser, so text read faster than it is parsed cannot pile up.
+            while len(running := [f for fs in self._pending.values() for f in fs if not f.done()]) >= BACKLOG:
+                wait(running, return_when=FIRST_COMPLETED)
             self._pending.setdefault(kind, []).append(self._parser.submit(self._parse_batch, kind, which))
         else:
             self._collect(kind, *self._parse_batch(kind, which))
@@ -282,10 +289,10 @@ class Cleaner:
             for r in replaced:
                 self.accounts[r["file"]].superseded += r["rows"]
             self.replaced.extend(replaced)
-        if not recipe.summed:
+        if recipe.summed is None:
             good, bad = split_repeats(good, list(recipe.key))
             self._to_quarantine(kind, bad)
-        for t, n in good.group_by("_t").len().iter_rows():
+        for t, n in good.group_by("_t").agg(raw_rows(good)).iter_rows():
             self.accounts[files[t]].kept += n
         if kind == "bts_sites":
             return network.finish_bts_sites(good, self.ctx.bts_radius_m)

@@ -126,19 +126,20 @@ def _classify(body: pl.DataFrame, header: list[str | None], columns: dict[int, s
     look = [c for c in sorted({"c0"} | {f"c{i}" for i, name in columns.items() if name in TEXT_COLUMNS})
             if c in body.columns]
     blank = pl.all_horizontal([pl.col(c).is_null() for c in cells]) if cells else pl.lit(True)
-    # First a cheap pass (a byte count, a first letter) finds the rows that could be a repeated header or a totals
-    # line; the regexes then run on those rows only. A repeated header matches `need` of the named columns, so
-    # one of the first len(named) - need + 1 has the header's length (case changes keep a Vietnamese letter's
-    # UTF-8 length); every totals word starts with t, c or s.
+    # First a cheap pass finds the rows that could be a repeated header or a totals line: a repeated header matches
+    # `need` of the named columns, so one of the first len(named) - need + 1 has the header's length (case changes
+    # keep a Vietnamese letter's UTF-8 length); a totals line starts with a totals word, which one anchored regex
+    # finds faster than any first-letter test would rule out (place names start with T, C and S too). The
+    # per-column header regexes then run on those rows only.
     maybe = [pl.col(c).str.len_bytes() == len(h.encode()) for c, h in named[:max(1, len(named) - need + 1)]]
-    maybe += [pl.col(c).str.starts_with(x) for c in look for x in ("t", "T", "c", "C", "s", "S")]
-    rows = body.select(pl.any_horizontal([*maybe, pl.lit(False)]).fill_null(False)).to_series().arg_true()
+    totals = [pl.col(c).str.contains(_TOTALS_RE) for c in look]
+    rows = body.select(pl.any_horizontal([*maybe, *totals, pl.lit(False)]).fill_null(False)).to_series().arg_true()
     labels = pl.Series("_nondata", [None] * body.height, dtype=pl.String)
     if len(rows):
         same_as_header = pl.sum_horizontal([pl.col(c).str.contains(f"(?i)^{re.escape(h)}$").fill_null(False)
                                             .cast(pl.Int32) for c, h in named]) if named else pl.lit(0)
-        totals = [pl.col(c).str.contains(_TOTALS_RE) & ~pl.col(c).str.contains(_DIGIT_EARLY) for c in look]
-        is_totals = pl.any_horizontal(totals) if totals else pl.lit(False)
+        is_totals = pl.any_horizontal([t & ~pl.col(c).str.contains(_DIGIT_EARLY) for t, c in zip(totals, look)]
+                                      ) if totals else pl.lit(False)
         found = body[rows].select(pl.when(same_as_header >= need).then(pl.lit("repeated_header"))
                                   .when(is_totals).then(pl.lit("totals"))).to_series()
         labels = labels.scatter(rows, found)
