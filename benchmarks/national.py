@@ -70,14 +70,14 @@ def lines(results: list[dict], province: dict | None, machine: str, when: str, v
     out, ok = [], True
     for r in results:
         total = sum(s["wall"] for s in r["stages"].values())
-        peak = max(s["mb"] for s in r["stages"].values()) / 1024
+        peak = max(s["mb"] for s in r["stages"].values()) * 2**20 / 1e9  # MiB -> GB (10^9 bytes), the budget's unit
         fw = r["floor"][0]
         for stage, s in r["stages"].items():
             ratio = f"{s['wall'] / fw:.1f}x"  # each stage against the bare read of the same files
             failed = f"; exit {s['exit']}" if s["exit"] else ""
             out.append(f"| {when} | {machine} | national {r['name']}: {stage} | {r['rows']:,} rows, {r['files']} files, "
                        f"{r['bytes'] / 1e9:.2f} GB, {r['provinces']} provinces | {s['wall']:.1f} s (CPU {s['cpu']:.1f} s) "
-                       f"| {s['mb']:,.0f} MB | read only {fw:.1f} s | {ratio} | {r['rows'] / s['wall']:,.0f} rows/s"
+                       f"| {s['mb']:,.0f} MiB | read only {fw:.1f} s | {ratio} | {r['rows'] / s['wall']:,.0f} rows/s"
                        f"{failed} | |")
         if r["name"] == "whole":
             clean_ratio = r["stages"]["clean"]["wall"] / fw
