@@ -110,7 +110,8 @@ def hamlet_coverage(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 
 def finish_hamlet_coverage(kept: pl.DataFrame) -> pl.DataFrame:
-    return (kept.lazy().unique(["period", "operator", "hamlet_code"], keep="last", maintain_order=True)
+    # In the rows' order (by file, so nearly by period): sorting rows a hash left in any order took 4 s nationally.
+    return (kept.unique(["period", "operator", "hamlet_code"], keep="last", maintain_order=True)
             .select("period", "operator", "hamlet_code", "commune_code", "district_code", "ftth", "mbb_4g", "mbb_5g",
                     "mbb", "source_file")
-            .sort("period", "operator", "hamlet_code", maintain_order=True).collect())
+            .sort("period", "operator", "hamlet_code", maintain_order=True))
