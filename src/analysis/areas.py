@@ -15,6 +15,11 @@ PROVINCE_CODE = "19"
 # valid from the start of the earliest series (the national set's, 2020-07); the 1 Jul 2025 reform ends it.
 LEGACY_VALID_FROM = date(2020, 1, 1)
 LEGACY_VALID_TO = date(2025, 6, 30)
+# From 1 July 2025 (NQ 202/2025/QH15, NQ 1683/NQ-UBTVQH15): 34 provinces and their commune-level units, no district
+# level. The new units reused old codes (all 92 of the new Thái Nguyên's are old ward codes), so their levels carry
+# the year: `province_2025`, `commune_2025`; a code is then one unit within a level at any date.
+REFORM_VALID_FROM = date(2025, 7, 1)
+REFORM_LEVELS = {"province": "province_2025", "commune": "commune_2025"}
 
 _EN_TYPE = {"Thành phố": "City", "Huyện": "District", "Thị xã": "Town", "Quận": "District",
             "Phường": "Ward", "Xã": "Commune", "Thị trấn": "Township"}
@@ -39,6 +44,18 @@ def legacy_units(province_code: str = PROVINCE_CODE) -> pl.DataFrame:
     if not province_code.isdigit():
         raise ValueError(f"province code must be digits, got {province_code!r}")
     return national_units().filter(pl.col("provinceCode") == province_code)
+
+
+@lru_cache(maxsize=1)
+def reformed_units() -> pl.DataFrame:
+    """Every commune-level unit from 1 July 2025 (3,321 in 34 provinces), as the package has it."""
+    return pl.DataFrame(query("SELECT provinceCode, province, provinceShort, wardCode, ward, wardShort, wardType, "
+                              "wardAreaKm2 FROM admin_units ORDER BY wardCode"))
+
+
+def units_on(areas: pl.DataFrame, day: date) -> pl.DataFrame:
+    """The rows of a `reference_areas` table in force on `day` (a code names one unit per level on any day)."""
+    return areas.filter((pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day)))
 
 
 def province_boxes() -> pl.DataFrame:
@@ -88,5 +105,24 @@ def reference_areas(province_code: str | Sequence[str] = PROVINCE_CODE) -> pl.Da
         name_en=pl.struct("wardShort", "wardType").map_elements(
             lambda r: _title_en(r["wardShort"], r["wardType"]), return_dtype=pl.String),
         parent_code="districtCode")
-    return pl.concat([province, districts, communes]).with_columns(
+    legacy = pl.concat([province, districts, communes]).with_columns(
         valid_from=pl.lit(LEGACY_VALID_FROM), valid_to=pl.lit(LEGACY_VALID_TO))
+    return pl.concat([legacy, _reformed_areas(codes)])
+
+
+def _reformed_areas(old_provinces: list[str]) -> pl.DataFrame:
+    """The units from 1 July 2025 of the provinces the old ones went into (Thái Nguyên 19 took in Bắc Kạn 06):
+    the new province and its commune-level units, valid from the reform with no end yet."""
+    from analysis.crosswalk import new_provinces  # the converter's old -> new province mapping
+    u = reformed_units().filter(pl.col("provinceCode").is_in(new_provinces(old_provinces)))
+    province = (u.unique("provinceCode", keep="first").sort("provinceCode").select(
+        area_code="provinceCode", level=pl.lit(REFORM_LEVELS["province"]), name_vi="province",
+        name_en=pl.col("provinceShort").map_elements(lambda s: f"{fold(s).title()} Province", return_dtype=pl.String),
+        parent_code=pl.lit(None, pl.String)))
+    communes = u.select(
+        area_code="wardCode", level=pl.lit(REFORM_LEVELS["commune"]), name_vi="ward",
+        name_en=pl.struct("wardShort", "wardType").map_elements(
+            lambda r: _title_en(r["wardShort"], r["wardType"]), return_dtype=pl.String),
+        parent_code="provinceCode")
+    return pl.concat([province, communes]).with_columns(valid_from=pl.lit(REFORM_VALID_FROM),
+                                                        valid_to=pl.lit(None, pl.Date))

@@ -15,12 +15,29 @@ from importlib.resources import files
 import polars as pl
 from vietnamadminunits.database.main import query
 
-NEW_PROVINCE_KEY = "tinhthainguyen"  # Thái Nguyên after the merger (with Bắc Kạn); code 19
 
 
 @lru_cache(maxsize=1)
 def _converter() -> dict:
     return json.loads(files("vietnamadminunits").joinpath("data/converter_2025.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _province_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """(old province code -> its key, new province key -> its code), from the package's two tables."""
+    old = {r["provinceCode"]: r["provinceKey"] for r in query("SELECT DISTINCT provinceCode, provinceKey "
+                                                               "FROM admin_units_legacy")}
+    new = {r["provinceKey"]: r["provinceCode"] for r in query("SELECT DISTINCT provinceCode, provinceKey "
+                                                               "FROM admin_units")}
+    return old, new
+
+
+def new_provinces(old_codes: list[str]) -> list[str]:
+    """The codes of the provinces from 1 July 2025 that the given old ones went into (['19'] -> ['19'], as
+    ['06'] -> ['19']: Bắc Kạn went into Thái Nguyên)."""
+    old_keys, new_codes = _province_keys()
+    wanted = {old_keys[c] for c in old_codes if c in old_keys}
+    return sorted(new_codes[k] for k, olds in _converter()["DICT_PROVINCE"].items() if wanted & set(olds))
 
 
 def _legacy_codes(province_keys: list[str]) -> dict[str, tuple[str, str, str]]:
@@ -37,11 +54,19 @@ def _new_codes(province_code: str) -> dict[str, str]:
     return {r["wardKey"]: r["wardCode"] for r in rows}
 
 
-def area_crosswalk(new_province_key: str = NEW_PROVINCE_KEY, new_province_code: str = "19") -> pl.DataFrame:
-    """old_code, old_district_code, old_province_code, new_code, weight_households, weight_population, split."""
+def area_crosswalk(provinces: list[str] | str = "19") -> pl.DataFrame:
+    """old_code, old_district_code, old_province_code, new_code, new_province_code, weight_households,
+    weight_population, split: every old commune of the provinces from 1 July 2025 that the given old provinces
+    went into (for Thái Nguyên, 19: its own 172 communes and Bắc Kạn's 108)."""
+    _, new_codes = _province_keys()
+    wanted = new_provinces([provinces] if isinstance(provinces, str) else provinces)
+    frames = [_crosswalk(key, code) for key, code in new_codes.items() if code in wanted]
+    return pl.concat(frames).sort("old_province_code", "old_code", "new_code")
+
+
+def _crosswalk(new_province_key: str, new_province_code: str) -> pl.DataFrame:
     data = _converter()
-    old_provinces = data["DICT_PROVINCE"][new_province_key]
-    old = _legacy_codes(old_provinces)
+    old = _legacy_codes(data["DICT_PROVINCE"][new_province_key])
     new = _new_codes(new_province_code)
     rows = []
     for new_key, old_keys in data["DICT_PROVINCE_WARD_NO_DIVIDED"][new_province_key].items():
@@ -60,20 +85,25 @@ def area_crosswalk(new_province_key: str = NEW_PROVINCE_KEY, new_province_code: 
     frame = frame.sort("split", descending=True).unique(["old_code", "new_code"], keep="first")
     split = frame.filter(pl.col("split"))["old_code"].implode()
     frame = frame.filter(pl.col("split") | ~pl.col("old_code").is_in(split))
-    return (frame.with_columns(weight_households=pl.col("weight"), weight_population=pl.col("weight"))
-            .drop("weight").sort("old_province_code", "old_code", "new_code"))
+    return frame.select("old_code", "old_district_code", "old_province_code", "new_code",
+                        new_province_code=pl.lit(new_province_code), weight_households=pl.col("weight"),
+                        weight_population=pl.col("weight"), split="split")
 
 
-def to_new_communes(commune: pl.DataFrame, crosswalk: pl.DataFrame, weight: str = "weight_households") -> pl.DataFrame:
-    """Old-commune numerators and denominators (period, commune_code, numerator, denominator) carried onto the new
-    communes: each old commune's figures times its weight, summed by new commune. Totals are preserved exactly
+def to_new_communes(commune: pl.DataFrame, crosswalk: pl.DataFrame, weight: str = "weight_households",
+                    flags: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Old-commune numerators and denominators (period, commune_code, numerator, denominator[, flags]) carried onto
+    the new communes: each old commune's figures times its weight, summed by new commune (period, commune_code,
+    province_code, numerator, denominator[, flags: any of the old communes']). Totals are preserved exactly
     (weights of an old unit sum to 1); a ratio is recomputed from the carried parts, never averaged."""
-    moved = (commune.join(crosswalk.select("old_code", "new_code", weight), left_on="commune_code",
-                          right_on="old_code", how="inner")
-             .with_columns(pl.col("numerator") * pl.col(weight), pl.col("denominator") * pl.col(weight)))
     unmapped = commune.join(crosswalk.select("old_code"), left_on="commune_code", right_on="old_code", how="anti")
     if unmapped.height:
         codes = ", ".join(sorted(unmapped["commune_code"].unique().to_list())[:5])
         raise ValueError(f"{unmapped['commune_code'].n_unique()} old commune(s) not in the crosswalk, e.g. {codes}")
-    return (moved.group_by("period", "new_code").agg(pl.col("numerator", "denominator").sum())
-            .rename({"new_code": "commune_code"}).sort("period", "commune_code"))
+    moved = (commune.join(crosswalk.select("old_code", "new_code", "new_province_code", weight),
+                          left_on="commune_code", right_on="old_code", how="inner")
+             .with_columns(pl.col("numerator") * pl.col(weight), pl.col("denominator") * pl.col(weight)))
+    return (moved.group_by("period", "new_code", "new_province_code")
+            .agg(pl.col("numerator", "denominator").sum(), *(pl.col(f).any() for f in flags))
+            .rename({"new_code": "commune_code", "new_province_code": "province_code"})
+            .sort("period", "commune_code"))

@@ -37,8 +37,15 @@ def check_indicator(indicator_id: str, target_set: TargetSet) -> Target:
     return target
 
 
-def area_name(code: str, lang: str) -> str:
-    row = reference_areas().filter(pl.col("area_code") == code)
+def _names(lang: str) -> pl.DataFrame:
+    """level, area_code, parent_code, name: a code names one unit per level (the 2025 units reused old codes)."""
+    return reference_areas().select("level", "area_code", "parent_code", name=pl.col("name_vi" if lang == "vi"
+                                                                                       else "name_en"))
+
+
+def area_name(code: str, lang: str, level: str | None = None) -> str:
+    """The unit's name; without a level, the pre-reform unit's (the first listed)."""
+    row = reference_areas().filter((pl.col("area_code") == code) & ((pl.col("level") == level) if level else True))
     return row["name_vi" if lang == "vi" else "name_en"][0] if row.height else code
 
 
@@ -142,10 +149,11 @@ def hamlet_gaps(gaps: pl.DataFrame, lang: str, district_code: str | None = None,
         gaps = gaps.filter(pl.col("indicator_id") == indicator_id)
     if gaps.is_empty():
         return Markdown(t("hamlets_none", lang))
-    names = reference_areas().select("area_code", name=pl.col("name_vi" if lang == "vi" else "name_en"))
+    names = _names(lang)
+    communes = names.filter(pl.col("level") == "commune").select(commune_code="area_code", commune="name")
+    districts = names.filter(pl.col("level") == "district").select(district_code="area_code", district="name")
     what = {"hamlets_ftth_coverage": t("missing_ftth", lang), "hamlets_mbb_coverage": t("missing_mbb", lang)}
-    out = (gaps.join(names.rename({"area_code": "commune_code", "name": "commune"}), on="commune_code", how="left")
-           .join(names.rename({"area_code": "district_code", "name": "district"}), on="district_code", how="left")
+    out = (gaps.join(communes, on="commune_code", how="left").join(districts, on="district_code", how="left")
            .sort("district_code", "commune_code", "hamlet_code"))
     from IPython.display import HTML
     from analysis.report_blocks import csv_link
@@ -185,8 +193,7 @@ def communes_ranked(status: pl.DataFrame, target: Target, lang: str, limit: int 
     rows = (status.filter((pl.col("indicator_id") == target.id) & (pl.col("area_level") == "commune")
                           & pl.col("gap").is_not_null())
             .sort(["gap_count", "gap"], descending=True, nulls_last=True))
-    names = reference_areas().select("area_code", "parent_code", name=pl.col("name_vi" if lang == "vi" else "name_en"))
-    rows = rows.join(names, on="area_code", how="left")
+    rows = rows.join(_names(lang), left_on=["area_level", "area_code"], right_on=["level", "area_code"], how="left")
     shown = rows.head(limit)
     out = pl.DataFrame({
         t("col_commune", lang): shown["name"], t("district", lang): [area_name(p, lang) for p in shown["parent_code"]],

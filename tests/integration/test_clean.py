@@ -242,7 +242,7 @@ def test_partial_folder_cleans_what_it_holds(short_sample, tmp_path):
     m = stage.run(raw, tmp_path / "p", today=TODAY)
     assert m["kinds_cleaned"] == ["subscribers"]
     assert {p.name for p in (tmp_path / "p").glob("*.parquet")} == {"subscribers.parquet", "reference_areas.parquet",
-                                                                      "quarantine.parquet"}
+                                                                      "area_crosswalk.parquet", "quarantine.parquet"}
 
 
 @pytest.mark.slow

@@ -106,7 +106,7 @@ BREAK = {
     "state_apps.hosting_known": first_row("hosting", "AWS"),
     "milestones.key_unique": first_row("milestone", "B"),
     "milestones.status_known": first_row("status_code", "late"),
-    "reference_areas.code_unique": first_row("area_code", "164"),
+    "reference_areas.key_unique": same_as_first,
     "reference_areas.level_known": first_row("level", "hamlet"),
     "quarantine.rows_set_aside": first_row("reason", "not a number: 'x'"),
     "submissions.every_operator_every_month": first_row("rows", 0),

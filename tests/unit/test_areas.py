@@ -21,6 +21,29 @@ def test_reference_areas_match_the_published_counts():
                                               "171": 27, "172": 18, "173": 20}
 
 
+def test_the_units_from_the_2025_reform_follow_the_old_ones():
+    # real-figures.md D: from 1 July 2025 Thái Nguyên (code 19 kept) has 92 commune-level units (77 xã, 15 phường)
+    # and no district level; the old units end on 30 June 2025.
+    from datetime import date
+    from analysis.areas import units_on
+    a = reference_areas()
+    new = a.filter(a["level"] == "commune_2025")
+    assert new.height == 92 and set(new["parent_code"]) == {"19"}
+    assert new["name_vi"].str.starts_with("Xã ").sum() == 77 and new["name_vi"].str.starts_with("Phường ").sum() == 15
+    assert set(units_on(a, date(2025, 6, 30))["level"]) == {"province", "district", "commune"}
+    after = units_on(a, date(2025, 7, 1))
+    assert set(after["level"]) == {"province_2025", "commune_2025"} and after.height == 93
+    # Codes were reused (05503 is an old ward and a new one), so a code is one unit per level, not overall.
+    assert a.filter(a["area_code"] == "05503")["level"].sort().to_list() == ["commune", "commune_2025"]
+
+
+def test_bac_kan_went_into_thai_nguyen():
+    # real-figures.md D: NQ 202/2025/QH15 merged Bắc Kạn (06) into Thái Nguyên (19); Cao Bằng (04) stayed alone.
+    from analysis.crosswalk import new_provinces
+    assert new_provinces(["06"]) == ["19"] and new_provinces(["19", "06"]) == ["19"]
+    assert new_provinces(["04"]) == ["04"]
+
+
 @pytest.mark.parametrize("district, commune", [
     ("Thành phố Thái Nguyên", "Phường Quan Triều"), ("TP. Thái Nguyên", "P. Quan Triều"),
     ("Thai Nguyen city", "Quan Trieu ward"), ("tp thai nguyen", "p quan trieu"), ("164", "05431"),

@@ -32,6 +32,7 @@ from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
 from analysis.clean.tables import duplicated_columns, find_table
+from analysis.crosswalk import area_crosswalk
 from analysis.errors import AnalysisError
 
 
@@ -70,7 +71,7 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
 STREAM_BATCH_ROWS = 1_000_000
 PARSERS = 1  # a thread parsing streamed batches (two measured no faster: the cores are already busy reading)
 BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of text)
-OWNED = (*RECIPES, "reference_areas", "quarantine")  # the tables this stage writes (and removes when stale)
+OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")  # the tables this stage writes (and removes when stale)
 
 
 def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
@@ -375,6 +376,7 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
         rows[name] = frame.height
 
     keep("reference_areas", reference_areas(c.provinces))
+    keep("area_crosswalk", area_crosswalk(c.provinces))  # old communes -> the units of 1 July 2025, with weights
     registry = None
     # In dependency order. (Cleaning the streamed kinds last, while their last batches are still parsed, saved 2 s
     # nationally but held both at once: 8.4 GB.)
@@ -405,7 +407,7 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
         "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
         "seconds": round(time.perf_counter() - t0, 2),
         "inputs": [a.record() for a in c.accounts.values()],
-        "outputs": [{"path": f"{name}.parquet", "rows": rows[name]} for name in ("reference_areas", *RECIPES, "quarantine")
+        "outputs": [{"path": f"{name}.parquet", "rows": rows[name]} for name in OWNED
                     if name in rows],
         "replaced": c.replaced,
         "fuzzy_matches": [{"text": k[0], "code": k[1], "how": k[2], "rows": n} for k, n in sorted(c.ctx.fuzzy.items())],

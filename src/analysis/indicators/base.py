@@ -4,9 +4,13 @@ A value is always numerator / denominator × scale, and both are stored, so any 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
-from analysis.areas import district_provinces
+from analysis.areas import REFORM_LEVELS, district_provinces
+from analysis.crosswalk import area_crosswalk, to_new_communes
+from analysis.errors import AnalysisError
 
 SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
           "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64, "unit": pl.String,
@@ -21,8 +25,45 @@ def with_province(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.join(district_provinces(), on="district_code", how="left", maintain_order="left")
 
 
-def roll_up(commune: pl.DataFrame, *, any_flag: str | None = None) -> pl.DataFrame:
-    """commune rows (period, district_code, commune_code, numerator, denominator[, flag]) -> the three levels.
+@lru_cache(maxsize=8)
+def _crosswalk(provinces: tuple[str, ...]) -> pl.DataFrame:
+    return area_crosswalk(list(provinces))
+
+
+def reformed(commune: pl.DataFrame, weight: str, any_flag: str | None = None) -> list[pl.DataFrame]:
+    """Old-commune figures (with province_code) on the units of 1 July 2025 (TARGETS.md; issue 10): every new
+    commune, from the crosswalk's weights, and a new province in the months every old province that went into it
+    has figures (Thái Nguyên after the merger needs Bắc Kạn's too). Totals carry over exactly."""
+    provinces = tuple(sorted(commune["province_code"].drop_nulls().unique().to_list()))
+    if not provinces or commune.is_empty():
+        return []
+    cw = _crosswalk(provinces)
+    flags = (any_flag,) if any_flag else ()
+    try:
+        new = to_new_communes(commune.select("period", "commune_code", "numerator", "denominator", *flags), cw,
+                              weight, flags)
+    except ValueError as exc:
+        raise AnalysisError(f"cannot carry figures onto the 2025 units: {exc}") from None
+    capped = [pl.col(any_flag).alias("capped")] if any_flag else []
+    parts = cw.select("new_province_code", "old_province_code").unique()
+    whole = (parts.join(commune.select("period", province_code="province_code").unique(), how="inner",
+                        left_on="old_province_code", right_on="province_code")
+             .group_by("period", "new_province_code").len()
+             .join(parts.group_by("new_province_code").len(), on="new_province_code")
+             .filter(pl.col("len") == pl.col("len_right"))
+             .select("period", province_code="new_province_code"))
+    province = (new.join(whole, on=["period", "province_code"], how="semi").group_by("period", "province_code")
+                .agg(pl.col("numerator", "denominator").sum(), *(pl.col(f).any() for f in flags)))
+    return [new.select(area_code="commune_code", area_level=pl.lit(REFORM_LEVELS["commune"]), period="period",
+                       numerator="numerator", denominator="denominator", *capped),
+            province.select(area_code="province_code", area_level=pl.lit(REFORM_LEVELS["province"]), period="period",
+                            numerator="numerator", denominator="denominator", *capped)]
+
+
+def roll_up(commune: pl.DataFrame, *, any_flag: str | None = None, weight: str = "weight_households"
+            ) -> pl.DataFrame:
+    """commune rows (period, district_code, commune_code, numerator, denominator[, flag]) -> the three levels,
+    and the same figures on the units of 1 July 2025 (`reformed`, carried with the crosswalk's `weight`).
     Sums are of the commune numerators as given (capped ones capped), so no level contradicts another."""
     commune = with_province(commune)
     flag = [pl.col(any_flag).any().alias("capped")] if any_flag else []
@@ -37,7 +78,7 @@ def roll_up(commune: pl.DataFrame, *, any_flag: str | None = None) -> pl.DataFra
         .select(area_code="province_code", area_level=pl.lit("province"), period="period",
                 numerator="numerator", denominator="denominator", *([pl.col("capped")] if any_flag else [])),
     ]
-    return pl.concat(levels, how="diagonal")
+    return pl.concat(levels + reformed(commune, weight, any_flag), how="diagonal_relaxed")
 
 
 def finish(frame: pl.DataFrame, indicator_id: str, unit: str, scale: float, frequency: str = "monthly"

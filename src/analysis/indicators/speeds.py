@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.indicators.base import SCHEMA, with_province
+from analysis.indicators.base import SCHEMA, reformed, with_province
 
 MIN_TESTS = 100
 
@@ -21,7 +21,11 @@ def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: in
         t.group_by("period", "province_code").agg(agg).with_columns(area_level=pl.lit("province"))
         .rename({"province_code": "area_code"}),
     ]
-    out = pl.concat(levels, how="diagonal").with_columns(n=pl.col("denominator"))
+    # On the units of 1 July 2025 the tests of an old commune split between two new ones are carried by population
+    # share (a fraction of a test, so n is rounded); a median cannot be carried, so there is none.
+    by_commune = t.group_by("period", "province_code", "commune_code").agg(agg[:2])
+    levels += [r.with_columns(median=pl.lit(None, pl.Float64)) for r in reformed(by_commune, "weight_population")]
+    out = pl.concat(levels, how="diagonal_relaxed").with_columns(n=pl.col("denominator").round(0))
     enough = pl.col("n") >= min_tests
     out = out.with_columns(
         value=pl.when(enough).then(pl.col("numerator") / pl.col("denominator")),

@@ -30,7 +30,8 @@ def per_100_people(subscribers: pl.DataFrame, population: pl.DataFrame, services
     monthly between the yearly figures, each standing at July)."""
     people = interpolate_yearly(population, ["district_code", "commune_code"], "population", _months(subscribers))
     counts = _by_commune(subscribers, pl.col("service").is_in(list(services)))
-    return finish(roll_up(_against(people, counts, "population")), indicator_id, "per 100 people", 100)
+    return finish(roll_up(_against(people, counts, "population"), weight="weight_population"), indicator_id,
+                  "per 100 people", 100)
 
 
 def smartphone_share(subscribers: pl.DataFrame) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analysis.areas import reference_areas
+from analysis.areas import LEGACY_VALID_TO, reference_areas, units_on
 from analysis.errors import AnalysisError
 from analysis.periods import month_range, parse_month
 from analysis.sample import geography, network, registers, sources, speed, subscribers
@@ -72,7 +72,9 @@ def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
     t_truth = time.perf_counter() - started
 
     mess = Mess(cfg.mess, np.random.default_rng([seed, STREAMS["mess"]]))
-    areas = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"])) for r in t["reference_areas"].iter_rows(named=True)}
+    # The sample is written in the units before the 2025 reform (codes were reused after it).
+    areas = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"]))
+             for r in units_on(t["reference_areas"], LEGACY_VALID_TO).iter_rows(named=True)}
     w = Writer(raw, Renderer(mess, areas))
 
     names = t["hamlet_registry"].select("hamlet_code", "hamlet")

@@ -32,7 +32,7 @@ _KEYS = {
     "smartphone_survey": ["area_code", "year"],
     "state_apps": ["as_of", "app"],
     "milestones": ["as_of", "milestone"],
-    "reference_areas": ["area_code"],
+    "reference_areas": ["level", "area_code"],
     "quarantine": ["source_file", "row_number", "reason"],
 }
 

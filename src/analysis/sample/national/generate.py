@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analysis.areas import reference_areas
+from analysis.areas import LEGACY_VALID_TO, reference_areas, units_on
 from analysis.errors import AnalysisError
 from analysis.sample.layout import Sender, Writer
 from analysis.sample.mess import Mess, unit_type
@@ -29,7 +29,8 @@ STREAMS = {"provinces": 1, "communes": 2, "hamlets": 3, "subscribers": 4, "cover
 def _registers(raw: Path, truth: dict[str, pl.DataFrame], areas: pl.DataFrame, mess: Mess) -> Writer:
     """The statistics office's two workbooks, written by the province sample's renderer (titles, a sheet per
     year or per province, district subtotals and name variants included)."""
-    names = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"])) for r in areas.iter_rows(named=True)}
+    names = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"]))  # the units before the reform (codes were reused)
+             for r in units_on(areas, LEGACY_VALID_TO).iter_rows(named=True)}
     w = Writer(raw, Renderer(mess, names))
     sender = Sender("thong-ke", "xlsx", habit=Habit(names="official", numbers="dot"))
     rel = "thong-ke/dan-so-so-ho-theo-xa.xlsx"
