@@ -76,10 +76,13 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
     return HTML(f'<div class="cards">{"".join(cards)}</div>' + csv_link(frame, f"scorecard-{area_code}", lang))
 
 
-def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
-    """Districts × targets: each cell the latest value, coloured by the target's status in that district."""
+def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, level: str = "district") -> HTML:
+    """Areas of a level × targets: each cell the latest value, coloured by the target's status in that area (the
+    old districts by default; `commune_2025` for the communes of 1 July 2025)."""
     c = catalogue(lang)
-    d = status.filter(pl.col("area_level") == "district")
+    d = status.filter(pl.col("area_level") == level)
+    if d.is_empty():
+        return HTML(f"<p>{e(c['grid_none'])}</p>")
     districts = sorted(d["area_code"].unique().to_list())
     cells = {(r["area_code"], r["indicator_id"]): r for r in d.iter_rows(named=True)}
     head = "".join(f"<th>{e(c['short'].get(tg.id, tg.id))}</th>" for tg in target_set.targets)
@@ -91,14 +94,24 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
             word = c["status"].get(r["status"], r["status"])
             v = "—" if r.get("latest_value") is None else number(r["latest_value"], lang)
             tds.append(f'<td class="cell s-{e(r["status"])}" title="{e(word)}">{e(v)}</td>')
-            data.append({"district_code": code, "district": area_name(code, lang), "indicator_id": tg.id,
+            data.append({"area_code": code, "area": area_name(code, lang, level), "indicator_id": tg.id,
                          "latest": r.get("latest_value"), "status": r["status"]})
-        body.append(f"<tr><th>{e(area_name(code, lang))}</th>{''.join(tds)}</tr>")
+        body.append(f"<tr><th>{e(area_name(code, lang, level))}</th>{''.join(tds)}</tr>")
     legend = " ".join(badge(s, lang) for s in ("achieved", "achieved_late", "on_track", "acceleration_needed",
                                                "missed", "insufficient_data"))
     frame = pl.DataFrame(data, infer_schema_length=None)
     return HTML(f'<table class="grid"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-                f"<p>{legend}</p>" + csv_link(frame, "districts-by-target", lang))
+                f"<p>{legend}</p>" + csv_link(frame, f"{level}-by-target", lang))
+
+
+def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
+    """The targets on the communes of 1 July 2025: how many have figures, of how many, and the grid."""
+    from analysis.areas import REFORM_LEVELS, reference_areas
+    level = REFORM_LEVELS["commune"]
+    shown = status.filter(pl.col("area_level") == level)["area_code"].n_unique()
+    every = reference_areas().filter(pl.col("level") == level).height
+    note = t("new_units_note", lang).format(shown=number(shown, lang, 0), all=number(every, lang, 0))
+    return HTML(f"<p>{e(note)}</p>" + status_grid(status, target_set, lang, level).data)
 
 
 def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
