@@ -20,6 +20,7 @@ LEGACY_VALID_TO = date(2025, 6, 30)
 # the year: `province_2025`, `commune_2025`; a code is then one unit within a level at any date.
 REFORM_VALID_FROM = date(2025, 7, 1)
 REFORM_LEVELS = {"province": "province_2025", "commune": "commune_2025"}
+PLAN_LEVELS = ("province", "district", "commune")  # the units before the reform: the plan's baselines and targets
 
 _EN_TYPE = {"Thành phố": "City", "Huyện": "District", "Thị xã": "Town", "Quận": "District",
             "Phường": "Ward", "Xã": "Commune", "Thị trấn": "Township"}

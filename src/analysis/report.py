@@ -9,7 +9,7 @@ from datetime import date
 
 import polars as pl
 
-from analysis.areas import reference_areas
+from analysis.areas import PLAN_LEVELS, reference_areas
 from analysis.targets import Target, TargetSet
 from analysis.text import catalogue, month, number, t
 
@@ -109,13 +109,14 @@ def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Targe
     from IPython.display import HTML
     from analysis import charts
     from analysis.report_blocks import csv_link
-    obs = ind.filter((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code)
-                     & (pl.col("period") <= as_of) & pl.col("value").is_not_null()).select("period", "value")
-    proj = (trajectories.filter((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code))
-            if trajectories.height else None)
+    # The area of the plan's geography: the units of 1 July 2025 reused old codes (a level tells them apart).
+    area = (pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code) & pl.col("area_level").is_in(
+        PLAN_LEVELS)
+    obs = ind.filter(area & (pl.col("period") <= as_of) & pl.col("value").is_not_null()).select("period", "value")
+    proj = trajectories.filter(area) if trajectories.height else None
     base = None
     if status is not None:
-        row = status.filter((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code))
+        row = status.filter(area)
         if row.height and row["baseline_period"][0] is not None:
             base = (row["baseline_period"][0], row["baseline_value"][0])
     unit = catalogue(lang)["units"].get(target.unit, target.unit)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -116,23 +117,57 @@ def test_outputs_inside_the_raw_folder_are_refused(short_sample, tmp_path):
     assert r.returncode == 1 and "processed is inside the raw folder" in r.stderr
 
 
-def test_a_file_of_a_gigabyte_is_refused_without_loading_it(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    with open(raw / "huge.csv", "wb") as f:
-        f.truncate(1 << 30)  # sparse: a gigabyte on paper, nothing on disk
-    # The peak is the clean process's own, read by a wrapper whose only child it is (this test process has had
-    # heavier children before, and RUSAGE_CHILDREN keeps the largest of them).
+def _clean_peak_mb(raw: Path, processed: Path) -> tuple[subprocess.CompletedProcess, float]:
+    """Run clean in a child and return it with its own peak memory (read by a wrapper whose only child it is: this
+    test process has had heavier children before, and RUSAGE_CHILDREN keeps the largest of them)."""
     wrapper = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); sys.exit(r.returncode)")
     r = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "analysis", "clean", "--raw", str(raw),
-                        "--processed", str(tmp_path / "p")], capture_output=True, text=True)
-    peak_mb = float(r.stdout.strip().splitlines()[-1])
+                        "--processed", str(processed)], capture_output=True, text=True)
+    return r, float(r.stdout.strip().splitlines()[-1])
+
+
+def test_a_binary_file_of_a_gigabyte_is_refused_from_its_first_part(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with open(raw / "huge.csv", "wb") as f:
+        f.truncate(1 << 30)  # sparse: a gigabyte of zero bytes on paper, nothing on disk
+    r, peak_mb = _clean_peak_mb(raw, tmp_path / "p")
     assert r.returncode == 0, r.stderr
     q = pl.read_parquet(tmp_path / "p" / "quarantine.parquet")
-    assert q["reason"].to_list() == ["the file is 1,073,741,824 bytes, above the 536,870,912-byte limit for one file; "
-                                     "split it by month or by district"]
-    assert peak_mb < 600, peak_mb  # hashed in 1 MB blocks, never read whole
+    assert q.select("source_file", "reason").rows() == [("huge.csv", "encoding not supported (binary); save it as "
+                                                                     "UTF-8 or Windows-1258 CSV")]
+    assert peak_mb < 600, peak_mb  # one part read, hashed in 1 MB blocks, never read whole
+
+
+@pytest.mark.slow
+def test_a_csv_of_a_gigabyte_is_cleaned_a_part_at_a_time(tmp_path):
+    # 15 million subscriber lines: a commune's household fibre split into parts of 2 and another's business
+    # fibre into parts of 3, alternating. Read whole, its text alone would take several GB.
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    pair = ("2024-10;FPT;Thanh Pho Thai Nguyen;Phuong Quan Trieu;FTTH;Household;2\n"
+            "2024-10;FPT;Huyen Dai Tu;Xa Ban Ngoai;FTTH;Business;3\n").encode()
+    block = pair * ((1 << 20) // len(pair))
+    blocks = (1 << 30) // len(block) + 1
+    with open(raw / "fpt-thue-bao_2024-10.csv", "wb") as f:
+        f.write("\ufeffPeriod;ISP;District;Commune;Service;Segment;Subscribers\n".encode())
+        for _ in range(blocks):
+            f.write(block)
+    pairs = blocks * (len(block) // len(pair))
+    assert (raw / "fpt-thue-bao_2024-10.csv").stat().st_size > 1 << 30
+    r, peak_mb = _clean_peak_mb(raw, tmp_path / "p")
+    assert r.returncode == 0, r.stderr
+    out = pl.read_parquet(tmp_path / "p" / "subscribers.parquet")
+    # 05431 is Phường Quan Triều of TP Thái Nguyên, 05800 Xã Bản Ngoại of Đại Từ (the statistics office's codes).
+    assert sorted(out.select("commune_code", "segment", "subscribers").rows()) == [
+        ("05431", "household", 2 * pairs), ("05800", "business", 3 * pairs)]
+    m = json.loads((tmp_path / "p" / "manifest.json").read_text(encoding="utf-8"))
+    acc = m["inputs"][0]
+    assert (acc["rows_read"], acc["kept"], acc["quarantined"], acc["non_data"]) == (2 * pairs + 1, 2 * pairs, 0,
+                                                                                  {"header": 1, "title": 0})
+    # A part of 8 MB at a time: about 400 MB measured, where the file alone is 1,024 MB (and its text several GB).
+    assert peak_mb < 600, peak_mb
 
 
 @pytest.mark.parametrize("stage, after", [("validate", 1.0), ("validate", 4.0), ("indicators", 0.6),

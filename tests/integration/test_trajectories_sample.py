@@ -55,7 +55,7 @@ def test_projections_carry_an_interval_around_them(processed):
     tr = pl.read_parquet(processed / "trajectories.parquet")
     assert tr.height > 0 and (tr["lower"] <= tr["projected"] + 1e-9).all() and (tr["projected"] <= tr["upper"] + 1e-9).all()
     models = pl.read_parquet(processed / "models.parquet")
-    chosen = models.filter(pl.col("chosen")).group_by("indicator_id", "area_code").len()
+    chosen = models.filter(pl.col("chosen")).group_by("indicator_id", "area_level", "area_code").len()
     assert (chosen["len"] == 1).all()
 
 

@@ -133,3 +133,46 @@ def test_csv_downloads_neutralise_formulas_and_escape_the_link():
     href = link.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     text = urllib.parse.unquote(href.removeprefix("data:text/csv;charset=utf-8,"))
     assert text.startswith("\ufeffhamlet,n\n") and "'=HYPERLINK" in text
+
+
+def test_roll_up_carries_old_communes_onto_the_2025_units():
+    # Phường Quan Triều (05431) and Phường Quang Vinh (05434) of TP Thái Nguyên both went whole into the new
+    # Phường Quan Triều (05482) on 1 July 2025 (the package's conversion): its figures are their sums, 1 + 2 of 2 + 4.
+    from analysis.indicators.base import roll_up
+    d = date(2024, 10, 1)
+    commune = pl.DataFrame({"period": [d, d], "district_code": ["164", "164"], "commune_code": ["05431", "05434"],
+                            "numerator": [1, 2], "denominator": [2, 4]})
+    out = roll_up(commune)
+    new = out.filter(pl.col("area_level") == "commune_2025")
+    assert new.select("area_code", "numerator", "denominator").rows() == [("05482", 3.0, 6.0)]
+    # The merged province needs Bắc Kạn's figures too, which these rows do not have.
+    assert out.filter(pl.col("area_level") == "province_2025").is_empty()
+
+
+def test_an_unknown_commune_beside_official_ones_stops_the_2025_units():
+    from analysis.errors import AnalysisError
+    from analysis.indicators.base import roll_up
+    d = date(2024, 10, 1)
+    commune = pl.DataFrame({"period": [d, d], "district_code": ["164", "164"], "commune_code": ["05431", "99999"],
+                            "numerator": [1, 2], "denominator": [2, 4]})
+    with pytest.raises(AnalysisError, match=r"1 old commune\(s\) not in the crosswalk, e\.g\. 99999"):
+        roll_up(commune)
+
+
+def test_the_merged_province_appears_when_both_old_provinces_have_figures():
+    # Phường Nguyễn Thị Minh Khai (01834) of TP Bắc Kạn went into the new Phường Đức Xuân (01840) of Thái Nguyên:
+    # with a commune of each old province, the merged province (19, from 1 July 2025) is their sum, 1 + 5 of 2 + 10;
+    # a month with only old Thái Nguyên's figures gives no merged province.
+    from analysis.indicators.base import roll_up
+    d, e = date(2025, 7, 1), date(2025, 8, 1)
+    commune = pl.DataFrame({"period": [d, d, e], "district_code": ["164", "058", "164"],
+                            "commune_code": ["05431", "01834", "05431"], "numerator": [1, 5, 1],
+                            "denominator": [2, 10, 2]})
+    out = roll_up(commune)
+    merged = out.filter(pl.col("area_level") == "province_2025")
+    assert merged.select("area_code", "period", "numerator", "denominator").rows() == [("19", d, 6.0, 12.0)]
+    assert sorted(out.filter((pl.col("area_level") == "commune_2025") & (pl.col("period") == d))["area_code"]) == [
+        "01840", "05482"]
+    # The old provinces stay apart: old Thái Nguyên and old Bắc Kạn, each its own figures.
+    old = out.filter((pl.col("area_level") == "province") & (pl.col("period") == d))
+    assert sorted(old.select("area_code", "numerator").rows()) == [("06", 5.0), ("19", 1.0)]

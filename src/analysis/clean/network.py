@@ -118,8 +118,15 @@ def _timestamps(col: pl.Series) -> Parsed:
 
 
 def _speed_unit(ctx: Context, t: int, download: pl.Series) -> tuple[float, str, str]:
-    """(factor to Mbps, unit, rule): the header's '(kbps)'/'(Mbps)' when it says, else the magnitude."""
-    table = ctx.tables[t]
+    """(factor to Mbps, unit, rule): the header's '(kbps)'/'(Mbps)' when it says, else the magnitude; decided once
+    per file (on its first part, for a file read in parts)."""
+    first = ctx.tables[t].continues or ctx.tables[t]
+    if "speed_unit" not in first.decided:
+        first.decided["speed_unit"] = _decide_unit(first, download)
+    return first.decided["speed_unit"]
+
+
+def _decide_unit(table, download: pl.Series) -> tuple[float, str, str]:
     header = (table.headers.get("download") or "").lower()
     if "kbps" in header or "kbit" in header:
         return 1 / 1000, "kbps", "header"

@@ -8,6 +8,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import fastexcel
 import polars as pl
@@ -18,9 +19,11 @@ from analysis.clean.kinds import match_header
 from analysis.errors import AnalysisError
 
 HEADER_SEARCH_ROWS = 30  # titles above the header are a few lines; a header further down is not one
-# One file is read whole into memory; a file larger than this is refused before it is opened, so a stray export
-# of gigabytes cannot exhaust the machine (a month of a province is a few MB; split bigger files by month).
+# A file up to this size is read whole; a larger CSV is read a part of whole lines at a time (`csv_parts`), so a
+# year of national i-Speed tests in one export never sits in memory at once. A larger workbook is refused before
+# it is opened: its cells cannot be read a part at a time.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+PART_BYTES = 8 * 1024 * 1024  # about 110,000 lines of a subscriber export; about 400 MB in work (measured)
 SEPARATORS = (",", ";", "\t")
 
 
@@ -38,7 +41,8 @@ class Sheet:
 def _refuse_unsupported(data: bytes, file: str) -> None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         guess = from_bytes(data[:65536]).best()
-        name = guess.encoding if guess else "binary"
+        # NUL bytes are valid UTF-8, so a guess of UTF-8 or ASCII for them means a binary file, not a text one.
+        name = guess.encoding if guess and not guess.encoding.startswith(("utf_8", "ascii")) else "binary"
         raise AnalysisError(f"encoding not supported ({name}); save it as UTF-8 or Windows-1258 CSV", file=file)
 
 
@@ -105,6 +109,60 @@ def _separator(head_text: str, complete: bool) -> tuple[str, int]:
             return sep, width
         fallback = fallback or (sep, width)
     return fallback or (",", 0)
+
+
+def csv_parts(path: Path, file: str) -> Iterator[tuple[Sheet, str]]:
+    """A CSV above MAX_FILE_BYTES as successive grids of whole lines (about PART_BYTES each), numbered on from one
+    another as the lines of the file. The separator and width come from the first part's head; each part is read
+    as UTF-8, or as Windows-1258 when it is not (a newline is one byte in both, so cutting at one is safe)."""
+    sep = width = None
+    line, rest = 1, b""
+    with path.open("rb") as f:
+        while True:
+            block = f.read(PART_BYTES)
+            data = rest + block
+            if sep is None:  # a binary or UTF-16 file says so before anything else
+                _refuse_unsupported(data.removeprefix(b"\xef\xbb\xbf"), file)
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    raise AnalysisError(f"no line break in {len(data):,} bytes: not a CSV of lines", file=file,
+                                        row=line)
+                data, rest = data[:cut], data[cut:]
+            elif not data:
+                return
+            else:
+                rest = b""
+            if sep is None:  # the first part: its byte-order mark, the separator and the width of the header
+                start = _utf8_head(data, file)
+                head = start[0] if start else decode(data[:HEAD_CHARS * 4], file)[0]
+                encoding = start[1] if start else "cp1258"
+                data = data[3:] if encoding == "utf-8-sig" else data
+                sep, width = _separator(head, complete=False)
+            grid, part_encoding = _grid(data, sep, width, file)
+            yield Sheet(None, _numbered(grid, line)), part_encoding if part_encoding == "cp1258" else encoding
+            line += data.count(b"\n")
+            if not block:
+                return
+
+
+def _grid(data: bytes, sep: str, width: int, file: str) -> tuple[pl.DataFrame, str]:
+    """One part's lines as text cells: as UTF-8, else as Windows-1258; a line wider than the header read cell by
+    cell so its extra cells are kept."""
+    read = lambda b: pl.read_csv(b, has_header=False, separator=sep, schema={f"c{i}": pl.String for i in range(width)},
+                                 raise_if_empty=False, missing_columns="insert")
+    try:
+        return read(data), "utf-8"
+    except pl.exceptions.ComputeError:
+        pass
+    text, encoding = decode(data, file)
+    try:
+        return read(text.encode("utf-8")), encoding
+    except pl.exceptions.ComputeError:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        wide = max(len(r) for r in rows)
+        cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(wide)}
+        return pl.DataFrame(cols, schema={c: pl.String for c in cols}), encoding
 
 
 def read_csv(path: Path, file: str, data: bytes | None = None) -> tuple[Sheet, str]:
@@ -215,9 +273,9 @@ def read_file(path: Path, file: str, data: bytes | None = None) -> tuple[list[Sh
     size = path.stat().st_size
     if size == 0:
         raise AnalysisError("the file is empty (0 bytes)", file=file)
-    if size > MAX_FILE_BYTES:
-        raise AnalysisError(f"the file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit for one file; "
-                            "split it by month or by district", file=file)
+    if size > MAX_FILE_BYTES and suffix not in (".csv", ".txt"):
+        raise AnalysisError(f"the workbook is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit for one "
+                            "workbook (a workbook is read whole); split it by month, or send it as CSV", file=file)
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return read_xlsx(path, file), None
     if suffix in (".csv", ".txt"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.clean import values
+from analysis.clean.accounts import raw_rows
 from analysis.clean.columns import count, first_error, mapped, required
 from analysis.clean.context import Context
 from analysis.clean.parse import ParseError, parse_bool, parse_date
@@ -57,10 +58,11 @@ SUBSCRIBER_KEY = ("period", "operator", "province_code", "district_code", "commu
 def sum_parts(good: pl.DataFrame) -> pl.DataFrame:
     """A commune split over two rows is one figure: rows with the same key in one file are summed, with `_n`
     the raw rows behind each sum (for the row accounting). Done on each parsed batch, which holds whole files, so
-    the 12.7 million rows of a national set are never grouped at once (that took 2 GB and 13 s)."""
+    the 12.7 million rows of a national set are never grouped at once (that took 2 GB and 13 s). Sums already made
+    (a file read in parts whose parts fell in two batches) are summed again, their `_n` added up."""
     return (good.group_by(*SUBSCRIBER_KEY, "source_file", maintain_order=True)
             .agg(pl.col("subscribers").sum(), pl.col("_t").first(), pl.col("_row").first(),
-                 pl.col("_submitted").max(), _n=pl.len().cast(pl.Int32)))
+                 pl.col("_submitted").max(), raw_rows(good).cast(pl.Int32).alias("_n")))
 
 
 def finish_subscribers(kept: pl.DataFrame) -> pl.DataFrame:

@@ -27,11 +27,11 @@ from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_te
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.kinds import near_miss
-from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, read_file
+from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, csv_parts, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
-from analysis.clean.tables import duplicated_columns, find_table
+from analysis.clean.tables import continue_table, duplicated_columns, find_table
 from analysis.crosswalk import area_crosswalk
 from analysis.errors import AnalysisError
 
@@ -62,6 +62,7 @@ RECIPES: dict[str, Recipe] = {
     "milestones": Recipe(registers.milestones, registers.finish_milestones, ("as_of", "milestone")),
 }
 READERS = 2  # files parsed at once; more does not help on two cores
+IN_PARTS = object()  # what `load` returns for a CSV too large to read at once
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
 STREAMED = ("speed_tests", "subscribers")
@@ -103,6 +104,7 @@ class Cleaner:
         self._parser = ThreadPoolExecutor(PARSERS)  # streamed batches are parsed here while files are read
         self._pending: dict[str, list[Future]] = {}
         self._streamed_upto: dict[str, int] = {}
+        self._batches_of: dict[tuple[str, str], set[int]] = {}  # (kind, file) -> the batches its tables went in
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
 
@@ -121,6 +123,8 @@ class Cleaner:
         data = (path.read_bytes() if path.suffix.lower() in (".csv", ".txt") and 0 < path.stat().st_size
                 <= MAX_FILE_BYTES else None)
         digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
+        if data is None and path.suffix.lower() in (".csv", ".txt") and path.stat().st_size > MAX_FILE_BYTES:
+            return path, digest, IN_PARTS, []  # read a part at a time by the main thread, in `read`
         try:
             loaded = read_file(path, rel, data)
         except AnalysisError as exc:
@@ -136,28 +140,65 @@ class Cleaner:
         if isinstance(loaded, AnalysisError):
             self._file_problem(acc, loaded.message)
             return
+        if loaded is IN_PARTS:
+            self._read_parts(path, acc)
+            return
         sheets, acc.encoding = loaded
         acc.sheets = len(sheets)
         for sheet, table in zip(sheets, tables):
-            acc.rows_read += sheet.frame.height
-            if sheet.frame.height == 0:
-                continue
-            if table is None:
-                self._unrecognised(acc, sheet)
-                continue
-            twice = duplicated_columns(table)
-            if twice:
-                self._unrecognised(acc, sheet, f"the header names {twice} more than once: which column to read is "
-                                                f"not clear")
-                continue
-            acc.kinds.add(table.kind.name)
-            acc.non_data["title"] += table.rows_above
-            acc.non_data["header"] += len(table.header_rows)
-            for why, n in table.non_data.items():
-                acc.non_data[why] += n
-            self.ctx.tables.append(table)
+            self._add(acc, sheet, table)
 
-    def _unrecognised(self, acc: Account, sheet, reason: str | None = None) -> None:
+    def _add(self, acc: Account, sheet, table, reason: str | None = None) -> str | None:
+        """Count a sheet's rows and keep its table; or quarantine its rows (no table, or one whose header is
+        ambiguous) and return the reason."""
+        acc.rows_read += sheet.frame.height
+        if sheet.frame.height == 0:
+            return None
+        if table is None:
+            return self._unrecognised(acc, sheet, reason)
+        twice = duplicated_columns(table)
+        if twice:
+            return self._unrecognised(acc, sheet, f"the header names {twice} more than once: which column to read "
+                                                   f"is not clear")
+        acc.kinds.add(table.kind.name)
+        acc.non_data["title"] += table.rows_above
+        acc.non_data["header"] += len(table.header_rows)
+        for why, n in table.non_data.items():
+            acc.non_data[why] += n
+        self.ctx.tables.append(table)
+        return None
+
+    def _read_parts(self, path: Path, acc: Account) -> None:
+        """A CSV too large to read at once, a part of whole lines at a time: the first part's header carries on
+        over the later parts, and a streamed kind's rows are parsed after each part, so its text never piles up.
+        A problem found in a later part quarantines the rest of the file with the reason, after the rows already
+        read were counted."""
+        rel = acc.path
+        first, reason = None, None
+        acc.sheets = 1
+        try:
+            for sheet, encoding in csv_parts(path, rel):
+                acc.encoding = acc.encoding if acc.encoding == "cp1258" else encoding
+                if first is None and reason is None:
+                    first = find_table(rel, sheet, keep_text=STREAMED)
+                    # Without a usable header every later row is quarantined for the same reason.
+                    reason = self._add(acc, sheet, first)
+                    first = None if reason else first
+                elif first is None:
+                    self._add(acc, sheet, None, reason)
+                else:
+                    self._add(acc, sheet, continue_table(first, sheet, keep_text=STREAMED))
+                # Each part of a streamed kind is a batch, parsed while the next part is read, and no further
+                # part is read until it is: a file's parts come faster than they parse.
+                if first is not None and first.kind.name in STREAMED:
+                    self._flush(first.kind.name, background=True)
+                    self._wait_backlog(1)
+        except AnalysisError as exc:
+            # The rows before the problem were read and are accounted for; the rest of the file is not read.
+            self._file_problem(acc, exc.message if acc.rows_read == 0 else
+                               f"{exc.message}; the file was read up to row {acc.rows_read:,} and the rest not")
+
+    def _unrecognised(self, acc: Account, sheet, reason: str | None = None) -> str:
         """A sheet with no header of a known kind (or an ambiguous one): its blank rows are non-data, every other
         row is quarantined with the reason."""
         f = sheet.frame
@@ -174,6 +215,7 @@ class Cleaner:
             "source_file": [acc.path] * rows.height, "sheet": [sheet.name] * rows.height,
             "row_number": rows["_row"], "kind": [None] * rows.height, "column": [None] * rows.height,
             "reason": [reason] * rows.height, "raw": raw_text(rows)}, schema=QUARANTINE_SCHEMA))
+        return reason
 
     # -- cleaning ---------------------------------------------------------------------------------------------
     def _kind_rows(self, kind: str, which: list[int] | None = None) -> pl.DataFrame | None:
@@ -249,13 +291,19 @@ class Cleaner:
         self._streamed_upto[kind] = len(self.ctx.tables)
         if not which:
             return
+        for i in which:  # a file read in parts can fall in two batches: its sums are then made again at the end
+            self._batches_of.setdefault((kind, self.ctx.tables[i].file), set()).add(start)
         if background:
-            # At most BACKLOG batches wait for the parser, so text read faster than it is parsed cannot pile up.
-            while len(running := [f for fs in self._pending.values() for f in fs if not f.done()]) >= BACKLOG:
-                wait(running, return_when=FIRST_COMPLETED)
+            self._wait_backlog(BACKLOG - 1)
             self._pending.setdefault(kind, []).append(self._parser.submit(self._parse_batch, kind, which))
         else:
             self._collect(kind, *self._parse_batch(kind, which))
+
+    def _wait_backlog(self, most: int) -> None:
+        """Wait until at most `most` batches wait for the parser, so text read faster than it is parsed cannot
+        pile up."""
+        while len(running := [f for fs in self._pending.values() for f in fs if not f.done()]) > most:
+            wait(running, return_when=FIRST_COMPLETED)
 
     def _parse_batch(self, kind: str, which: set[int]) -> tuple[pl.DataFrame | None, list]:
         sink: list = []
@@ -277,6 +325,10 @@ class Cleaner:
             self._flush(kind)
             parts = self._parsed.pop(kind, [])
             good = pl.concat(parts, how="diagonal_relaxed") if parts else None
+            split = [f for (k, f), batches in self._batches_of.items() if k == kind and len(batches) > 1]
+            if good is not None and recipe.summed and split:
+                across = pl.col("source_file").cast(pl.String).is_in(split)
+                good = pl.concat([good.filter(~across), recipe.summed(good.filter(across))], how="diagonal_relaxed")
         else:
             good = self._parse(kind)
         if good is None:

@@ -34,6 +34,8 @@ class Table:
     non_data: dict[str, int]  # rows below the header that are not data, by why
     width: int                # cells per row as sent, personal ones included
     header_cells: list[str | None] = field(default_factory=list)
+    continues: Table | None = None  # the first part's table, for a later part of a file read in parts
+    decided: dict = field(default_factory=dict)  # per-file decisions taken on the first part (a speed unit)
 
     def data(self) -> pl.DataFrame:
         """The data rows under canonical column names, with `_row`."""
@@ -74,26 +76,39 @@ def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Tabl
             continue
         kind, columns = found
         titles = [" ".join(c for c in r if c) for r in grid[:i]]
-        body = sheet.frame.slice(i + used)
         header = [c for c in row]
-        body = _classify(body, header, columns)
-        counts = {k: n for k, n in body["_nondata"].value_counts().iter_rows() if k is not None}
-        # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
-        personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
-        data = body.filter(pl.col("_nondata").is_null()).drop("_nondata", *personal)
-        n_header = max(j for j, c in enumerate(header) if c) + 1
-        beyond = [c for c in data.columns if c.startswith("c") and int(c[1:]) >= n_header]
-        data = data.with_columns(_extra=pl.concat_str([pl.col(c) for c in beyond], separator=" | ", ignore_nulls=True)
-                                 if beyond else pl.lit(None, pl.String))
-        data = data.with_columns(_extra=pl.when(pl.col("_extra") != "").then(pl.col("_extra")))
-        # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
-        # keeps a province's year of raw rows in memory at a fraction of its size as text.
-        if kind.name not in keep_text:
-            data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
-                                     if name in REPEATING)
-        return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
-                     numbers[i:i + used], [t for t in titles if t], i, data, counts, len(body.columns) - 2, header)
+        return _table(file, sheet, sheet.frame.slice(i + used), kind, columns, header, numbers[i:i + used],
+                      [t for t in titles if t], i, keep_text)
     return None
+
+
+def continue_table(first: Table, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Table:
+    """A later part of a file too large to read at once (readers.csv_parts): its rows under the first part's
+    header, with no header or title of its own."""
+    part = _table(first.file, sheet, sheet.frame, first.kind, first.columns, first.header_cells, [], [], 0, keep_text)
+    part.continues = first
+    return part
+
+
+def _table(file: str, sheet: Sheet, body: pl.DataFrame, kind: Kind, columns: dict[int, str], header: list,
+           header_rows: list[int], titles: list[str], rows_above: int, keep_text: tuple[str, ...]) -> Table:
+    body = _classify(body, header, columns)
+    counts = {k: n for k, n in body["_nondata"].value_counts().iter_rows() if k is not None}
+    # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
+    personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
+    data = body.filter(pl.col("_nondata").is_null()).drop("_nondata", *(c for c in personal if c in body.columns))
+    n_header = max(j for j, c in enumerate(header) if c) + 1
+    beyond = [c for c in data.columns if c.startswith("c") and int(c[1:]) >= n_header]
+    data = data.with_columns(_extra=pl.concat_str([pl.col(c) for c in beyond], separator=" | ", ignore_nulls=True)
+                             if beyond else pl.lit(None, pl.String))
+    data = data.with_columns(_extra=pl.when(pl.col("_extra") != "").then(pl.col("_extra")))
+    # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
+    # keeps a province's year of raw rows in memory at a fraction of its size as text.
+    if kind.name not in keep_text:
+        data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
+                                 if name in REPEATING and f"c{j}" in data.columns)
+    return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
+                 header_rows, titles, rows_above, data, counts, len(body.columns) - 2, header)
 
 
 def _tolerant(word: str) -> str:

@@ -39,7 +39,10 @@ def reformed(commune: pl.DataFrame, weight: str, any_flag: str | None = None) ->
         return []
     cw = _crosswalk(provinces)
     flags = (any_flag,) if any_flag else ()
-    try:
+    known = commune["commune_code"].is_in(cw["old_code"].implode())
+    if not known.any():  # no official commune at all (hand-made codes): there is nothing to carry
+        return []
+    try:  # some official and some not: the new communes would be short of figures, which must not pass unseen
         new = to_new_communes(commune.select("period", "commune_code", "numerator", "denominator", *flags), cw,
                               weight, flags)
     except ValueError as exc:
