@@ -62,7 +62,7 @@ def test_new_communes_equal_the_truth_carried_by_hand(carried):
 
 
 def test_a_new_commune_from_two_old_districts_sums_their_communes(carried):
-    # 05503 (Phường Phan Đình Phùng of the new province) took communes of TP Thái Nguyên (164) and TP Sông Công
+    # 05503 (Xã Tân Cương of the new province) took communes of TP Thái Nguyên (164) and TP Sông Công
     # (165), all whole (test_crosswalk pins this from the package): its figures are their sums.
     got, _, cw = carried
     period = got["period"].max()

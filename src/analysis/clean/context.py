@@ -6,9 +6,11 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import polars as pl
 
+from analysis.areas import REFORM_VALID_FROM
 from analysis.clean import values
 from analysis.clean.columns import Parsed, mapped
 from analysis.clean.hamlets import HamletResolver
@@ -17,7 +19,14 @@ from analysis.clean.resolve import AreaResolver
 from analysis.clean.tables import Table
 from analysis.periods import month_index
 
-BTS_RADIUS_M = 50.0  # sites of different operators closer than this stand on one position
+BTS_RADIUS_M = 50.0
+
+
+class Places(NamedTuple):
+    code: pl.Series       # the commune (or 2025 unit) code
+    district: pl.Series   # its district code; null for a unit of 1 July 2025
+    error: pl.Series      # why a row's place was not found
+    province: pl.Series   # its province code (the merged province for a 2025 unit)  # sites of different operators closer than this stand on one position
 
 
 @dataclass
@@ -31,6 +40,9 @@ class Context:
     fuzzy: Counter = field(default_factory=Counter)     # (text, code, how) -> rows matched approximately
     file_notes: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The units of 1 July 2025 (`AreaResolver.reformed`) and, for each, the old communes it was formed from.
+    reformed: AreaResolver | None = None
+    formed_from: dict[str, list[str]] = field(default_factory=dict)
 
     def title_date(self, t: int, *, any_date: bool = False) -> date | None:
         """The date in a title line of table `t`: 'Ngày 05/11/2024' (sent), or with `any_date` also
@@ -56,15 +68,33 @@ class Context:
     def operator(self, d: pl.DataFrame) -> Parsed:
         return mapped(self.column(d, "operator"), values.operator, pl.String)
 
-    def communes(self, d: pl.DataFrame, district: str = "district", commune: str = "commune"
-                 ) -> tuple[pl.Series, pl.Series, pl.Series]:
-        """(commune code, district code, error) per row. Resolved a level at a time, each distinct text once:
+    def communes(self, d: pl.DataFrame, district: str = "district", commune: str = "commune",
+                 period: pl.Series | None = None) -> Places:
+        """(commune code, district code, error, province code) per row. From 1 July 2025 (`period`), a row with
+        no district is looked up among the units of that date first (no district level), and then among the
+        older ones, since an operator may go on using the old names: a row found among the new units has no
+        district code, so a commune code is never read in the wrong geography."""
+        rows = pl.DataFrame({"p": self.column(d, "province"), "d": self.column(d, district),
+                             "c": self.column(d, commune)})
+        code, parent, error = self._resolve(rows, self.areas)
+        province = self.areas.province_of(parent)
+        if self.reformed is not None and period is not None:
+            since = ((period >= REFORM_VALID_FROM) & rows["d"].is_null()).fill_null(False).arg_true()
+            if len(since):
+                new_code, new_province, _ = self._resolve(rows[since], self.reformed)
+                found = since.filter(new_code.is_not_null())
+                code = code.scatter(found, new_code.drop_nulls())
+                province = province.scatter(found, new_province.filter(new_code.is_not_null()))
+                parent = parent.scatter(found, None)
+                error = error.scatter(found, None)
+        return Places(code, parent, error.alias(commune), province)
+
+    def _resolve(self, rows: pl.DataFrame, a: AreaResolver) -> tuple[pl.Series, pl.Series, pl.Series]:
+        """(code, parent, error) per row of (p, d, c) texts, by resolver `a`.
+        Resolved a level at a time, each distinct text once:
         provinces, then districts within their province, then communes within their district, so a national
         table's millions of rows cost a Python call per distinct name, not per combination of three spellings.
         An approximate match is counted in `fuzzy` so the manifest lists it."""
-        a = self.areas
-        rows = pl.DataFrame({"p": self.column(d, "province"), "d": self.column(d, district),
-                             "c": self.column(d, commune)})
         prov = _lookup(rows["p"], lambda t: _or_error(a.province(t), t, "province"))
         rows = rows.with_columns(pc=prov["code"], pe=prov["error"])
         dist = rows.select("pc", "d").unique()
@@ -94,18 +124,24 @@ class Context:
         with self.lock:  # batches are parsed on two threads
             for pt, dt, ct, code, how, n in fuzzy:
                 self.fuzzy[(" / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
-        return joined["code"], joined["parent"], joined["error"].alias(commune)
+        return joined["code"], joined["parent"], joined["error"]
 
-    def hamlet_codes(self, communes: pl.Series, names: pl.Series) -> tuple[pl.Series, pl.Series]:
-        pairs = pl.DataFrame({"c": communes, "h": names})
+    def hamlet_codes(self, communes: pl.Series, names: pl.Series, districts: pl.Series | None = None
+                     ) -> tuple[pl.Series, pl.Series]:
+        """(hamlet code, error) per row; a row placed in a unit of 1 July 2025 (no district) is looked up in the
+        old communes the unit was formed from."""
+        new = districts.is_null() if districts is not None else pl.repeat(False, len(communes), eager=True)
+        pairs = pl.DataFrame({"c": communes, "h": names, "new": new.fill_null(False)})
         distinct = pairs.unique()
         if self.hamlets is None:
             out = [(None, "no hamlet registry among the raw files, so hamlets cannot be resolved")] * distinct.height
         else:
-            out = [self.hamlets.resolve(c, h) if c else (None, None) for c, h in distinct.iter_rows()]
+            out = [(None, None) if not c else
+                   self.hamlets.resolve_among(self.formed_from.get(c, [c]), c, h) if is_new else
+                   self.hamlets.resolve(c, h) for c, h, is_new in distinct.iter_rows()]
         res = distinct.with_columns(pl.Series("code", [o[0] for o in out], dtype=pl.String),
                                     pl.Series("error", [None if o[0] else o[1] for o in out], dtype=pl.String))
-        joined = pairs.join(res, on=["c", "h"], how="left", nulls_equal=True, maintain_order="left")
+        joined = pairs.join(res, on=["c", "h", "new"], how="left", nulls_equal=True, maintain_order="left")
         return joined["code"], joined["error"].alias("hamlet")
 
 

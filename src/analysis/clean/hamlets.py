@@ -47,3 +47,15 @@ class HamletResolver:
             if len(hits) > 1:
                 return None, f"hamlet name {t!r} matches several hamlets of commune {commune}"
         return None, f"hamlet not in the registry: {t!r} (commune {commune})"
+
+    def resolve_among(self, communes: list[str], unit: str, text: str | None) -> tuple[str | None, str]:
+        """A hamlet named under a unit of 1 July 2025: looked up in each old commune the unit was formed from
+        (hamlets are registered by the old communes); found in exactly one of them, or not at all."""
+        found = {code for code, _ in (self.resolve(c, text) for c in communes) if code}
+        if len(found) == 1:
+            return found.pop(), "name"
+        if not text:
+            return None, "hamlet is empty"
+        if found:
+            return None, f"hamlet name {text.strip()!r} matches hamlets of several communes that formed {unit}"
+        return None, f"hamlet not in the registry: {text.strip()!r} (commune {unit}, formed from {', '.join(communes)})"

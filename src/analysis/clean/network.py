@@ -47,13 +47,13 @@ def bts_sites(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     b = ctx.bounds
     lat_err = _inside(lat.value, b[0] - BOUNDS_MARGIN_DEG, b[1] + BOUNDS_MARGIN_DEG, "latitude", lat.error)
     lon_err = _inside(lon.value, b[2] - BOUNDS_MARGIN_DEG, b[3] + BOUNDS_MARGIN_DEG, "longitude", lon.error)
-    commune, district, area_err = ctx.communes(d)
     tech = mapped(ctx.column(d, "technology"), _technology, pl.String, empty=None)
     as_of = mapped(ctx.column(d, "as_of"), parse_date, pl.Date, empty=None)
     # A list without an as-of column is as at the date in its title ("... ĐẾN 31/10/2024" / "Ngày 31/10/2024").
     tables = d["_t"].unique().to_list()
     title = d["_t"].replace_strict(tables, [ctx.title_date(i, any_date=True) for i in tables], return_dtype=pl.Date)
     when = pl.select(pl.coalesce(as_of.value, title)).to_series()
+    commune, district, area_err, _ = ctx.communes(d, period=when)
     as_of_err = pl.select(pl.when(when.is_null() & as_of.error.is_null()).then(pl.lit("as_of is empty"))
                           .otherwise(as_of.error)).to_series()
     out = d.select("_t", "_row").with_columns(
@@ -146,7 +146,7 @@ def speed_tests(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     down = required(number(ctx.column(d, "download"), decimal=True), "download")
     up = number(ctx.column(d, "upload"), decimal=True)
     latency = required(number(ctx.column(d, "latency_ms"), decimal=True), "latency_ms")
-    commune, district, area_err = ctx.communes(d)
+    commune, district, area_err, _ = ctx.communes(d, period=ts.value.dt.date())
     units: dict[int, float] = {}
     for (t,), part in pl.DataFrame({"_t": d["_t"], "down": down.value}).group_by("_t"):
         units[t], unit, rule = _speed_unit(ctx, t, part["down"])

@@ -30,7 +30,7 @@ def _text(ctx: Context, d: pl.DataFrame, name: str) -> Parsed:
 
 
 def population(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    commune, district, area_err = ctx.communes(d)
+    commune, district, area_err, _ = ctx.communes(d)
     year = mapped(ctx.column(d, "year"), _year, pl.Int32)
     pop = required(count(ctx.column(d, "population")), "population")
     adults = count(ctx.column(d, "adults"))
@@ -50,7 +50,7 @@ def finish_population(kept: pl.DataFrame) -> pl.DataFrame:
 
 
 def hamlet_registry(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    commune, district, area_err = ctx.communes(d)
+    commune, district, area_err, _ = ctx.communes(d)
     code = _text(ctx, d, "hamlet_code")
     name = _text(ctx, d, "hamlet")
     out = d.select("_t", "_row").with_columns(hamlet_code=code.value, hamlet=name.value, commune_code=commune,

@@ -33,12 +33,12 @@ def submitted(ctx: Context, d: pl.DataFrame) -> pl.Series:
 
 def subscribers(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     period, op = ctx.period(d), ctx.operator(d)
-    commune, district, area_err = ctx.communes(d)
+    commune, district, area_err, province = ctx.communes(d, period=period.value)
     service = mapped(ctx.column(d, "service"), _service, pl.String)
     segment = mapped(ctx.column(d, "segment"), _segment, pl.String, empty=None)
     n = required(count(ctx.column(d, "subscribers")), "subscribers")
     out = d.select("_t", "_row").with_columns(
-        period=period.value, operator=op.value, province_code=ctx.areas.province_of(district),
+        period=period.value, operator=op.value, province_code=province,
         district_code=district, commune_code=commune, service=service.value, segment=segment.value,
         subscribers=n.value, _submitted=submitted(ctx, d))
     fixed = out["service"].is_in(list(values.FIXED))
@@ -97,8 +97,8 @@ def _flags(ctx: Context, d: pl.DataFrame, name: str, x_habit: pl.Series) -> tupl
 
 def hamlet_coverage(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     period, op = ctx.period(d), ctx.operator(d)
-    commune, district, area_err = ctx.communes(d)
-    hamlet, hamlet_err = ctx.hamlet_codes(commune, ctx.column(d, "hamlet"))
+    commune, district, area_err, _ = ctx.communes(d, period=period.value)
+    hamlet, hamlet_err = ctx.hamlet_codes(commune, ctx.column(d, "hamlet"), district)
     x = _x_habit(ctx, d)
     ftth, ftth_err = _flags(ctx, d, "ftth", x)
     g4, g4_err = _flags(ctx, d, "mbb_4g", x)

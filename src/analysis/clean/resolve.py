@@ -6,6 +6,7 @@ from collections import defaultdict
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from analysis.areas import REFORM_LEVELS
 from analysis.names import accent_key, fold, name_keys
 
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
@@ -43,6 +44,21 @@ class AreaResolver:
                 self.commune_by_key[k].add(code)
         self._cache: dict[tuple, tuple[str | None, str | None, str]] = {}
         self._within: dict[tuple, tuple[str | None, str | None, str]] = {}
+
+    @classmethod
+    def reformed(cls, areas: pl.DataFrame) -> AreaResolver | None:
+        """A resolver over the units of 1 July 2025 in `areas` (None when there are none): provinces and their
+        communes, with no district level. Each province stands in as its communes' only district, so a commune
+        is found within its province by the same rules; callers report no district for these units."""
+        provinces = areas.filter(pl.col("level") == REFORM_LEVELS["province"])
+        if provinces.is_empty():
+            return None
+        return cls(pl.concat([
+            provinces.with_columns(level=pl.lit("province")),
+            provinces.select("area_code", level=pl.lit("district"), name_vi=pl.lit(""), name_en=pl.lit(""),
+                             parent_code="area_code", valid_from="valid_from", valid_to="valid_to"),
+            areas.filter(pl.col("level") == REFORM_LEVELS["commune"]).with_columns(level=pl.lit("commune")),
+        ], how="diagonal_relaxed"))
 
     def province_of(self, districts: pl.Series) -> pl.Series:
         """Each district code's province code (null stays null)."""

@@ -97,8 +97,12 @@ class Cleaner:
     def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str] | None = None) -> None:
         self.raw = raw
         self.provinces = provinces or [PROVINCE_CODE]
-        self.ctx = Context(AreaResolver(reference_areas(self.provinces)), today, [], bounds=_bounds(self.provinces),
-                           bts_radius_m=bts_radius_m)
+        areas = reference_areas(self.provinces)
+        formed_from: dict[str, list[str]] = {}
+        for old, new in area_crosswalk(self.provinces).select("old_code", "new_code").iter_rows():
+            formed_from.setdefault(new, []).append(old)
+        self.ctx = Context(AreaResolver(areas), today, [], bounds=_bounds(self.provinces), bts_radius_m=bts_radius_m,
+                           reformed=AreaResolver.reformed(areas), formed_from=formed_from)
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
         self._parser = ThreadPoolExecutor(PARSERS)  # streamed batches are parsed here while files are read
