@@ -75,3 +75,12 @@ def test_a_hamlet_under_a_new_unit_is_found_in_the_old_communes_it_was_formed_fr
     q = pl.read_parquet(tmp_path / "p" / "quarantine.parquet")
     assert q.select("row_number", "column", "reason").rows() == [
         (3, "hamlet", "hamlet name 'Tổ dân phố 2' matches hamlets of several communes that formed 05482")]
+
+
+def test_indicators_refuse_rows_in_the_new_units_rather_than_lose_them(tmp_path):
+    from analysis.errors import AnalysisError
+    from analysis.indicators import compute
+    _clean(tmp_path, "2025-08", ["Phường Quan Triều", "Xa Tan Cuong"])
+    tables = {p.stem: pl.read_parquet(p) for p in (tmp_path / "p").glob("*.parquet")}
+    with pytest.raises(AnalysisError, match="2 subscribers rows are reported by the units of 1 July 2025"):
+        compute(tables)

@@ -44,9 +44,22 @@ COLUMNS = {"speed_tests": ["period", "network", "download_mbps", "commune_code",
            "hamlet_coverage": ["period", "operator", "hamlet_code", "commune_code", "district_code", "ftth", "mbb"]}
 
 
+def _reported_in_new_units(tables: Tables) -> None:
+    """Refuse, with one line, rows placed in the units of 1 July 2025 (no district): carrying them back onto the
+    old communes the plan is judged by is not built yet (issue 10), and leaving them out would lose them unseen."""
+    for name in ("subscribers", "speed_tests", "bts_sites"):
+        t = tables.get(name)
+        if t is not None and {"district_code", "commune_code"} <= set(t.columns):
+            n = t.select((pl.col("district_code").is_null() & pl.col("commune_code").is_not_null()).sum()).item()
+            if n:
+                raise AnalysisError(f"{n:,} {name} rows are reported by the units of 1 July 2025; indicators on the "
+                                    "plan's geography from such rows are not built yet (issue 10)")
+
+
 def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None
             ) -> tuple[pl.DataFrame, dict[str, str]]:
     """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not."""
+    _reported_in_new_units(tables)
     frames, skipped = [], {}
     for indicator_id, (needs, build) in DEFINITIONS.items():
         if only and indicator_id not in only:
