@@ -77,7 +77,8 @@ def test_a_hamlet_under_a_new_unit_is_found_in_the_old_communes_it_was_formed_fr
         (3, "hamlet", "hamlet name 'Tổ dân phố 2' matches hamlets of several communes that formed 05482")]
 
 
-def test_indicators_refuse_rows_in_the_new_units_rather_than_lose_them(tmp_path):
+def test_indicators_refuse_rows_in_the_new_units_they_cannot_share(tmp_path):
+    # Without a population table, subscriptions reported by a new unit cannot be shared among its old communes.
     from analysis.errors import AnalysisError
     from analysis.indicators import compute
     _clean(tmp_path, "2025-08", ["Phường Quan Triều", "Xa Tan Cuong"])

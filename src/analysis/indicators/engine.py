@@ -10,7 +10,7 @@ import polars as pl
 
 from analysis import io
 from analysis.errors import AnalysisError
-from analysis.indicators import networks, registers, speeds, subscriptions
+from analysis.indicators import carry_back, networks, registers, speeds, subscriptions
 from analysis.indicators.base import SCHEMA
 
 Tables = dict[str, pl.DataFrame]
@@ -45,9 +45,11 @@ COLUMNS = {"speed_tests": ["period", "network", "download_mbps", "commune_code",
 
 
 def _reported_in_new_units(tables: Tables) -> None:
-    """Refuse, with one line, rows placed in the units of 1 July 2025 (no district): carrying them back onto the
-    old communes the plan is judged by is not built yet (issue 10), and leaving them out would lose them unseen."""
-    for name in ("subscribers", "speed_tests", "bts_sites"):
+    """Refuse, with one line, BTS sites placed in the units of 1 July 2025 (no district): a position cannot be
+    shared between old communes as a count can, and leaving it out would lose it unseen (issue 10). Subscribers
+    and speed tests are refused too when there is no population table to share them by."""
+    # Without the population table, counts cannot be shared back either.
+    for name in ("bts_sites",) + (() if "population" in tables else ("subscribers", "speed_tests")):
         t = tables.get(name)
         if t is not None and {"district_code", "commune_code"} <= set(t.columns):
             n = t.select((pl.col("district_code").is_null() & pl.col("commune_code").is_not_null()).sum()).item()
@@ -60,6 +62,10 @@ def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] |
             ) -> tuple[pl.DataFrame, dict[str, str]]:
     """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not."""
     _reported_in_new_units(tables)
+    if "population" in tables:  # figures reported by the units of 1 July 2025, shared back onto the old communes
+        for name in ("subscribers", "speed_tests"):
+            if name in tables:
+                tables = {**tables, name: getattr(carry_back, name)(tables[name], tables["population"])}
     frames, skipped = [], {}
     for indicator_id, (needs, build) in DEFINITIONS.items():
         if only and indicator_id not in only:

@@ -11,8 +11,12 @@ MIN_TESTS = 100
 
 def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
     t = with_province(tests.filter(pl.col("network") == network))
-    agg = [pl.col("download_mbps").sum().alias("numerator"), pl.len().alias("denominator"),
-           pl.col("download_mbps").median().alias("median")]
+    if "_w" not in t.columns:
+        t = t.with_columns(_w=pl.lit(1.0))
+    # `_w` < 1: part of a test reported by a unit of 1 July 2025, shared back onto an old commune (carry_back); a
+    # median of such parts would weigh them as whole tests, so an area with any has no median.
+    agg = [(pl.col("download_mbps") * pl.col("_w")).sum().alias("numerator"), pl.col("_w").sum().alias("denominator"),
+           pl.when((pl.col("_w") == 1).all()).then(pl.col("download_mbps").median()).alias("median")]
     levels = [
         t.group_by("period", "commune_code").agg(agg).with_columns(area_level=pl.lit("commune"))
         .rename({"commune_code": "area_code"}),
@@ -25,7 +29,7 @@ def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: in
     # share (a fraction of a test, so n is rounded); a median cannot be carried, so there is none.
     by_commune = t.group_by("period", "province_code", "commune_code").agg(agg[:2])
     levels += [r.with_columns(median=pl.lit(None, pl.Float64)) for r in reformed(by_commune, "weight_population")]
-    out = pl.concat(levels, how="diagonal_relaxed").with_columns(n=pl.col("denominator").round(0))
+    out = pl.concat(levels, how="diagonal_relaxed").with_columns(n=pl.col("denominator").round(0).cast(pl.Int64))
     enough = pl.col("n") >= min_tests
     out = out.with_columns(
         value=pl.when(enough).then(pl.col("numerator") / pl.col("denominator")),

@@ -1,0 +1,79 @@
+"""Figures reported by the units of 1 July 2025 shared back onto the old communes, worked by hand. The units are
+the package's: the new Phường Quan Triều (05482) was formed whole from Quan Triều (05431), Quang Vinh (05434),
+Tân Long (05482) and Sơn Cẩm (05653); the new Xã Phú Bình (05908) from five whole communes and 44.18 of the
+86.21 km² of Thượng Đình (05932)."""
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from analysis.indicators import carry_back, compute
+
+AUG = date(2025, 8, 1)
+
+
+def _population(households: dict[str, int], people: dict[str, int]) -> pl.DataFrame:
+    codes = sorted(households)
+    return pl.DataFrame({"commune_code": codes, "district_code": ["164" if c < "05900" else "173" for c in codes],
+                         "year": [2025] * len(codes), "households": [households[c] for c in codes],
+                         "population": [people[c] for c in codes], "adults": [people[c] * 3 // 4 for c in codes]})
+
+
+def _subs(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"period": pl.Date, "operator": pl.String, "province_code": pl.String,
+                                      "district_code": pl.String, "commune_code": pl.String, "service": pl.String,
+                                      "segment": pl.String, "subscribers": pl.Int64}, orient="row")
+
+
+QT = {"05431": 1000, "05434": 3000, "05482": 500, "05653": 500}  # households; 5,000 in all
+
+
+def test_fibre_of_a_new_ward_is_shared_by_households():
+    subs = _subs([(AUG, "VNPT", "19", None, "05482", "ftth", "household", 100)])
+    out = carry_back.subscribers(subs, _population(QT, {c: 4 * n for c, n in QT.items()}))
+    # 100 × 1000/5000, × 3000/5000, × 500/5000, × 500/5000
+    got = dict(out.select("commune_code", "subscribers").iter_rows())
+    assert got == pytest.approx({"05431": 20.0, "05434": 60.0, "05482": 10.0, "05653": 10.0})
+    assert set(out["district_code"]) == {"164"}  # all four were communes of TP Thái Nguyên
+
+
+def test_a_split_commune_takes_its_area_share_of_the_new_unit():
+    people = {"05908": 4000, "05929": 2000, "05932": 8621, "05938": 1000, "05944": 1000, "05950": 1000}
+    subs = _subs([(AUG, "Viettel", "19", None, "05908", "mobile_broadband", None, 1000)])
+    out = carry_back.subscribers(subs, _population({c: n // 4 for c, n in people.items()}, people))
+    w = 44.18 / 86.21  # Thượng Đình's part in Phú Bình, by area (the package's figures)
+    total = 4000 + 2000 + w * 8621 + 3000
+    got = dict(out.select("commune_code", "subscribers").iter_rows())
+    assert got["05932"] == pytest.approx(1000 * w * 8621 / total, rel=1e-4)
+    assert got["05908"] == pytest.approx(1000 * 4000 / total, rel=1e-4)
+    assert sum(got.values()) == pytest.approx(1000)  # nothing gained or lost
+
+
+def test_indicators_from_a_new_unit_report_fill_the_old_communes_and_come_back_whole():
+    # Household fibre of 100 reported by the new Quan Triều: the old communes get 20/60/10/10 of their 1000/3000/
+    # 500/500 households (2%, 2%, 2%, 2%), and the new ward is 100 of 5000 households again, exactly.
+    subs = _subs([(AUG, "VNPT", "19", None, "05482", "ftth", "household", 100)])
+    pop = _population(QT, {c: 4 * n for c, n in QT.items()})
+    ind, _ = compute({"subscribers": subs, "population": pop}, only=["households_fiber"])
+    old = ind.filter(pl.col("area_level") == "commune")
+    assert dict(old.select("area_code", "numerator").iter_rows()) == pytest.approx(
+        {"05431": 20.0, "05434": 60.0, "05482": 10.0, "05653": 10.0})
+    assert old["value"].to_list() == pytest.approx([2.0] * 4)
+    new = ind.filter(pl.col("area_level") == "commune_2025").row(0, named=True)
+    assert (new["area_code"], new["numerator"], new["denominator"]) == ("05482", pytest.approx(100.0),
+                                                                        pytest.approx(5000.0))
+
+
+def test_a_speed_test_in_a_new_unit_counts_as_parts_and_leaves_no_median():
+    tests = pl.DataFrame({"period": [AUG] * 2, "network": ["fixed"] * 2, "download_mbps": [100.0, 50.0],
+                          "commune_code": ["05482", "05431"], "district_code": [None, "164"]},
+                         schema_overrides={"district_code": pl.String})
+    pop = _population(QT, {c: 4 * n for c, n in QT.items()})  # population in the same shares as households
+    ind, _ = compute({"speed_tests": tests, "population": pop}, min_tests=1, only=["fbb_download_mbps"])
+    quan_trieu = ind.filter((pl.col("area_level") == "commune") & (pl.col("area_code") == "05431")).row(0, named=True)
+    # 05431 has its own test (50) and 0.2 of the new ward's (100): mean (50 + 20) / 1.2, no median.
+    assert quan_trieu["value"] == pytest.approx(70 / 1.2) and quan_trieu["median"] is None
+    district = ind.filter((pl.col("area_level") == "district") & (pl.col("area_code") == "164")).row(0, named=True)
+    assert district["denominator"] == pytest.approx(2.0) and district["value"] == pytest.approx(75.0)
