@@ -58,8 +58,12 @@ def area_crosswalk(provinces: list[str] | str = "19") -> pl.DataFrame:
     """old_code, old_district_code, old_province_code, new_code, new_province_code, weight_households,
     weight_population, split: every old commune of the provinces from 1 July 2025 that the given old provinces
     went into (for Thái Nguyên, 19: its own 172 communes and Bắc Kạn's 108)."""
+    return _crosswalk_of(tuple(new_provinces([provinces] if isinstance(provinces, str) else provinces)))
+
+
+@lru_cache(maxsize=4)  # cleaning and the indicators ask for the same provinces' crosswalk more than once
+def _crosswalk_of(wanted: tuple[str, ...]) -> pl.DataFrame:
     _, new_codes = _province_keys()
-    wanted = new_provinces([provinces] if isinstance(provinces, str) else provinces)
     frames = [_crosswalk(key, code) for key, code in new_codes.items() if code in wanted]
     return pl.concat(frames).sort("old_province_code", "old_code", "new_code")
 

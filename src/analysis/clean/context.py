@@ -90,11 +90,10 @@ class Context:
         return Places(code, parent, error.alias(commune), province)
 
     def _resolve(self, rows: pl.DataFrame, a: AreaResolver) -> tuple[pl.Series, pl.Series, pl.Series]:
-        """(code, parent, error) per row of (p, d, c) texts, by resolver `a`.
-        Resolved a level at a time, each distinct text once:
-        provinces, then districts within their province, then communes within their district, so a national
-        table's millions of rows cost a Python call per distinct name, not per combination of three spellings.
-        An approximate match is counted in `fuzzy` so the manifest lists it."""
+        """(code, parent, error) per row of (p, d, c) texts, by resolver `a`. Resolved a level at a time, each
+        distinct text once: provinces, then districts within their province, then communes within their district,
+        so a national table's millions of rows cost a Python call per distinct name, not per combination of three
+        spellings. An approximate match is counted in `fuzzy` so the manifest lists it."""
         prov = _lookup(rows["p"], lambda t: _or_error(a.province(t), t, "province"))
         rows = rows.with_columns(pc=prov["code"], pe=prov["error"])
         dist = rows.select("pc", "d").unique()

@@ -4,8 +4,6 @@ A value is always numerator / denominator × scale, and both are stored, so any 
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import polars as pl
 
 from analysis.areas import REFORM_LEVELS, district_provinces
@@ -25,11 +23,6 @@ def with_province(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.join(district_provinces(), on="district_code", how="left", maintain_order="left")
 
 
-@lru_cache(maxsize=8)
-def _crosswalk(provinces: tuple[str, ...]) -> pl.DataFrame:
-    return area_crosswalk(list(provinces))
-
-
 def reformed(commune: pl.DataFrame, weight: str, any_flag: str | None = None) -> list[pl.DataFrame]:
     """Old-commune figures (with province_code) on the units of 1 July 2025 (TARGETS.md; issue 10): every new
     commune, from the crosswalk's weights, and a new province in the months every old province that went into it
@@ -37,7 +30,7 @@ def reformed(commune: pl.DataFrame, weight: str, any_flag: str | None = None) ->
     provinces = tuple(sorted(commune["province_code"].drop_nulls().unique().to_list()))
     if not provinces or commune.is_empty():
         return []
-    cw = _crosswalk(provinces)
+    cw = area_crosswalk(list(provinces))
     flags = (any_flag,) if any_flag else ()
     known = commune["commune_code"].is_in(cw["old_code"].implode())
     if not known.any():  # no official commune at all (hand-made codes): there is nothing to carry
