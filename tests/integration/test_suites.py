@@ -215,14 +215,15 @@ def test_the_sample_passes_every_critical_rule_and_warns_of_what_cleaning_cannot
     # Rows cleaning set aside: impossible speeds, zero latencies (a row with both counted once), unknown hamlets.
     bad_rows = defects.filter(pl.col("defect").is_in(["impossible_speed", "zero_latency", "unknown_hamlet"])
                               ).unique(["file", "row"]).height
-    # Legacy communes used after the 1 Jul 2025 reform (the sample keeps the old units): one row per table,
-    # commune and month from 2025-07 to 2026-09, for every commune a table names in those months.
+    # Old communes used after the 1 Jul 2025 reform (the sample's hamlet and BTS lists keep them; subscribers and
+    # i-Speed name the new units): one row per table, commune and month from 2025-07 to 2026-09.
     assert set(failed) == {"coverage_registry.hamlet_reported", "quarantine.rows_set_aside",
                            "area_validity.code_in_force"}
     assert failed["coverage_registry.hamlet_reported"]["failing"] == missing > 0
     assert failed["quarantine.rows_set_aside"]["failing"] == bad_rows > 0
-    checks = pl.read_parquet(processed / "subscribers.parquet").filter(pl.col("period") >= date(2025, 7, 1))
-    assert failed["area_validity.code_in_force"]["failing"] >= checks.select("commune_code", "period").unique().height
+    old_units = sum(pl.read_parquet(processed / f"{name}.parquet").filter(pl.col("period") >= date(2025, 7, 1))
+                    .select("commune_code", "period").unique().height for name in ("hamlet_coverage", "bts_sites"))
+    assert failed["area_validity.code_in_force"]["failing"] == old_units > 0
 
 
 def _rule_configs() -> dict[str, tuple[str, dict]]:

@@ -81,12 +81,18 @@ class Context:
         if self.reformed is not None and period is not None:
             since = ((period >= REFORM_VALID_FROM) & rows["d"].is_null()).fill_null(False).arg_true()
             if len(since):
-                new_code, new_province, _ = self._resolve(rows[since], self.reformed)
+                new_code, new_province, new_error = self._resolve(rows[since], self.reformed)
                 found = since.filter(new_code.is_not_null())
                 code = code.scatter(found, new_code.drop_nulls())
                 province = province.scatter(found, new_province.filter(new_code.is_not_null()))
                 parent = parent.scatter(found, None)
                 error = error.scatter(found, None)
+                # A name two new units share (Văn Lăng and Văn Lang, written without marks) is not read as an old
+                # unit that happens to be unique: which new unit is meant cannot be known.
+                ambiguous = new_code.is_null() & new_error.str.contains("ambiguous").fill_null(False)
+                unclear = since.filter(ambiguous)
+                code, parent, province = (s.scatter(unclear, None) for s in (code, parent, province))
+                error = error.scatter(unclear, new_error.filter(ambiguous))
         return Places(code, parent, error.alias(commune), province)
 
     def _resolve(self, rows: pl.DataFrame, a: AreaResolver) -> tuple[pl.Series, pl.Series, pl.Series]:

@@ -14,7 +14,7 @@ import polars as pl
 from analysis.areas import LEGACY_VALID_TO, reference_areas, units_on
 from analysis.errors import AnalysisError
 from analysis.periods import month_range, parse_month
-from analysis.sample import geography, network, registers, sources, speed, subscribers
+from analysis.sample import geography, network, reform, registers, sources, speed, subscribers
 from analysis.sample.layout import Writer
 from analysis.sample.mess import Mess, unit_type
 from analysis.sample.render import Renderer
@@ -22,7 +22,7 @@ from analysis.sample.settings import SampleConfig, load
 
 # One random stream per component, so that changing one part of the generator leaves the others' draws alone.
 STREAMS = {"population": 1, "hamlets": 2, "subscribers": 3, "coverage": 4, "bts": 5, "speed": 6, "survey": 7,
-           "apps": 8, "mess": 9}
+           "apps": 8, "mess": 9, "reform": 10}
 
 
 def build_truth(cfg: SampleConfig, seed: int) -> dict[str, pl.DataFrame]:
@@ -33,18 +33,29 @@ def build_truth(cfg: SampleConfig, seed: int) -> dict[str, pl.DataFrame]:
     pop = geography.population(cfg, comm, rng["population"])
     hamlets = geography.hamlet_registry(cfg, comm, pop, rng["hamlets"])
     pop2019 = comm.join(pop.filter(pl.col("year") == 2019), on="commune_code")["population"].to_numpy()
-    return {
+    subs = subscribers.build(cfg, comm, pop, months, rng["subscribers"])
+    tests = speed.build(cfg, comm, pop2019, months, rng["speed"])
+    out = {
         "reference_areas": reference_areas(cfg.province_code),
         "population": pop,
         "hamlet_registry": hamlets.select("hamlet_code", "hamlet", "commune_code", "district_code"),
-        "subscribers": subscribers.build(cfg, comm, pop, months, rng["subscribers"]),
+        "subscribers": subs,
         "hamlet_coverage": network.coverage(cfg, hamlets, months, rng["coverage"]),
         "bts_sites": network.bts_sites(cfg, comm, pop2019, months, rng["bts"]),
-        "speed_tests": speed.build(cfg, comm, pop2019, months, rng["speed"]),
+        "speed_tests": tests,
         "smartphone_survey": registers.survey(cfg, comm, pop, rng["survey"]),
         "state_apps": registers.state_apps(cfg, rng["apps"]),
         "milestones": registers.milestones(),
     }
+    if cfg.reform_month:
+        # What operators sent from the reform on, in the units of 1 July 2025; the world by old communes is kept
+        # beside it, to judge the old geography recomputed from those reports.
+        since = parse_month(cfg.reform_month)
+        out["subscribers_old_units"], out["speed_tests_old_units"] = subs, tests
+        out["subscribers"] = reform.subscribers(subs, cfg.province_code, since)
+        out["speed_tests"] = reform.speed_tests(tests, cfg.province_code, since,
+                                                np.random.default_rng([seed, STREAMS["reform"]]))
+    return out
 
 
 def _has_files(folder: Path) -> bool:
@@ -75,7 +86,8 @@ def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
     # The sample is written in the units before the 2025 reform (codes were reused after it).
     areas = {r["area_code"]: (r["name_vi"], unit_type(r["name_vi"]))
              for r in units_on(t["reference_areas"], LEGACY_VALID_TO).iter_rows(named=True)}
-    w = Writer(raw, Renderer(mess, areas))
+    w = Writer(raw, Renderer(mess, areas, reform.new_unit_names(cfg.province_code)),
+               parse_month(cfg.reform_month) if cfg.reform_month else None)
 
     names = t["hamlet_registry"].select("hamlet_code", "hamlet")
     cov = t["hamlet_coverage"].join(names, on="hamlet_code")

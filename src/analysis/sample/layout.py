@@ -89,9 +89,13 @@ class FileRecord:
 class Writer:
     """Writes every raw file and keeps the file list the ground truth needs."""
 
-    def __init__(self, raw: Path, renderer: Renderer) -> None:
+    def __init__(self, raw: Path, renderer: Renderer, reform: date | None = None) -> None:
         self.raw, self.r, self.m = raw, renderer, renderer.mess
+        self.reform = reform  # from this month operators name the units of 1 July 2025 (no district)
         self.files: list[FileRecord] = []
+
+    def in_new_units(self, period: date) -> bool:
+        return self.reform is not None and period >= self.reform
 
     def emit(self, rel: str, sender: Sender, sheets: list, kind: str, sender_name: str, period: date | None,
               submitted: datetime | None, where: str) -> FileRecord:
@@ -135,6 +139,11 @@ class Writer:
         keys, kinds = (SUB_KEYS, SUB_KINDS) if kind == "subscribers" else (COV_KEYS, COV_KINDS)
         headers = HEADERS[kind][op]
         cols = [Col(k, h, t) for k, h, t in zip(keys, headers, kinds)]
+        new_units = kind == "subscribers" and self.in_new_units(period)
+        if new_units:  # no district level any more: the commune column names a unit of 1 July 2025
+            cols = [Col(c.key, c.header, "commune_2025" if c.kind == "commune" else c.kind) for c in cols
+                    if c.kind != "district"]
+            sender = replace(sender, sheet_per_district=False, merged_header=False)
         if op == "FPT" and kind == "hamlet_coverage":
             cols = cols[:6]
         records = frame.to_dicts()

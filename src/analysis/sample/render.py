@@ -38,16 +38,39 @@ class Rendered:
     nondata_rows: int
 
 
-class Renderer:
-    def __init__(self, mess: Mess, areas: dict[str, tuple[str, str]]) -> None:
-        self.mess, self.areas = mess, areas  # areas: code -> (official name, unit type)
+LOSSY = ("bare", "no_diacritics", "lower_no_prefix", "english")  # styles that drop marks or the unit word
 
-    def _name(self, code: str, habit: Habit) -> str:
+
+def _alike(units: dict[str, tuple[str, str]]) -> set[str]:
+    """Codes whose name, folded or without its unit word, is another unit's too."""
+    keys: dict[str, set[str]] = {}
+    for code, (full, unit_type) in units.items():
+        bare = full[len(unit_type):].strip() if full.startswith(unit_type) else full
+        for k in {fold(full), bare, fold(bare)}:
+            keys.setdefault(k, set()).add(code)
+    return {c for codes in keys.values() if len(codes) > 1 for c in codes}
+
+
+class Renderer:
+    def __init__(self, mess: Mess, areas: dict[str, tuple[str, str]],
+                 areas_2025: dict[str, tuple[str, str]] | None = None) -> None:
+        # areas: code -> (official name, unit type); areas_2025 the same for the units of 1 July 2025 (which reused
+        # old codes, so they are kept apart and named by their own column kind, `commune_2025`)
+        self.mess, self.areas, self.areas_2025 = mess, areas, areas_2025 or {}
+        # Names of the 2025 units that only their diacritics or unit word tell apart from another's (the merged
+        # province has a Xã Văn Lăng and a Xã Văn Lang): with no district column left to tell them apart, a sender
+        # keeps both. (Old units that share a name are told apart by their district.)
+        self.plain_only = _alike(self.areas_2025)
+
+    def _name(self, code: str, habit: Habit, units: dict[str, tuple[str, str]] | None = None) -> str:
         style = habit.names
         if self.mess.chance("name_variant"):
             style = NAME_STYLES[int(self.mess.rng.integers(len(NAME_STYLES)))]
             self.mess.count("name_variant", style)
-        full, unit_type = self.areas[code]
+        units = units or self.areas
+        full, unit_type = units[code]
+        if style in LOSSY and units is self.areas_2025 and code in self.plain_only:
+            style = "official"
         return name_cell(full, unit_type, code, style)
 
     def _count(self, v: int, habit: Habit) -> object:
@@ -88,6 +111,8 @@ class Renderer:
             return period_cell(v, habit.period)
         if k in ("district", "commune"):
             return self._name(v, habit)
+        if k == "commune_2025":
+            return self._name(v, habit, self.areas_2025)
         if k == "hamlet":
             return self._hamlet(v, habit)
         if k == "count":

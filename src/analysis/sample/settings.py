@@ -46,6 +46,7 @@ def load_config(model: type[GeneratorConfig], path: Path, overrides: dict[str, A
 class SampleConfig(GeneratorConfig):
     COUNTS: ClassVar[frozenset[str]] = frozenset({"unreported_hamlets"})
     province_code: str
+    reform_month: str | None = None  # from this month subscribers and i-Speed name the units of 1 July 2025
     population: dict[str, Any]
     district_class: dict[str, list[str]]
     hamlets: dict[str, int]

@@ -66,6 +66,9 @@ def speed(w: Writer, tests: pl.DataFrame) -> None:
             [("test_id", "text"), ("ts", "datetime"), ("operator", "text"), ("network", "text"),
              ("download", "decimal"), ("upload", "decimal"), ("latency", "decimal"), ("district_code", "district"),
              ("commune_code", "commune"), ("device_id", "text"), ("ip", "text")], SPEED_HEADERS)]
+        if w.in_new_units(period):  # VNNIC places a test in the units of 1 July 2025 from then: no district
+            cols = [Col(c.key, c.header, "commune_2025" if c.kind == "commune" else c.kind) for c in cols
+                    if c.kind != "district"]
         sheet = w.r.render(rel, "", rows, cols, sender.habit, totals=False, blank_rows=False, repeat_header=False)
         when = datetime.combine(month_end(period), datetime.min.time()) + timedelta(days=2)
         w.emit(rel, sender, [sheet], "speed_tests", "ispeed", period, when, "mtime")

@@ -12,7 +12,8 @@ import json
 
 import polars as pl
 
-from analysis.areas import district_provinces, province_boxes
+from analysis.areas import REFORM_LEVELS, district_provinces, province_boxes
+from analysis.crosswalk import area_crosswalk
 from analysis.periods import interpolate_yearly, month_range
 
 SUITES = Path(__file__).resolve().parents[3] / "expectations" / "gx" / "expectations"
@@ -42,10 +43,13 @@ def _key(cols: list[str]) -> pl.Expr:
 
 
 # Columns the derived checks read, beyond those the suites name and the keys.
-DERIVED_NEEDS = {"subscribers": ["period", "operator", "service", "segment", "commune_code", "subscribers"],
-                 "hamlet_coverage": ["hamlet_code", "period", "commune_code"], "hamlet_registry": ["hamlet_code"],
+DERIVED_NEEDS = {"subscribers": ["period", "operator", "service", "segment", "commune_code", "district_code",
+                                 "subscribers"],
+                 "hamlet_coverage": ["hamlet_code", "period", "commune_code", "district_code"],
+                 "hamlet_registry": ["hamlet_code"],
                  "bts_sites": ["lat", "lon", "district_code", "commune_code", "period"],
-                 "speed_tests": ["commune_code", "period"], "population": ["commune_code", "year", "households"],
+                 "speed_tests": ["commune_code", "district_code", "period"],
+                 "population": ["commune_code", "district_code", "year", "households"],
                  "reference_areas": ["area_code", "level", "valid_from", "valid_to"]}
 
 
@@ -134,15 +138,26 @@ def fibre_households(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     subs, pop = tables.get("subscribers"), tables.get("population")
     if subs is None or pop is None:
         return None
+    # A row with no district is a unit of 1 July 2025: its households are its old communes' (by the crosswalk).
+    units = (pl.when(pl.col("district_code").is_null()).then(pl.lit("2025")).otherwise(pl.lit("old"))
+             if "district_code" in subs.columns else pl.lit("old"))
     fibre = (subs.filter((pl.col("service") == "ftth") & (pl.col("segment") == "household"))
-             .group_by("period", "commune_code").agg(ftth=pl.col("subscribers").sum()))
+             .group_by("period", "commune_code", units.alias("units")).agg(ftth=pl.col("subscribers").sum()))
     if fibre.is_empty():
         return None
     months = sorted(fibre["period"].unique().to_list())
     households = interpolate_yearly(pop, ["commune_code"], "households", months)
-    return (fibre.join(households, on=["period", "commune_code"], how="left")
+    parts = [households.with_columns(units=pl.lit("old"))]
+    if (fibre["units"] == "2025").any():
+        provinces = district_provinces().filter(pl.col("district_code").is_in(pop["district_code"].implode()))
+        cw = area_crosswalk(sorted(provinces["province_code"].unique()))
+        parts.append(households.join(cw.select("old_code", "new_code", "weight_households"), left_on="commune_code",
+                                     right_on="old_code")
+                     .group_by("period", "new_code").agg((pl.col("households") * pl.col("weight_households")).sum())
+                     .select("period", commune_code="new_code", households="households", units=pl.lit("2025")))
+    return (fibre.join(pl.concat(parts, how="diagonal_relaxed"), on=["period", "commune_code", "units"], how="left")
             .with_columns(excess=pl.col("ftth") - pl.col("households"))
-            .with_columns(_key(["commune_code", "period"])))
+            .with_columns(_key(["commune_code", "units", "period"])))
 
 
 def coverage_registry(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
@@ -166,14 +181,20 @@ def area_validity(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     ref = tables.get("reference_areas")
     if ref is None:
         return None
-    used = [t.select(pl.lit(name).alias("table"), pl.col(col).alias("area_code"), "period").unique()
+    # A row with no district names a unit of 1 July 2025 (which reused old codes): it is judged against those.
+    used = [t.select(pl.lit(name).alias("table"), pl.col(col).alias("area_code"), "period",
+                     level=pl.when(pl.col("district_code").is_null() & pl.col(col).is_not_null())
+                     .then(pl.lit(REFORM_LEVELS["commune"])).otherwise(pl.lit("commune"))
+                     if "district_code" in t.columns else pl.lit("commune")).unique()
             for name, col in AREA_COLUMNS.items() if (t := tables.get(name)) is not None]
     if not used:
         return None
-    units = ref.filter(pl.col("level") == "commune").select("area_code", "valid_from", "valid_to")
-    return (pl.concat(used).join(units, on="area_code", how="left")
+    units = ref.filter(pl.col("level").is_in(["commune", REFORM_LEVELS["commune"]])).select(
+        "area_code", "level", "valid_from", "valid_to")
+    return (pl.concat(used).join(units, on=["area_code", "level"], how="left")
             .with_columns(known=pl.col("valid_from").is_not_null(),
-                          in_force=pl.col("period").is_between(pl.col("valid_from"), pl.col("valid_to"))
+                          in_force=((pl.col("period") >= pl.col("valid_from"))
+                                    & (pl.col("valid_to").is_null() | (pl.col("period") <= pl.col("valid_to"))))
                           .fill_null(False))
             .with_columns(_key(["table", "area_code", "period"])))
 
