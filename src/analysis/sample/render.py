@@ -61,15 +61,20 @@ class Renderer:
         # province has a Xã Văn Lăng and a Xã Văn Lang): with no district column left to tell them apart, a sender
         # keeps both. (Old units that share a name are told apart by their district.)
         self.plain_only = _alike(self.areas_2025)
+        # Likewise a table by area (the survey) names the province or a district with nothing around it: Tỉnh and
+        # Thành phố Thái Nguyên are the same words without their unit word.
+        self.area_alike = _alike({c: v for c, v in self.areas.items() if len(c) <= 3})
 
-    def _name(self, code: str, habit: Habit, units: dict[str, tuple[str, str]] | None = None) -> str:
+    def _name(self, code: str, habit: Habit, units: dict[str, tuple[str, str]] | None = None,
+              keep: set[str] = frozenset()) -> str:
+        """The unit's name in the habit's style, or now and then another; a unit in `keep` is never written in a
+        style that drops what tells it from another (marks, unit word)."""
         style = habit.names
         if self.mess.chance("name_variant"):
             style = NAME_STYLES[int(self.mess.rng.integers(len(NAME_STYLES)))]
             self.mess.count("name_variant", style)
-        units = units or self.areas
-        full, unit_type = units[code]
-        if style in LOSSY and units is self.areas_2025 and code in self.plain_only:
+        full, unit_type = (units or self.areas)[code]
+        if style in LOSSY and code in keep:
             style = "official"
         return name_cell(full, unit_type, code, style)
 
@@ -112,7 +117,9 @@ class Renderer:
         if k in ("district", "commune"):
             return self._name(v, habit)
         if k == "commune_2025":
-            return self._name(v, habit, self.areas_2025)
+            return self._name(v, habit, self.areas_2025, self.plain_only)
+        if k == "area":
+            return self._name(v, habit, keep=self.area_alike)
         if k == "hamlet":
             return self._hamlet(v, habit)
         if k == "count":

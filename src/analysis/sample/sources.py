@@ -105,7 +105,7 @@ def survey(w: Writer, sv: pl.DataFrame) -> None:
     sender = Sender("thong-ke", "csv", encoding="cp1258", sep=";", habit=Habit(names="official",
                                                                                  decimal_comma=True))
     rel = "thong-ke/khao-sat-dien-thoai-thong-minh.csv"
-    cols = [Col("area_code", "Địa bàn", "commune"), Col("year", "Năm", "text"),
+    cols = [Col("area_code", "Địa bàn", "area"), Col("year", "Năm", "text"),
             Col("adults_surveyed", "Số người trưởng thành được khảo sát (gia quyền)", "decimal"),
             Col("adults_with_smartphone", "Số người có điện thoại thông minh (gia quyền)", "decimal")]
     rows = [{**r, **{k: number_cell(r[k], "dot", decimals=1) for k in ("adults_surveyed", "adults_with_smartphone")}}
