@@ -49,8 +49,8 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
     """A card per target: baseline, latest, value at the target date, target, gap, status (colour and word),
     ETA. Cards stack to one column on a phone, so nothing scrolls sideways."""
     c = catalogue(lang)
-    rows = {r["indicator_id"]: r for r in status.filter((pl.col("area_code") == area_code)
-                                                         & pl.col("area_level").is_in(PLAN_LEVELS)).iter_rows(named=True)}
+    mine = status.filter((pl.col("area_code") == area_code) & pl.col("area_level").is_in(PLAN_LEVELS))
+    rows = {r["indicator_id"]: r for r in mine.iter_rows(named=True)}
     cards, data = [], []
     for tg in target_set.targets:
         r = rows.get(tg.id, {"status": "no_data"})

@@ -19,14 +19,14 @@ from analysis.clean.resolve import AreaResolver
 from analysis.clean.tables import Table
 from analysis.periods import month_index
 
-BTS_RADIUS_M = 50.0
+BTS_RADIUS_M = 50.0  # sites of different operators closer than this stand on one position
 
 
 class Places(NamedTuple):
     code: pl.Series       # the commune (or 2025 unit) code
     district: pl.Series   # its district code; null for a unit of 1 July 2025
     error: pl.Series      # why a row's place was not found
-    province: pl.Series   # its province code (the merged province for a 2025 unit)  # sites of different operators closer than this stand on one position
+    province: pl.Series   # its province code (the merged province for a 2025 unit)
 
 
 @dataclass

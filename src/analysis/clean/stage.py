@@ -72,7 +72,8 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
 STREAM_BATCH_ROWS = 1_000_000
 PARSERS = 1  # a thread parsing streamed batches (two measured no faster: the cores are already busy reading)
 BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of text)
-OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")  # the tables this stage writes (and removes when stale)
+# The tables this stage writes (and removes when stale), in the manifest's order.
+OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 
 
 def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
