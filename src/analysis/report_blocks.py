@@ -113,7 +113,27 @@ def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
     shown = status.filter(pl.col("area_level") == level)["area_code"].n_unique()
     every = reference_areas().filter(pl.col("level") == level).height
     note = t("new_units_note", lang).format(shown=number(shown, lang, 0), all=number(every, lang, 0))
-    return HTML(f"<p>{e(note)}</p>" + status_grid(status, target_set, lang, level).data)
+    return HTML(f"<p>{e(note)}</p>" + _old_and_merged(status, target_set, lang)
+                + status_grid(status, target_set, lang, level).data)
+
+
+def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code: str = "19") -> str:
+    """Old Thái Nguyên and Thái Nguyên after the merger, side by side, once the merged province has figures (its
+    series starts in July 2025 and is never mixed into the old one's)."""
+    from analysis.areas import REFORM_LEVELS
+    c = catalogue(lang)
+    merged = {r["indicator_id"]: r for r in status.filter((pl.col("area_code") == code) & (
+        pl.col("area_level") == REFORM_LEVELS["province"])).iter_rows(named=True)}
+    if not merged:
+        return ""
+    old = {r["indicator_id"]: r for r in status.filter((pl.col("area_code") == code) & (
+        pl.col("area_level") == "province")).iter_rows(named=True)}
+    shown = lambda r, tg: "—" if not r or r.get("latest_value") is None else (
+        f"{fmt_value(r['latest_value'], tg, lang)} ({month(r['latest_period'], lang)})")
+    rows = "".join(f"<tr><th>{e(tg.name_vi if lang == 'vi' else tg.name_en)}</th><td>{e(shown(old.get(tg.id), tg))}"
+                   f"</td><td>{e(shown(merged.get(tg.id), tg))}</td></tr>" for tg in target_set.targets)
+    return (f'<table class="grid"><thead><tr><th></th><th>{e(c["old_province"])}</th>'
+            f'<th>{e(c["merged_province"])}</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
 def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
