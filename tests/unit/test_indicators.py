@@ -176,3 +176,19 @@ def test_the_merged_province_appears_when_both_old_provinces_have_figures():
     # The old provinces stay apart: old Thái Nguyên and old Bắc Kạn, each its own figures.
     old = out.filter((pl.col("area_level") == "province") & (pl.col("period") == d))
     assert sorted(old.select("area_code", "numerator").rows()) == [("06", 5.0), ("19", 1.0)]
+
+
+def test_an_old_province_nobody_reported_for_has_no_figure_that_month():
+    # Quan Triều (05431, Thái Nguyên) is reported in June and July 2025; Nguyễn Thị Minh Khai (01834, Bắc Kạn) only
+    # from July, when Bắc Kạn joined. In June Bắc Kạn has no figure at all, not 0%; in July it has its own.
+    from analysis.indicators.subscriptions import households_fiber
+    jun, jul = date(2025, 6, 1), date(2025, 7, 1)
+    subs = pl.DataFrame({"period": [jun, jul, jul], "operator": ["VNPT"] * 3, "district_code": ["164", "164", "058"],
+                         "commune_code": ["05431", "05431", "01834"], "service": ["ftth"] * 3,
+                         "segment": ["household"] * 3, "subscribers": [50, 60, 30]})
+    pop = pl.DataFrame({"commune_code": ["05431", "01834"], "district_code": ["164", "058"], "year": [2025, 2025],
+                        "population": [400, 200], "adults": [300, 150], "households": [100, 50]})
+    out = households_fiber(subs, pop)
+    prov = out.filter(pl.col("area_level") == "province").sort("area_code", "period")
+    assert prov.select("area_code", "period", "value").rows() == [("06", jul, 60.0), ("19", jun, 50.0),
+                                                                   ("19", jul, 60.0)]

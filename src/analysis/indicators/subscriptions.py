@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.indicators.base import finish, roll_up
+from analysis.indicators.base import finish, roll_up, with_province
 from analysis.periods import interpolate_yearly
 
 FIXED = ("ftth", "xdsl", "cable")
@@ -18,8 +18,13 @@ def _by_commune(subscribers: pl.DataFrame, keep: pl.Expr) -> pl.DataFrame:
             .agg(numerator=pl.col("subscribers").sum()))
 
 
-def _against(base: pl.DataFrame, counts: pl.DataFrame, denominator: str) -> pl.DataFrame:
-    """Every commune of the base (population or households by month), with 0 where no operator reported."""
+def _against(base: pl.DataFrame, counts: pl.DataFrame, denominator: str, subscribers: pl.DataFrame) -> pl.DataFrame:
+    """Every commune of the base (population or households by month), with 0 where no operator reported; but an
+    old province no operator reported anything for in a month has no figure then, rather than zeros (Bắc Kạn
+    before July 2025, when its operators reported to another province)."""
+    reported = with_province(subscribers.select("period", "district_code").unique()).select(
+        "period", "province_code").unique()
+    base = with_province(base).join(reported, on=["period", "province_code"], how="semi").drop("province_code")
     return (base.join(counts, on=["period", "district_code", "commune_code"], how="left")
             .with_columns(pl.col("numerator").fill_null(0), denominator=pl.col(denominator)))
 
@@ -30,8 +35,8 @@ def per_100_people(subscribers: pl.DataFrame, population: pl.DataFrame, services
     monthly between the yearly figures, each standing at July)."""
     people = interpolate_yearly(population, ["district_code", "commune_code"], "population", _months(subscribers))
     counts = _by_commune(subscribers, pl.col("service").is_in(list(services)))
-    return finish(roll_up(_against(people, counts, "population"), weight="weight_population"), indicator_id,
-                  "per 100 people", 100)
+    commune = _against(people, counts, "population", subscribers)
+    return finish(roll_up(commune, weight="weight_population"), indicator_id, "per 100 people", 100)
 
 
 def smartphone_share(subscribers: pl.DataFrame) -> pl.DataFrame:
@@ -52,7 +57,7 @@ def households_fiber(subscribers: pl.DataFrame, population: pl.DataFrame) -> pl.
     """
     households = interpolate_yearly(population, ["district_code", "commune_code"], "households", _months(subscribers))
     fibre = _by_commune(subscribers, (pl.col("service") == "ftth") & (pl.col("segment") == "household"))
-    commune = (_against(households, fibre, "households").with_columns(pl.col("numerator").cast(pl.Float64))
+    commune = (_against(households, fibre, "households", subscribers).with_columns(pl.col("numerator").cast(pl.Float64))
                .with_columns(capped=pl.col("numerator") > pl.col("denominator"))
                .with_columns(numerator=pl.min_horizontal("numerator", "denominator")))
     return finish(roll_up(commune, any_flag="capped"), "households_fiber", "%", 100)
