@@ -147,8 +147,9 @@ def csv_parts(path: Path, file: str) -> Iterator[tuple[Sheet, str]]:
 
 
 def _grid(data: bytes, sep: str, width: int, file: str) -> tuple[pl.DataFrame, str]:
-    """One part's lines as text cells: as UTF-8, else as Windows-1258; a line wider than the header read cell by
-    cell so its extra cells are kept."""
+    """A CSV's lines (a whole file or one part) as text cells: as UTF-8, else as Windows-1258; a line wider than
+    the header (an unquoted decimal comma, a stray separator) read cell by cell, so its extra cells are kept and
+    the row can be quarantined with what it held."""
     read = lambda b: pl.read_csv(b, has_header=False, separator=sep, schema={f"c{i}": pl.String for i in range(width)},
                                  raise_if_empty=False, missing_columns="insert")
     try:
@@ -170,33 +171,19 @@ def read_csv(path: Path, file: str, data: bytes | None = None) -> tuple[Sheet, s
     start = _utf8_head(data, file)
     if start is not None:  # UTF-8 bytes go to polars as they are (without a BOM)
         head, encoding = start
-        body, text = (data[3:] if encoding == "utf-8-sig" else data), None
+        body = data[3:] if encoding == "utf-8-sig" else data
+        complete = len(body) <= HEAD_CHARS * 4
     else:                  # Windows-1258: decoded, and re-encoded for polars
-        text, encoding = decode(data, file)
-        head, body = text, text.encode("utf-8")
+        head, encoding = decode(data, file)
+        body, complete = head.encode("utf-8"), True
     if not body or body.isspace():
         return Sheet(None, _frame([], 0)), encoding
-    sep, width = _separator(head, complete=text is not None or len(body) <= HEAD_CHARS * 4)
-    read = lambda b: pl.read_csv(b, has_header=False, separator=sep, schema={f"c{i}": pl.String for i in range(width)},
-                                 raise_if_empty=False, missing_columns="insert")
-    try:
-        frame = read(body)
-    except pl.exceptions.ComputeError:
-        frame = None
-        if text is None:  # it began as UTF-8 and is not: decoded whole (Windows-1258) and read again
-            text, encoding = decode(data, file)
-            try:
-                frame = read(text.encode("utf-8"))
-            except pl.exceptions.ComputeError:
-                pass
-    if frame is None:
-        # A line wider than the header (an unquoted decimal comma, a stray separator): read cell by cell so the
-        # extra cells are kept and the row can be quarantined with what it held.
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-        return Sheet(None, _frame(rows, max(len(r) for r in rows))), encoding
+    sep, width = _separator(head, complete=complete)
+    # A file that began as UTF-8 and turns to Windows-1258 later is read as Windows-1258 whole (`_grid`).
+    grid, read_as = _grid(body, sep, width, file)
     # Blank lines come back as rows of nulls, so row numbers are line numbers (a quoted cell spanning
     # lines would shift them; no sender does that).
-    return Sheet(None, _numbered(frame, 1)), encoding
+    return Sheet(None, _numbered(grid, 1)), read_as if read_as == "cp1258" else encoding
 
 
 _SHEET_REL = re.compile(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
