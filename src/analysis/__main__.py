@@ -40,8 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     s = stage("clean", "read every raw file into tidy tables, with quarantine and row accounting")
     s.add_argument("--bts-radius-m", type=float, default=50.0,
                    help="sites of different operators closer than this share one BTS position (default 50)")
-    s.add_argument("--provinces", default="19",
-                   help="province codes names are resolved against, e.g. 19 or 19,06, or all (default 19)")
+    s.add_argument("--provinces", default=None,
+                   help="province codes names are resolved against, the department's first, e.g. 19 or 19,06, or "
+                        "all (default: 19,06, Thái Nguyên and Bắc Kạn, which joined it on 1 July 2025)")
     stage("validate", "run the Great Expectations suites over the cleaned tables")
     s = stage("indicators", "compute the plan indicators by province, district and commune, monthly")
     s.add_argument("--min-tests", type=int, default=100,

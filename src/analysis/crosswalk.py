@@ -40,6 +40,14 @@ def new_provinces(old_codes: list[str]) -> list[str]:
     return sorted(new_codes[k] for k, olds in _converter()["DICT_PROVINCE"].items() if wanted & set(olds))
 
 
+def old_provinces(new_codes: list[str]) -> list[str]:
+    """The codes of the old provinces that went into the given provinces of 1 July 2025 (['19'] -> ['06', '19'])."""
+    old_keys, new_codes_by_key = _province_keys()
+    code_of = {k: c for c, k in old_keys.items()}
+    return sorted(code_of[k] for new_key, olds in _converter()["DICT_PROVINCE"].items()
+                  if new_codes_by_key.get(new_key) in new_codes for k in olds if k in code_of)
+
+
 def _legacy_codes(province_keys: list[str]) -> dict[str, tuple[str, str, str]]:
     """'tinhthainguyen_huyenvonhai_xalabhien' -> (ward code, district code, province code), the old units."""
     keys = ", ".join(f"'{k}'" for k in province_keys if k.isalnum())

@@ -83,3 +83,38 @@ def test_province_boxes_hold_every_commune_centre_of_their_province():
     # Thái Nguyên's own box holds its wards but for one ward edge 0.0002° (about 20 m) further north.
     assert (tn["lat_min"], tn["lon_min"], tn["lon_max"]) == (min(a, c), min(b, d), max(b, d))
     assert max(a, c) < tn["lat_max"] < max(a, c) + 0.001
+
+
+@pytest.fixture(scope="module")
+def merged():
+    """The department's scope since July 2025: Thái Nguyên (primary) and Bắc Kạn, which joined it."""
+    return AreaResolver(reference_areas(["19", "06"]), primary="19")
+
+
+@pytest.mark.parametrize("district, commune, expected", [
+    # Names the two old provinces share (package codes): the unit word or the marks tell them apart...
+    (None, "Xã Tân Lập", ("02032", "064")),        # Chợ Đồn, Bắc Kạn; Thái Nguyên's is Phường Tân Lập (05464)
+    (None, "Phường Sông Cầu", ("01837", "058")),   # Bắc Kạn city; Thái Nguyên's is Thị trấn Sông Cầu (05656)
+    (None, "Văn Lang", ("02140", "066")),          # Na Rì; Thái Nguyên's is Xã Văn Lăng of Đồng Hỷ (05665)
+    (None, "Văn Lăng", ("05665", "169")),
+    # ...and when nothing does, the primary province's is read, as the department's own files always were.
+    (None, "Tân Lập", ("05464", "164")),
+    # A name only Bắc Kạn has, with or without its district.
+    (None, "Phường Đức Xuân", ("01840", "058")), ("Bắc Kạn", "Đức Xuân", ("01840", "058")),
+    ("Huyện Na Rì", "Văn Lang", ("02140", "066")),
+])
+def test_a_scope_of_two_provinces_reads_the_primary_first(merged, district, commune, expected):
+    assert merged.commune(district, commune)[:2] == expected
+
+
+def test_the_survey_names_either_province_of_the_scope(merged):
+    assert merged.area("Tỉnh Thái Nguyên")[:2] == ("19", "province")
+    assert merged.area("Tỉnh Bắc Kạn")[:2] == ("06", "province")
+    assert merged.area("Thái Nguyên")[0] is None  # the province or its city: still refused
+    assert merged.area("Huyện Na Rì")[:2] == ("066", "district")
+
+
+def test_the_default_scope_is_the_department_and_the_province_that_joined_it():
+    from analysis.clean.stage import provinces_in
+    assert provinces_in(None) == ["19", "06"]
+    assert provinces_in("06,19") == ["06", "19"]  # as given: the first is the primary

@@ -15,18 +15,27 @@ FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to qu
 class AreaResolver:
     """Provinces, districts and communes of the reference areas, looked up by code or by name key. One province
     (the department's run) or many (a ministry's): a row's province column, when the file has one, narrows the
-    search, which many provinces need (dozens of districts share a commune's name)."""
+    search, which many provinces need (dozens of districts share a commune's name).
 
-    def __init__(self, areas: pl.DataFrame) -> None:
+    `primary` is the department's own province when the scope holds others: since July 2025 Thái Nguyên's
+    department also answers for Bắc Kạn's old units. A row that names no province is read in the primary
+    province first and in the others only when the primary has no such name; the survey's 'Tỉnh Thái Nguyên'
+    is the primary province."""
+
+    def __init__(self, areas: pl.DataFrame, primary: str | None = None) -> None:
         provinces = areas.filter(pl.col("level") == "province")
         self.province_codes = set(provinces["area_code"])
-        # The department's run has one province: rows need not name it, and `area` can tell it from its city.
+        if primary is not None and primary not in self.province_codes:
+            raise ValueError(f"primary province {primary!r} is not among the areas' provinces")
+        # One province: rows need not name it. Several: a row that names none is looked up in all of them, the
+        # primary first (`_prefer`), so `province_code` stays unset and a named province still narrows the search.
         self.province_code = provinces["area_code"][0] if provinces.height == 1 else None
+        self.primary = primary or self.province_code
         self.province_by_key: dict[str, set[str]] = defaultdict(set)
         for code, vi, en in provinces.select("area_code", "name_vi", "name_en").iter_rows():
             for k in {*name_keys(vi), *name_keys(en)}:
                 self.province_by_key[k].add(code)
-        self.province_keys = {k for k, codes in self.province_by_key.items() if self.province_code in codes}
+        self.province_keys = {k for k, codes in self.province_by_key.items() if self.primary in codes}
         districts = areas.filter(pl.col("level") == "district")
         self.district_parent = dict(zip(districts["area_code"], districts["parent_code"]))
         self.district_codes = set(self.district_parent)
@@ -78,8 +87,15 @@ class AreaResolver:
         t = text.strip()
         if t in self.district_codes:
             return t if province is None or self.district_parent[t] == province else None
-        return _unique(name_keys(t), self.district_by_key,
-                       lambda c: province is None or self.district_parent[c] == province)
+        found = _unique(name_keys(t), self.district_by_key,
+                        lambda c: province is None or self.district_parent[c] == province)
+        if found is None and province is None and self._prefer():  # a name two provinces share: the primary's
+            return self.district(t, self.primary)
+        return found
+
+    def _prefer(self) -> bool:
+        """Whether a row naming no province is read in the primary province first (a scope of several)."""
+        return self.primary is not None and self.province_code is None
 
     def commune(self, district_text: str | None, commune_text: str | None, province_text: str | None = None
                 ) -> tuple[str | None, str | None, str]:
@@ -131,6 +147,13 @@ class AreaResolver:
             exact = [c for c in named if self.commune_accent[c] == accent_key(t)]
             if len(exact) == 1:  # the marks tell them apart
                 return exact[0], self.commune_parent[exact[0]], "name"
+        if not district and province is None and self._prefer():
+            # Neither the unit word nor the marks tell the scope's communes apart: the primary province's, if it
+            # has one by this name (Phường Tân Lập of Thái Nguyên city before Xã Tân Lập of Chợ Đồn, Bắc Kạn).
+            found = self.commune_within(t, None, self.primary)
+            if found[0]:
+                return found
+        if len(named) > 1:
             return None, None, (f"commune name {t!r} is ambiguous without its district" if not district else
                                 f"commune name {t!r} names several communes of district {district}")
         pool = {k: codes for k, codes in self.commune_by_key.items() if any(map(in_scope, codes))}
@@ -151,8 +174,10 @@ class AreaResolver:
         keys = name_keys(t)
         folded = fold(t).strip()
         said_province = folded.startswith(("tinh ", "province ")) or folded.endswith(" province")
-        if t == self.province_code or (said_province and keys[0] in self.province_keys):
-            return self.province_code, "province", "name"
+        if t == self.primary or (said_province and keys[0] in self.province_keys):
+            return self.primary, "province", "name"
+        if said_province and self.province(t):  # 'Tỉnh Bắc Kạn' in a scope of several provinces
+            return self.province(t), "province", "name"
         if set(keys) <= self.province_keys:  # the bare name, no unit word
             return None, None, f"area {t!r} could be the province or its city: write Tỉnh or Thành phố"
         district = self.district(t)

@@ -32,7 +32,7 @@ from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
 from analysis.clean.tables import continue_table, duplicated_columns, find_table
-from analysis.crosswalk import area_crosswalk
+from analysis.crosswalk import area_crosswalk, new_provinces, old_provinces
 from analysis.errors import AnalysisError
 
 
@@ -82,27 +82,33 @@ def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
     return b["lat_min"].min(), b["lat_max"].max(), b["lon_min"].min(), b["lon_max"].max()
 
 
-def provinces_in(scope: str | list[str]) -> list[str]:
-    """The province codes of a scope: 'all' (a ministry's run), or codes such as ['19'] or '19,06'."""
+def provinces_in(scope: str | list[str] | None) -> list[str]:
+    """The province codes of a scope, the primary one first: None (the department's: Thái Nguyên and the old
+    province that joined it in July 2025, Bắc Kạn), 'all' (a ministry's run, no primary), or codes such as
+    ['19'] or '19,06' (the first is the primary)."""
     known = sorted(national_units()["provinceCode"].unique())
+    if scope is None:
+        return [PROVINCE_CODE, *(c for c in old_provinces(new_provinces([PROVINCE_CODE])) if c != PROVINCE_CODE)]
     if scope == "all":
         return known
     codes = [c.strip().zfill(2) for c in (scope.split(",") if isinstance(scope, str) else scope) if c.strip()]
     unknown = [c for c in codes if c not in known]
     if unknown or not codes:
         raise AnalysisError(f"unknown province code(s) {unknown or scope!r}: use two-digit codes such as 19, or all")
-    return sorted(set(codes))
+    return list(dict.fromkeys(codes))
 
 
 class Cleaner:
-    def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str] | None = None) -> None:
+    def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str] | None = None,
+                 primary: str | None = PROVINCE_CODE) -> None:
         self.raw = raw
         self.provinces = provinces or [PROVINCE_CODE]
+        primary = primary if primary in self.provinces else None
         areas = reference_areas(self.provinces)
         formed_from: dict[str, list[str]] = {}
         for old, new in area_crosswalk(self.provinces).select("old_code", "new_code").iter_rows():
             formed_from.setdefault(new, []).append(old)
-        self.ctx = Context(AreaResolver(areas), today, [], bounds=_bounds(self.provinces), bts_radius_m=bts_radius_m,
+        self.ctx = Context(AreaResolver(areas, primary), today, [], bounds=_bounds(self.provinces), bts_radius_m=bts_radius_m,
                            reformed=AreaResolver.reformed(areas), formed_from=formed_from)
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
@@ -391,16 +397,18 @@ def _publish(staging: Path, written: list[str], manifest: dict, processed: Path)
 
 
 def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M,
-        provinces: str | list[str] = PROVINCE_CODE) -> dict:
+        provinces: str | list[str] | None = None) -> dict:
     """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json).
-    `provinces` is the geography names are resolved against: the department's province, or 'all'."""
+    `provinces` is the geography names are resolved against (`provinces_in`): by default the department's
+    province and the one that joined it in 2025, or codes such as '19' (the first is the primary), or 'all'."""
     if not raw.is_dir():
         raise AnalysisError("raw folder not found", file=str(raw))
     if bts_radius_m <= 0:
         raise AnalysisError(f"the BTS clustering radius must be positive, got {bts_radius_m}")
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    c = Cleaner(raw, today or date.today(), bts_radius_m, provinces_in(provinces))
+    scope = provinces_in(provinces)
+    c = Cleaner(raw, today or date.today(), bts_radius_m, scope, None if provinces == "all" else scope[0])
     files = sorted(p for p in raw.rglob("*") if p.is_file() and p.name != "README.md" and not p.name.startswith((".", "~$")))
     if not files:
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
