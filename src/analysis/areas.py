@@ -59,6 +59,16 @@ def units_on(areas: pl.DataFrame, day: date) -> pl.DataFrame:
     return areas.filter((pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day)))
 
 
+def old_areas_of(areas: pl.DataFrame, provinces: Sequence[str]) -> pl.DataFrame:
+    """area_level, area_code of the old provinces given and of their districts and communes, from a
+    `reference_areas` table."""
+    old = areas.filter(pl.col("level").is_in(PLAN_LEVELS))
+    districts = old.filter((pl.col("level") == "district") & pl.col("parent_code").is_in(list(provinces)))
+    communes = old.filter((pl.col("level") == "commune") & pl.col("parent_code").is_in(districts["area_code"].implode()))
+    return pl.concat([old.filter((pl.col("level") == "province") & pl.col("area_code").is_in(list(provinces))),
+                      districts, communes]).select(area_level="level", area_code="area_code")
+
+
 def province_boxes() -> pl.DataFrame:
     """province_code, lat_min, lat_max, lon_min, lon_max: the box around each province's own box and its wards'
     boxes ("lat,lon – lat,lon" in the package). The wards are needed: the package gives Thừa Thiên Huế (46) the

@@ -71,6 +71,10 @@ class TargetSet(BaseModel):
     target_date: date
     targets: list[Target]
     milestones: list[Milestone] = []
+    # The old provinces the set was made for (two-digit codes): their province, districts and communes are judged,
+    # not those of a province that joined later (Bắc Kạn, in Thái Nguyên's since July 2025, had its own plan). The
+    # units of 1 July 2025 are judged for the provinces these went into. None: every area of the data.
+    provinces: list[str] | None = None
 
     _months = field_validator("baseline", "target_date", mode="before")(lambda v: _month(v))
 

@@ -5,7 +5,7 @@ import json
 import shutil
 import time
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from analysis.sample.settings import SampleConfig, load
 
 # One random stream per component, so that changing one part of the generator leaves the others' draws alone.
 STREAMS = {"population": 1, "hamlets": 2, "subscribers": 3, "coverage": 4, "bts": 5, "speed": 6, "survey": 7,
-           "apps": 8, "mess": 9, "reform": 10}
+           "apps": 8, "mess": 9, "reform": 10, "joined": 11}
 
 
 def build_truth(cfg: SampleConfig, seed: int) -> dict[str, pl.DataFrame]:
@@ -49,8 +49,17 @@ def build_truth(cfg: SampleConfig, seed: int) -> dict[str, pl.DataFrame]:
     }
     if cfg.reform_month:
         # What operators sent from the reform on, in the units of 1 July 2025; the world by old communes is kept
-        # beside it, to judge the old geography recomputed from those reports.
+        # beside it, to judge the old geography recomputed from those reports. The province that joined then
+        # (Bắc Kạn) reports from that month, in the same units.
         since = parse_month(cfg.reform_month)
+        jc = cfg.joined_config()
+        if jc is not None:
+            joined = reform.joined_world(jc, months, since, seed, STREAMS["joined"])
+            out["reference_areas"] = reference_areas([cfg.province_code, jc.province_code])
+            out["population"] = pl.concat([pop, joined["population"]]).sort("commune_code", "year")
+            subs = pl.concat([subs, joined["subscribers"]]).sort("period", "operator", "commune_code", "service",
+                                                                 "segment")
+            tests = pl.concat([tests, joined["speed_tests"]]).sort("ts", "test_id")
         out["subscribers_old_units"], out["speed_tests_old_units"] = subs, tests
         out["subscribers"] = reform.subscribers(subs, cfg.province_code, since)
         out["speed_tests"] = reform.speed_tests(tests, cfg.province_code, since,
@@ -109,7 +118,12 @@ def generate(raw: Path, truth: Path, seed: int = 7, config: Path | None = None,
                                 "BÁO CÁO HẠ TẦNG THEO THÔN, XÓM")
     sources.bts(w, t["bts_sites"])
     sources.speed(w, t["speed_tests"])
-    sources.population(w, t["population"])
+    jc = cfg.joined_config()
+    joined = pl.col("district_code").is_in(list(jc.population["census"]) if jc else [])
+    sources.population(w, t["population"].filter(~joined), "TỈNH THÁI NGUYÊN", "dan-so-so-ho-theo-xa")
+    if jc:  # the joined province's statistics office's own workbook, handed over at the merger
+        sources.population(w, t["population"].filter(joined), "TỈNH BẮC KẠN", "dan-so-so-ho-theo-xa_bac-kan",
+                           datetime(2025, 7, 15))
     sources.hamlet_registry(w, t["hamlet_registry"])
     sources.survey(w, t["smartphone_survey"])
     sources.state_apps(w, t["state_apps"])

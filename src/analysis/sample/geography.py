@@ -41,10 +41,11 @@ def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
 
 
 def population(cfg: SampleConfig, comm: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-    """Population, adults and households by commune and year, summing to the district census figures in 2019."""
+    """Population, adults and households by commune and year, summing to the district figures in the census year."""
     pop_cfg = cfg.population
     rows = []
-    for district_code, census in pop_cfg["census_2019"].items():
+    census_year = pop_cfg["census_year"]
+    for district_code, census in pop_cfg["census"].items():
         d = comm.filter(pl.col("district_code") == district_code)
         weights = rng.dirichlet(np.full(d.height, 4.0)) * np.where(d["urban"].to_numpy(), 1.6, 1.0)
         base = _allocate(int(census), weights, 1500)
@@ -52,7 +53,7 @@ def population(cfg: SampleConfig, comm: pl.DataFrame, rng: np.random.Generator) 
         adult = np.clip(rng.normal(pop_cfg["adult_share"], 0.02, d.height), 0.68, 0.82)
         hh_size = np.clip(rng.normal(pop_cfg["household_size"], pop_cfg["household_size_sd"], d.height), 3.4, 4.8)
         for year in range(pop_cfg["years"][0], pop_cfg["years"][1] + 1):
-            p = np.round(base * (1 + growth) ** (year - 2019)).astype(np.int64)
+            p = np.round(base * (1 + growth) ** (year - census_year)).astype(np.int64)
             rows.append(pl.DataFrame({
                 "commune_code": d["commune_code"], "district_code": d["district_code"], "year": year,
                 "population": p, "adults": np.round(p * adult).astype(np.int64),

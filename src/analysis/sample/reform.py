@@ -13,13 +13,30 @@ import polars as pl
 
 from analysis.areas import REFORM_LEVELS, reference_areas
 from analysis.crosswalk import area_crosswalk
+from analysis.sample import geography, speed, subscribers as subscriber_model
 from analysis.sample.mess import unit_type
+from analysis.sample.settings import SampleConfig
 
 
 def new_unit_names(province_code: str) -> dict[str, tuple[str, str]]:
     """code -> (official name, unit type) of the communes of 1 July 2025 the province's old ones went into."""
     units = reference_areas(province_code).filter(pl.col("level") == REFORM_LEVELS["commune"])
     return {code: (name, unit_type(name)) for code, name in units.select("area_code", "name_vi").iter_rows()}
+
+
+def joined_world(jc: SampleConfig, months: list[date], since: date, seed: int, stream: int
+                 ) -> dict[str, pl.DataFrame]:
+    """The province that joined at the reform (Bắc Kạn), built like the department's own by old communes:
+    population for every year (its statistics office's figures), subscribers and i-Speed tests from `since`, the
+    month its operators' reports reach the department."""
+    rng = {k: np.random.default_rng([seed, stream, i]) for i, k in enumerate(("population", "subscribers", "speed"))}
+    comm = geography.communes(jc)
+    pop = geography.population(jc, comm, rng["population"])
+    base = comm.join(pop.filter(pl.col("year") == jc.population["census_year"]), on="commune_code")
+    subs = subscriber_model.build(jc, comm, pop, months, rng["subscribers"])
+    tests = speed.build(jc, comm, base["population"].to_numpy(), months, rng["speed"], id_prefix=f"IS{jc.province_code}-")
+    return {"population": pop, "subscribers": subs.filter(pl.col("period") >= since),
+            "speed_tests": tests.filter(pl.col("period") >= since)}
 
 
 def subscribers(subs: pl.DataFrame, province_code: str, since: date) -> pl.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -58,6 +59,26 @@ class SampleConfig(GeneratorConfig):
     speed: dict[str, Any]
     survey: dict[str, Any]
     state_apps: dict[str, Any]
+    joined: dict[str, Any] | None = None  # an old province that joined this one at reform_month (Bắc Kạn)
+
+    def joined_config(self) -> SampleConfig | None:
+        """The settings of the joined province's world: its own units, population, district classes and fibre
+        level, with everything else (growth, operators, speeds, mess) as this province's."""
+        from analysis.sample.subscribers import split_integers  # that module reads these settings
+        if not self.joined or not self.reform_month:
+            return None
+        j = self.joined
+        p = j["population"]
+        rest = p["total"] - sum(p["published"].values())
+        shares = np.array(list(p["rest_by_2009"].values()), dtype=float)
+        split = split_integers(np.array(rest), shares / shares.sum())  # whole people, summing to the rest
+        census = {**p["published"], **dict(zip(p["rest_by_2009"], split.tolist()))}
+        speed = {**self.speed, "tests_per_month": {**self.speed["tests_per_month"], **{
+            k: v * j["speed_tests_share"] for k, v in self.speed["tests_per_month"].items() if k != "growth_per_month"}}}
+        return self.model_copy(update={
+            "province_code": j["province_code"], "joined": None, "district_class": j["district_class"],
+            "population": {**self.population, "census_year": p["census_year"], "census": dict(sorted(census.items()))},
+            "fibre": {**self.fibre, "province_share": j["fibre_share"]}, "speed": speed})
 
     def district_class_of(self, district_code: str) -> str:
         for cls_name, codes in self.district_class.items():

@@ -74,10 +74,11 @@ def speed(w: Writer, tests: pl.DataFrame) -> None:
         w.emit(rel, sender, [sheet], "speed_tests", "ispeed", period, when, "mtime")
 
 
-def population(w: Writer, pop: pl.DataFrame) -> None:
-    """The statistics office's workbook: one sheet a year, district subtotal rows and a province total."""
+def population(w: Writer, pop: pl.DataFrame, province: str, stem: str,
+               sent: datetime = datetime(2026, 6, 30)) -> None:
+    """A statistics office's workbook: one sheet a year, district subtotal rows and a province total."""
     sender = Sender("thong-ke", "xlsx", habit=Habit(names="official", numbers="dot"))
-    rel = "thong-ke/dan-so-so-ho-theo-xa.xlsx"
+    rel = f"thong-ke/{stem}.xlsx"
     cols = [Col("district_code", "Huyện/TP", "district"), Col("commune_code", "Xã/Phường", "commune"),
             Col("year", "Năm", "text"), Col("population", "Dân số (người)", "count"),
             Col("adults", "Dân số từ 15 tuổi trở lên", "count"), Col("households", "Số hộ", "count")]
@@ -85,8 +86,8 @@ def population(w: Writer, pop: pl.DataFrame) -> None:
     for (year,), part in sorted(pop.partition_by("year", as_dict=True).items()):
         rows = part.sort("district_code", "commune_code").to_dicts()
         sheets.append(w.r.render(rel, str(year), rows, cols, sender.habit, titles=[
-            "CỤC THỐNG KÊ TỈNH THÁI NGUYÊN", f"DÂN SỐ VÀ SỐ HỘ THEO ĐƠN VỊ HÀNH CHÍNH CẤP XÃ NĂM {year}"]))
-    w.emit(rel, sender, sheets, "population", "thong-ke", None, datetime(2026, 6, 30), "mtime")
+            f"CỤC THỐNG KÊ {province}", f"DÂN SỐ VÀ SỐ HỘ THEO ĐƠN VỊ HÀNH CHÍNH CẤP XÃ NĂM {year}"]))
+    w.emit(rel, sender, sheets, "population", "thong-ke", None, sent, "mtime")
 
 
 def hamlet_registry(w: Writer, hamlets: pl.DataFrame) -> None:

@@ -20,7 +20,8 @@ def mean_path(anchors: dict[str, float], months: list[date]) -> np.ndarray:
 
 
 def build(cfg: SampleConfig, comm: pl.DataFrame, pop2019: np.ndarray, months: list[date],
-          rng: np.random.Generator) -> pl.DataFrame:
+          rng: np.random.Generator, id_prefix: str = "IS") -> pl.DataFrame:
+    """One row per test; `id_prefix` keeps another province's test ids apart from these."""
     s = cfg.speed
     classes = comm["district_class"].to_numpy()
     weight = pop2019 * np.where(classes == "urban", 1.5, 1.0)
@@ -45,7 +46,7 @@ def build(cfg: SampleConfig, comm: pl.DataFrame, pop2019: np.ndarray, months: li
             seconds = rng.integers(0, (month_end(m) - m).days * 86400 + 86400, n)
             op = rng.choice(len(names), size=n, p=p / p.sum())
             frames.append(pl.DataFrame({
-                "test_id": [f"IS{serial + k:09d}" for k in range(n)],
+                "test_id": [f"{id_prefix}{serial + k:09d}" for k in range(n)],
                 "ts": [datetime(m.year, m.month, 1) + timedelta(seconds=int(x)) for x in seconds],
                 "operator": np.array(names)[op], "network": network,
                 "download_mbps": np.round(down, 2), "upload_mbps": np.round(up, 2),

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from analysis import io
+from analysis.areas import PLAN_LEVELS, old_areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
 from analysis.periods import month_end, parse_month
@@ -169,6 +170,16 @@ def gaps(processed: Path, as_of: date) -> pl.DataFrame:
     return pl.concat(parts).select("indicator_id", "period", "hamlet_code", "hamlet", "commune_code", "district_code")
 
 
+def _in_scope(ind: pl.DataFrame, processed: Path, target_set: TargetSet) -> pl.DataFrame:
+    """The indicator rows of the areas the set was made for: at the old levels, those of its provinces."""
+    ref = processed / "reference_areas.parquet"
+    if target_set.provinces is None or not ref.exists():
+        return ind
+    scope = old_areas_of(pl.read_parquet(ref), target_set.provinces)
+    return ind.filter(~pl.col("area_level").is_in(PLAN_LEVELS)
+                      | pl.struct("area_level", "area_code").is_in(scope.to_struct().implode()))
+
+
 def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
     """Fit, project and judge every target of the set; write the four tables; return `status`."""
     started = time.perf_counter()
@@ -188,7 +199,7 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
     if monthly.len() and not monthly.min() <= month <= monthly.max():
         raise AnalysisError(f"--as-of {month:%Y-%m} is outside the data ({monthly.min():%Y-%m} to "
                             f"{monthly.max():%Y-%m})")
-    out = run_frames(ind, target_set, month, workers=os.cpu_count() or 1)
+    out = run_frames(_in_scope(ind, processed, target_set), target_set, month, workers=os.cpu_count() or 1)
     out["gaps"] = gaps(processed, month)
     out["milestones_status"] = milestones(processed, target_set, month)
     for name, frame in out.items():

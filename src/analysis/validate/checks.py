@@ -119,18 +119,33 @@ def submissions(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
 
 
 def subscriber_changes(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
-    """Each operator's province total per service, and its change on the month before (a share: 0.3 is +30%)."""
+    """Each operator's total per old province and service, and its change on the month before (a share: 0.3 is
+    +30%). A row in a unit of 1 July 2025 counts to the old province its unit was formed from, so a province that
+    joined (Bắc Kạn, from 2025-07) starts its own series instead of reading as a jump in Thái Nguyên's."""
     t = tables.get("subscribers")
     if t is None or t.is_empty():
         return None
-    totals = (t.group_by("operator", "service", "period").agg(pl.col("subscribers").sum())
-              .sort("operator", "service", "period")
-              .with_columns(previous=pl.col("subscribers").shift(1).over("operator", "service"),
-                            gap=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month()).diff()
-                            .over("operator", "service")))
+    by = ["operator", "service", "old_province"]
+    totals = (t.with_columns(old_province=_old_province(t, tables.get("reference_areas")))
+              .group_by(*by, "period").agg(pl.col("subscribers").sum())
+              .sort(*by, "period")
+              .with_columns(previous=pl.col("subscribers").shift(1).over(by),
+                            gap=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month()).diff().over(by)))
     return (totals.filter((pl.col("gap") == 1) & (pl.col("previous") > 0))
             .with_columns(change=pl.col("subscribers") / pl.col("previous") - 1)
-            .with_columns(_key(["operator", "service", "period"])).drop("gap"))
+            .with_columns(_key([*by, "period"])).drop("gap"))
+
+
+def _old_province(subs: pl.DataFrame, ref: pl.DataFrame | None) -> pl.Expr:
+    """Each row's province before the reform: its district's, or for a unit of 1 July 2025 (no district) the old
+    province most of the communes it was formed from lay in (new communes did not cross old provinces' lines)."""
+    by_district = dict(district_provinces().iter_rows())
+    old = pl.col("district_code").replace_strict(by_district, default=None, return_dtype=pl.String)
+    if ref is None or not subs["district_code"].is_null().any():
+        return old
+    cw = area_crosswalk(sorted(ref.filter(pl.col("level") == "province")["area_code"]))
+    formed = dict(cw.group_by("new_code").agg(pl.col("old_province_code").mode().min()).iter_rows())
+    return pl.coalesce(old, pl.col("commune_code").replace_strict(formed, default=None, return_dtype=pl.String))
 
 
 def fibre_households(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
