@@ -66,7 +66,11 @@ def test_report_shows_the_province_value_of_the_truth(short_sample, reports):
     m = date(2024, 11, 1)
     subs = pl.read_parquet(truth / "subscribers.parquet").filter(
         (pl.col("period") == m) & (pl.col("service") == "ftth") & (pl.col("segment") == "household"))
-    hh = interpolate_yearly(pl.read_parquet(truth / "population.parquet"), ["commune_code"], "households", [m])
+    # Old Thái Nguyên's households: Bắc Kạn's communes (in the population workbooks) joined only in July 2025.
+    from analysis.areas import legacy_units
+    tn = pl.read_parquet(truth / "population.parquet").filter(
+        pl.col("commune_code").is_in(legacy_units("19")["wardCode"].implode()))
+    hh = interpolate_yearly(tn, ["commune_code"], "households", [m])
     expected = number(subs["subscribers"].sum() / hh["households"].sum() * 100, "vi")
     page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
     assert f"{expected} %" in page

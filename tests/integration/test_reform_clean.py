@@ -33,12 +33,21 @@ def test_after_the_reform_a_row_without_district_is_placed_in_the_new_units(tmp_
 
 
 def test_before_the_reform_the_same_names_are_the_old_units(tmp_path):
-    # In June 2025 Phường Quan Triều is the old ward 05431 of TP Thái Nguyên (164); Đức Xuân was a ward of Bắc Kạn,
-    # a province outside this run then, so it is not recognised.
+    # In June 2025 Phường Quan Triều is the old ward 05431 of TP Thái Nguyên (164); Đức Xuân was a ward of Bắc Kạn
+    # (06), in the department's area only from July, so a June figure for it is quarantined with that reason.
     out, q = _clean(tmp_path, "2025-06", ["Phường Quan Triều", "Phuong Duc Xuan"])
     assert out.select("commune_code", "district_code", "province_code").rows() == [("05431", "164", "19")]
-    assert q.select("row_number", "column", "reason").rows() == [(3, "commune",
-                                                                   "commune not recognised: 'Phuong Duc Xuan'")]
+    assert q.select("row_number", "column", "reason").rows() == [(3, "commune", (
+        "commune 'Phuong Duc Xuan' lies in province 06, which joined this one only on 1 July 2025"))]
+
+
+def test_a_scope_given_without_bac_kan_does_not_know_its_units(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "fpt.csv").write_bytes((HEADER + "2025-06;FPT;Phuong Duc Xuan;FTTH;Household;5\n").encode())
+    stage.run(raw, tmp_path / "p", today=TODAY, provinces="19")
+    q = pl.read_parquet(tmp_path / "p" / "quarantine.parquet")
+    assert q["reason"].to_list() == ["commune not recognised: 'Phuong Duc Xuan'"]
 
 
 def test_an_old_name_after_the_reform_stays_in_the_old_units(tmp_path):

@@ -1,5 +1,6 @@
 import unicodedata
 
+import polars as pl
 import pytest
 
 from analysis.areas import reference_areas
@@ -118,3 +119,21 @@ def test_the_default_scope_is_the_department_and_the_province_that_joined_it():
     from analysis.clean.stage import provinces_in
     assert provinces_in(None) == ["19", "06"]
     assert provinces_in("06,19") == ["06", "19"]  # as given: the first is the primary
+
+
+def test_a_target_set_judges_the_areas_of_its_own_provinces(tmp_path):
+    # Plan 171 was Thái Nguyên's: with Bắc Kạn in the data since July 2025, its old areas are not judged by it; the
+    # units of 1 July 2025 (the merged province's, Bắc Kạn's part included) are.
+    from datetime import date
+    from analysis.targets import load
+    from analysis.trajectory.engine import _in_scope
+    reference_areas(["19", "06"]).write_parquet(tmp_path / "reference_areas.parquet")
+    rows = [("province", "19"), ("province", "06"), ("district", "164"), ("district", "066"), ("commune", "05431"),
+            ("commune", "02140"), ("commune_2025", "01840"), ("province_2025", "19")]
+    ind = pl.DataFrame(rows, schema=["area_level", "area_code"], orient="row").with_columns(
+        period=pl.lit(date(2025, 8, 1)))
+    kept = _in_scope(ind, tmp_path, load("plan-171-2025"))
+    assert kept.select("area_level", "area_code").rows() == [
+        ("province", "19"), ("district", "164"), ("commune", "05431"), ("commune_2025", "01840"),
+        ("province_2025", "19")]
+    assert _in_scope(ind, tmp_path, load("national-2025")).height == len(rows)  # every province's orientation

@@ -77,3 +77,17 @@ def test_a_speed_test_in_a_new_unit_counts_as_parts_and_leaves_no_median():
     assert quan_trieu["value"] == pytest.approx(70 / 1.2) and quan_trieu["median"] is None
     district = ind.filter((pl.col("area_level") == "district") & (pl.col("area_code") == "164")).row(0, named=True)
     assert district["denominator"] == pytest.approx(2.0) and district["value"] == pytest.approx(75.0)
+
+
+def test_month_over_month_changes_follow_each_old_province():
+    # Old Thái Nguyên's FTTH: 1,000 in June (district 164), then 1,020 in July reported by the new Phường Quan Triều
+    # (05482, formed from Thái Nguyên's communes). Bắc Kạn's Phường Đức Xuân (01840) adds 500 in July: a new
+    # series, not a 52% jump in Thái Nguyên's.
+    from analysis.areas import reference_areas
+    from analysis.validate.checks import subscriber_changes
+    jun, jul = date(2025, 6, 1), date(2025, 7, 1)
+    subs = _subs([(jun, "VNPT", "19", "164", "05431", "ftth", "household", 1000),
+                  (jul, "VNPT", "19", None, "05482", "ftth", "household", 1020),
+                  (jul, "VNPT", "19", None, "01840", "ftth", "household", 500)])
+    out = subscriber_changes({"subscribers": subs, "reference_areas": reference_areas(["19", "06"])})
+    assert out.select("old_province", "period", "change").rows() == [("19", jul, pytest.approx(0.02))]

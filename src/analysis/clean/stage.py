@@ -109,7 +109,9 @@ class Cleaner:
         for old, new in area_crosswalk(self.provinces).select("old_code", "new_code").iter_rows():
             formed_from.setdefault(new, []).append(old)
         self.ctx = Context(AreaResolver(areas, primary), today, [], bounds=_bounds(self.provinces), bts_radius_m=bts_radius_m,
-                           reformed=AreaResolver.reformed(areas), formed_from=formed_from)
+                           reformed=AreaResolver.reformed(areas), formed_from=formed_from,
+                           joined=frozenset(c for c in self.provinces if primary and c != primary
+                                            and new_provinces([c]) == new_provinces([primary])))
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
         self._parser = ThreadPoolExecutor(PARSERS)  # streamed batches are parsed here while files are read
