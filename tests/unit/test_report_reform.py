@@ -34,3 +34,14 @@ def test_no_merged_province_no_side_by_side():
     status = _status([("households_fiber", "19", "province", 89.7, date(2026, 9, 1), "achieved")])
     html = blocks.new_units(status, load("plan-171-2025"), "vi").data
     assert "Thái Nguyên sau sáp nhập" not in html
+
+
+def test_the_note_says_whether_bac_kan_s_communes_are_in():
+    from analysis.areas import REFORM_LEVELS, reference_areas
+    codes = reference_areas().filter(pl.col("level") == REFORM_LEVELS["commune"])["area_code"].to_list()
+    m = date(2026, 9, 1)
+    some = _status([("households_fiber", c, "commune_2025", 90.0, m, "achieved") for c in codes[-55:]])
+    every = _status([("households_fiber", c, "commune_2025", 90.0, m, "achieved") for c in codes])
+    assert "sang 55 xã, phường mới hình thành từ tỉnh Thái Nguyên cũ (tỉnh sau sáp nhập có 92" in \
+        blocks.new_units(some, load("plan-171-2025"), "vi").data
+    assert "sang cả 92 xã, phường của tỉnh sau sáp nhập" in blocks.new_units(every, load("plan-171-2025"), "vi").data
