@@ -94,3 +94,22 @@ def test_indicators_refuse_rows_in_the_new_units_they_cannot_share(tmp_path):
     tables = {p.stem: pl.read_parquet(p) for p in (tmp_path / "p").glob("*.parquet")}
     with pytest.raises(AnalysisError, match="2 subscribers rows are reported by the units of 1 July 2025"):
         compute(tables)
+
+
+def test_a_bts_list_by_the_new_units_is_cleaned_and_counted(tmp_path):
+    # Two operators' sites 20 m apart in the new Phường Quan Triều (05482), sent with no district in September
+    # 2025: one shared position of the new unit, and of old TP Thái Nguyên (164), all of whose communes formed it.
+    from analysis.indicators import compute
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    head = "Doanh nghiệp,Mã trạm,Vĩ độ,Kinh độ,Xã/Phường,Công nghệ,Ngày cập nhật\n"
+    (raw / "tram-bts_2025-09.csv").write_text(
+        head + "VNPT,TN-V0001,21.6120,105.8100,Phường Quan Triều,4G,30/09/2025\n"
+               "Viettel,TN-T0001,21.6121,105.8101,Phường Quan Triều,4G,30/09/2025\n", encoding="utf-8")
+    stage.run(raw, tmp_path / "p", today=TODAY)
+    sites = pl.read_parquet(tmp_path / "p" / "bts_sites.parquet")
+    assert sites.select("commune_code", "district_code", "operators_at_position").rows() == [
+        ("05482", None, 2), ("05482", None, 2)]
+    got = compute({"bts_sites": sites}, only=["bts_site_sharing"])[0]
+    assert sorted(got.select("area_level", "area_code", "value").rows()) == [
+        ("commune_2025", "05482", 100.0), ("district", "164", 100.0), ("province", "19", 100.0)]

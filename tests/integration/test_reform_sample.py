@@ -85,13 +85,19 @@ BAK_TOL = 0.03
 
 
 @pytest.fixture(scope="module")
-def across(tmp_path_factory):
+def across_cleaned(tmp_path_factory):
     from analysis.sample.generate import generate
     root = tmp_path_factory.mktemp("across")
     generate(root / "raw", root / "truth", seed=7, first_month=ACROSS[0], last_month=ACROSS[1])
     stage.run(root / "raw", root / "p", today=date(2026, 11, 25))
     cleaned = {p.stem: pl.read_parquet(p) for p in (root / "p").glob("*.parquet")}
     truth = {p.stem: pl.read_parquet(p) for p in (root / "truth").glob("*.parquet")}
+    return cleaned, truth
+
+
+@pytest.fixture(scope="module")
+def across(across_cleaned):
+    cleaned, truth = across_cleaned
     return compute(cleaned, only=["households_fiber"])[0], truth
 
 
@@ -168,3 +174,36 @@ def test_the_merged_province_is_both_old_provinces_from_july_2025(across):
     # below old Thái Nguyên's: the reports show the two series apart, never one joined to the other.
     tn = got.filter((pl.col("area_level") == "province") & (pl.col("area_code") == "19") & (pl.col("period") >= july))
     assert (merged["value"] < tn.sort("period")["value"]).all()
+
+
+def test_bts_lists_sent_by_new_units_keep_the_old_geography_where_it_is_whole(across_cleaned):
+    # The sample's BTS lists name old communes; an operator sending them by the units of 1 July 2025 instead (each
+    # site's old commune replaced by the new unit holding it: a split commune's sites are put in its larger part)
+    # must leave every figure that can be known unchanged: old Thái Nguyên's every month, each old district whose
+    # communes formed new units only among themselves, and every new unit formed from whole communes.
+    from analysis.crosswalk import area_crosswalk
+    from analysis.indicators.networks import bts_site_sharing
+    sites = across_cleaned[0]["bts_sites"]
+    cw = area_crosswalk("19")
+    larger = cw.sort("weight_households", descending=True).unique("old_code", keep="first")
+    after = pl.col("period") >= date(2025, 7, 1)
+    moved = (sites.join(larger.select("old_code", "new_code"), left_on="commune_code", right_on="old_code")
+             .with_columns(commune_code=pl.when(after).then("new_code").otherwise("commune_code"),
+                           district_code=pl.when(after).then(None).otherwise("district_code")).drop("new_code"))
+    key = ["area_level", "area_code", "period"]
+    old = bts_site_sharing(sites).select(*key, "numerator", "denominator")
+    new = bts_site_sharing(moved).select(*key, "numerator", "denominator")
+    both = old.join(new, on=key, how="left", suffix="_new").filter(pl.col("period") >= date(2025, 7, 1))
+    same = lambda f: f.filter((pl.col("numerator") - pl.col("numerator_new")).abs() < 1e-9)
+    province = both.filter(pl.col("area_level") == "province")
+    assert province.height == 4 and same(province).height == 4  # July to October
+    spans = cw.group_by("new_code").agg(pl.col("old_district_code").n_unique() > 1)
+    crossing = set(cw.join(spans.filter(pl.col("old_district_code")), on="new_code")["old_district_code"])
+    closed = both.filter((pl.col("area_level") == "district") & ~pl.col("area_code").is_in(list(crossing)))
+    assert closed.height and same(closed).height == closed.height
+    whole_units = cw.group_by("new_code").agg(pl.col("split").any()).filter(~pl.col("split"))["new_code"]
+    units = both.filter((pl.col("area_level") == "commune_2025") & pl.col("area_code").is_in(whole_units.implode()))
+    assert units.height and same(units).height == units.height
+    # The districts a new unit crosses have no figure in a month it has positions, rather than a wrong one.
+    assert new.filter((pl.col("area_level") == "district") & pl.col("area_code").is_in(list(crossing))
+                      & (pl.col("period") >= date(2025, 7, 1))).is_empty()

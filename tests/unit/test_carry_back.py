@@ -91,3 +91,49 @@ def test_month_over_month_changes_follow_each_old_province():
                   (jul, "VNPT", "19", None, "01840", "ftth", "household", 500)])
     out = subscriber_changes({"subscribers": subs, "reference_areas": reference_areas(["19", "06"])})
     assert out.select("old_province", "period", "change").rows() == [("19", jul, pytest.approx(0.02))]
+
+
+def _positions(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"period": pl.Date, "position_id": pl.String, "shared": pl.Boolean,
+                                      "district_code": pl.String, "commune_code": pl.String}, orient="row")
+
+
+def test_bts_positions_in_new_units_count_whole_where_they_lie():
+    # The package's units: new Phường Quan Triều (05482) was formed from 05431, 05434, 05482 and 05653, all of TP
+    # Thái Nguyên (164); Xã Sảng Mộc (05719) from old Sảng Mộc alone (Võ Nhai, 170); Xã Tân Cương (05503) from
+    # 05497 and 05503 of 164 and 05530 of Sông Công (165); Bắc Kạn's Xã Thượng Quan (01957) from its namesake alone
+    # (Ngân Sơn, 062).
+    sep = date(2025, 9, 1)
+    pos = _positions([
+        (AUG, "P1", True, None, "05482"), (AUG, "P2", False, None, "05482"), (AUG, "P3", True, "164", "05431"),
+        (AUG, "P4", True, None, "05719"),
+        (sep, "P5", False, None, "05503"), (sep, "P6", True, "164", "05497"), (sep, "P7", True, None, "01957")])
+    got = {(r["area_level"], r["area_code"], r["period"]): (r["numerator"], r["denominator"])
+           for r in carry_back.positions(pos).iter_rows(named=True)}
+    assert got == {
+        # August. Old communes: Sảng Mộc's position is its own; Quan Triều (05431) formed 05482 with three others,
+        # which has positions that month, so it has no figure (not 1 of 1 when P1 and P2 may be its own too).
+        ("commune", "05719", AUG): (1, 1),
+        ("district", "164", AUG): (2, 3), ("district", "170", AUG): (1, 1),  # P1, P2 lie in 164 whatever their commune
+        ("province", "19", AUG): (3, 4),
+        ("commune_2025", "05482", AUG): (2, 3), ("commune_2025", "05719", AUG): (1, 1),
+        # No Bắc Kạn position in August: no merged province.
+        # September. Tân Cương spans 164 and 165: neither district, nor 05497, has a figure; old Bắc Kạn does.
+        ("commune", "01957", sep): (1, 1), ("district", "062", sep): (1, 1),
+        ("province", "19", sep): (1, 2), ("province", "06", sep): (1, 1),
+        ("commune_2025", "05503", sep): (1, 2), ("commune_2025", "01957", sep): (1, 1),
+        ("province_2025", "19", sep): (2, 3),
+    }
+
+
+def test_bts_sharing_of_sites_reported_by_new_units():
+    # Two operators' sites on one position, one naming the new unit and one the old commune: the position is placed
+    # by one site's commune and district together (the earliest site id on a tie), never a mix of the two.
+    from analysis.indicators.networks import bts_site_sharing
+    sites = pl.DataFrame({"period": [AUG, AUG], "site_id": ["A1", "B1"], "position_id": ["A1", "A1"],
+                          "operators_at_position": [2, 2], "district_code": [None, "164"],
+                          "commune_code": ["05482", "05431"]}, schema_overrides={"district_code": pl.String})
+    got = bts_site_sharing(sites)
+    assert sorted(got.select("area_level", "area_code", "numerator", "denominator").rows()) == [
+        ("commune", "05431", 1.0, 1.0), ("commune_2025", "05482", 1.0, 1.0), ("district", "164", 1.0, 1.0),
+        ("province", "19", 1.0, 1.0)]

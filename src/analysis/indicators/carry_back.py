@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.crosswalk import area_crosswalk
+from analysis.areas import REFORM_LEVELS, district_provinces
+from analysis.crosswalk import area_crosswalk, to_new_communes
 
 FIXED = ("ftth", "xdsl", "cable")
 
@@ -86,3 +87,52 @@ def _provinces(tests: pl.DataFrame) -> list[str]:
     from analysis.areas import reformed_units
     codes = set(tests["commune_code"].drop_nulls())
     return reformed_units().filter(pl.col("wardCode").is_in(list(codes)))["provinceCode"].unique().to_list()
+
+
+def positions(pos: pl.DataFrame) -> pl.DataFrame:
+    """BTS positions (period, shared, district_code, commune_code) counted on the old and the new units when some
+    lie in units of 1 July 2025. A position is a whole, never shared by weights: a new unit's positions count to
+    an old commune, district or province only where the unit lies within it (it was formed from that commune
+    alone, or a part of it; from communes of that district alone); an old area that formed a new unit together
+    with another has no figure in a month that unit has positions, rather than a count short of them. On the new
+    units an old commune's positions are carried by the crosswalk's household weights, as every count is."""
+    new, old = pos.filter(_in_new_units(pos)), pos.filter(~_in_new_units(pos))
+    old = old.join(district_provinces(), on="district_code", how="left")
+    new_provinces = sorted(set(_provinces(new)))
+    cw = area_crosswalk(sorted(set(old["province_code"].drop_nulls()) | set(new_provinces)))
+    count = lambda f, *keys: f.group_by("period", *keys).agg(numerator=pl.col("shared").sum().cast(pl.Float64),
+                                                             denominator=pl.len().cast(pl.Float64))
+    levels = []
+    for level, column in (("commune", "old_code"), ("district", "old_district_code"), ("province", "old_province_code")):
+        within = cw.group_by("new_code").agg(pl.when(pl.col(column).n_unique() == 1).then(pl.col(column).first())
+                                             .alias("area_code"))
+        placed = new.join(within, left_on="commune_code", right_on="new_code", how="left")
+        blocked = (placed.filter(pl.col("area_code").is_null()).select("period", "commune_code").unique()
+                   .join(cw, left_on="commune_code", right_on="new_code").select("period", area_code=column).unique())
+        own = {"commune": "commune_code", "district": "district_code", "province": "province_code"}[level]
+        both = pl.concat([old.select("period", "shared", area_code=own),
+                          placed.filter(pl.col("area_code").is_not_null()).select("period", "shared", "area_code")])
+        levels.append(count(both, "area_code").join(blocked, on=["period", "area_code"], how="anti")
+                      .with_columns(area_level=pl.lit(level)))
+    # The new units: old communes' counts carried by weight, the new units' own counted as they are.
+    carried = to_new_communes(count(old, "commune_code"), cw.filter(pl.col("old_code").is_in(
+        old["commune_code"].implode())))
+    direct = count(new, "commune_code").join(
+        cw.select(commune_code="new_code", province_code="new_province_code").unique(), on="commune_code")
+    units = (pl.concat([carried, direct.select(carried.columns)]).group_by("period", "commune_code", "province_code")
+             .agg(pl.col("numerator", "denominator").sum()))
+    # The new province in the months every old province that went into it has positions, old or new.
+    present = pl.concat([old.select("period", "province_code"), levels[2].select("period", province_code="area_code")]
+                        ).unique()
+    parts = cw.select("new_province_code", "old_province_code").unique()
+    whole = (parts.join(present, left_on="old_province_code", right_on="province_code")
+             .group_by("period", "new_province_code").len()
+             .join(parts.group_by("new_province_code").len(), on="new_province_code")
+             .filter(pl.col("len") == pl.col("len_right")).select("period", province_code="new_province_code"))
+    province = units.join(whole, on=["period", "province_code"], how="semi").group_by("period", "province_code").agg(
+        pl.col("numerator", "denominator").sum())
+    return pl.concat([*levels,
+                      units.select("period", "numerator", "denominator", area_code="commune_code",
+                                   area_level=pl.lit(REFORM_LEVELS["commune"])),
+                      province.select("period", "numerator", "denominator", area_code="province_code",
+                                      area_level=pl.lit(REFORM_LEVELS["province"]))], how="diagonal_relaxed")

@@ -45,17 +45,18 @@ COLUMNS = {"speed_tests": ["period", "network", "download_mbps", "commune_code",
 
 
 def _reported_in_new_units(tables: Tables) -> None:
-    """Refuse, with one line, BTS sites placed in the units of 1 July 2025 (no district): a position cannot be
-    shared between old communes as a count can, and leaving it out would lose it unseen (issue 10). Subscribers
-    and speed tests are refused too when there is no population table to share them by."""
-    # Without the population table, counts cannot be shared back either.
-    for name in ("bts_sites",) + (() if "population" in tables else ("subscribers", "speed_tests")):
+    """Refuse, with one line, subscribers and speed tests placed in the units of 1 July 2025 (no district) when
+    there is no population table to share them back onto the old communes by: leaving them out would lose them
+    unseen. (BTS positions are never shared: `carry_back.positions` counts them whole.)"""
+    if "population" in tables:
+        return
+    for name in ("subscribers", "speed_tests"):
         t = tables.get(name)
         if t is not None and {"district_code", "commune_code"} <= set(t.columns):
             n = t.select((pl.col("district_code").is_null() & pl.col("commune_code").is_not_null()).sum()).item()
             if n:
-                raise AnalysisError(f"{n:,} {name} rows are reported by the units of 1 July 2025; indicators on the "
-                                    "plan's geography from such rows are not built yet (issue 10)")
+                raise AnalysisError(f"{n:,} {name} rows are reported by the units of 1 July 2025 and there is no "
+                                    "population table to share them onto the old communes by")
 
 
 def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis.indicators import carry_back
 from analysis.indicators.base import finish, roll_up
 
 
@@ -29,8 +30,12 @@ def bts_site_sharing(sites: pl.DataFrame) -> pl.DataFrame:
     commune of most of its sites (its earliest site's on a tie)."""
     positions = (sites.sort("site_id").group_by("period", "position_id")
                  .agg(shared=pl.col("operators_at_position").max() >= 2,
-                      commune_code=pl.col("commune_code").mode().sort().first(),
-                      district_code=pl.col("district_code").mode().sort().first()))
+                      # commune and district of one site, so a position never takes a new unit's code with an
+                      # old district when its operators name the two geographies
+                      place=pl.struct("commune_code", "district_code").mode().sort().first())
+                 .unnest("place"))
+    if (positions["district_code"].is_null() & positions["commune_code"].is_not_null()).any():
+        return finish(carry_back.positions(positions), "bts_site_sharing", "%", 100)  # some in 2025 units
     commune = positions.group_by("period", "district_code", "commune_code").agg(
         numerator=pl.col("shared").sum(), denominator=pl.len())
     return finish(roll_up(commune), "bts_site_sharing", "%", 100)
