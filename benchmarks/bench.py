@@ -7,8 +7,10 @@ Results are appended to benchmarks/results.md with the machine and the date.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import platform
 import subprocess
 import sys
@@ -50,11 +52,21 @@ def timed(args: list[str]) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
+def generator_key() -> str:
+    """A hash of the sample generator's code and settings: the cached sample is written again when it changes."""
+    files = sorted((ROOT / "src" / "analysis" / "sample").rglob("*.py")) + [ROOT / "config" / "sample.yml"]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
 def main() -> int:
+    key = generator_key()
+    if not (CACHE / "key").exists() or (CACHE / "key").read_text() != key:
+        shutil.rmtree(CACHE, ignore_errors=True)
     if not (CACHE / "truth" / "meta.json").exists():
         print("bench: writing the full sample (seed 7) once into .cache/bench-sample ...", flush=True)
         subprocess.run([sys.executable, "-m", "analysis", "sample", "--raw", str(CACHE / "raw"),
                         "--truth", str(CACHE / "truth")], check=True)
+        (CACHE / "key").write_text(key)
     meta = json.loads((CACHE / "truth" / "meta.json").read_text())
     machine = f"{platform.node()} ({os.cpu_count()} cores, {platform.python_version()})"
     when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
