@@ -102,6 +102,17 @@ def _crosswalk(new_province_key: str, new_province_code: str) -> pl.DataFrame:
                         weight_population=pl.col("weight"), split="split")
 
 
+def merged_months(crosswalk: pl.DataFrame, present: pl.DataFrame) -> pl.DataFrame:
+    """period, province_code: the months a new province can be given a figure, those in which every old province
+    that went into it is among `present` (period, province_code of old provinces with figures)."""
+    parts = crosswalk.select("new_province_code", "old_province_code").unique()
+    return (parts.join(present.unique(), left_on="old_province_code", right_on="province_code")
+            .group_by("period", "new_province_code").len()
+            .join(parts.group_by("new_province_code").len(), on="new_province_code")
+            .filter(pl.col("len") == pl.col("len_right"))
+            .select("period", province_code="new_province_code"))
+
+
 def to_new_communes(commune: pl.DataFrame, crosswalk: pl.DataFrame, weight: str = "weight_households",
                     flags: tuple[str, ...] = ()) -> pl.DataFrame:
     """Old-commune numerators and denominators (period, commune_code, numerator, denominator[, flags]) carried onto

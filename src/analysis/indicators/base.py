@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.areas import REFORM_LEVELS, district_provinces
-from analysis.crosswalk import area_crosswalk, to_new_communes
+from analysis.crosswalk import area_crosswalk, merged_months, to_new_communes
 from analysis.errors import AnalysisError
 
 SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
@@ -41,13 +41,7 @@ def reformed(commune: pl.DataFrame, weight: str, any_flag: str | None = None) ->
     except ValueError as exc:
         raise AnalysisError(f"cannot carry figures onto the 2025 units: {exc}") from None
     capped = [pl.col(any_flag).alias("capped")] if any_flag else []
-    parts = cw.select("new_province_code", "old_province_code").unique()
-    whole = (parts.join(commune.select("period", province_code="province_code").unique(), how="inner",
-                        left_on="old_province_code", right_on="province_code")
-             .group_by("period", "new_province_code").len()
-             .join(parts.group_by("new_province_code").len(), on="new_province_code")
-             .filter(pl.col("len") == pl.col("len_right"))
-             .select("period", province_code="new_province_code"))
+    whole = merged_months(cw, commune.select("period", "province_code"))
     province = (new.join(whole, on=["period", "province_code"], how="semi").group_by("period", "province_code")
                 .agg(pl.col("numerator", "denominator").sum(), *(pl.col(f).any() for f in flags)))
     return [new.select(area_code="commune_code", area_level=pl.lit(REFORM_LEVELS["commune"]), period="period",

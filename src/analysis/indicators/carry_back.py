@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.areas import REFORM_LEVELS, district_provinces
-from analysis.crosswalk import area_crosswalk, to_new_communes
+from analysis.crosswalk import area_crosswalk, merged_months, to_new_communes
 
 FIXED = ("ftth", "xdsl", "cable")
 
@@ -122,13 +122,8 @@ def positions(pos: pl.DataFrame) -> pl.DataFrame:
     units = (pl.concat([carried, direct.select(carried.columns)]).group_by("period", "commune_code", "province_code")
              .agg(pl.col("numerator", "denominator").sum()))
     # The new province in the months every old province that went into it has positions, old or new.
-    present = pl.concat([old.select("period", "province_code"), levels[2].select("period", province_code="area_code")]
-                        ).unique()
-    parts = cw.select("new_province_code", "old_province_code").unique()
-    whole = (parts.join(present, left_on="old_province_code", right_on="province_code")
-             .group_by("period", "new_province_code").len()
-             .join(parts.group_by("new_province_code").len(), on="new_province_code")
-             .filter(pl.col("len") == pl.col("len_right")).select("period", province_code="new_province_code"))
+    whole = merged_months(cw, pl.concat([old.select("period", "province_code"),
+                                         levels[2].select("period", province_code="area_code")]))
     province = units.join(whole, on=["period", "province_code"], how="semi").group_by("period", "province_code").agg(
         pl.col("numerator", "denominator").sum())
     return pl.concat([*levels,
