@@ -31,9 +31,13 @@ def bts_site_sharing(sites: pl.DataFrame) -> pl.DataFrame:
     positions = (sites.sort("site_id").group_by("period", "position_id")
                  .agg(shared=pl.col("operators_at_position").max() >= 2,
                       # commune and district of one site, so a position never takes a new unit's code with an
-                      # old district when its operators name the two geographies
-                      place=pl.struct("commune_code", "district_code").mode().sort().first())
-                 .unnest("place"))
+                      # old district when its operators name the two geographies (a text key: a struct's mode
+                      # is four times slower)
+                      place=pl.concat_str("commune_code", pl.col("district_code").fill_null(""), separator="|")
+                      .mode().sort().first())
+                 .with_columns(pl.col("place").str.split_exact("|", 1).struct.rename_fields(
+                     ["commune_code", "district_code"]))
+                 .unnest("place").with_columns(pl.col("district_code").replace("", None)))
     if (positions["district_code"].is_null() & positions["commune_code"].is_not_null()).any():
         return finish(carry_back.positions(positions), "bts_site_sharing", "%", 100)  # some in 2025 units
     commune = positions.group_by("period", "district_code", "commune_code").agg(
