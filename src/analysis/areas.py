@@ -59,14 +59,19 @@ def units_on(areas: pl.DataFrame, day: date) -> pl.DataFrame:
     return areas.filter((pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day)))
 
 
-def old_areas_of(areas: pl.DataFrame, provinces: Sequence[str]) -> pl.DataFrame:
-    """area_level, area_code of the old provinces given and of their districts and communes, from a
-    `reference_areas` table."""
-    old = areas.filter(pl.col("level").is_in(PLAN_LEVELS))
-    districts = old.filter((pl.col("level") == "district") & pl.col("parent_code").is_in(list(provinces)))
-    communes = old.filter((pl.col("level") == "commune") & pl.col("parent_code").is_in(districts["area_code"].implode()))
-    return pl.concat([old.filter((pl.col("level") == "province") & pl.col("area_code").is_in(list(provinces))),
-                      districts, communes]).select(area_level="level", area_code="area_code")
+def areas_of(areas: pl.DataFrame, provinces: Sequence[str]) -> pl.DataFrame:
+    """area_level, area_code of the given old provinces, their districts and communes, and of the units of
+    1 July 2025 they went into (the new provinces and their communes), from a `reference_areas` table."""
+    from analysis.crosswalk import new_provinces  # the converter's old -> new province mapping
+    provinces, merged = list(provinces), new_provinces(list(provinces))
+    level, parent = pl.col("level"), pl.col("parent_code")
+    districts = areas.filter((level == "district") & parent.is_in(provinces))["area_code"]
+    return areas.filter(
+        ((level == "province") & pl.col("area_code").is_in(provinces))
+        | ((level == "district") & parent.is_in(provinces))
+        | ((level == "commune") & parent.is_in(districts.implode()))
+        | ((level == REFORM_LEVELS["province"]) & pl.col("area_code").is_in(merged))
+        | ((level == REFORM_LEVELS["commune"]) & parent.is_in(merged))).select(area_level="level", area_code="area_code")
 
 
 def province_boxes() -> pl.DataFrame:

@@ -123,13 +123,16 @@ def test_the_default_scope_is_the_department_and_the_province_that_joined_it():
 
 def test_a_target_set_judges_the_areas_of_its_own_provinces(tmp_path):
     # Plan 171 was Thái Nguyên's: with Bắc Kạn in the data since July 2025, its old areas are not judged by it; the
-    # units of 1 July 2025 (the merged province's, Bắc Kạn's part included) are.
+    # units of 1 July 2025 (the merged province's, Bắc Kạn's part included) are; Cao Bằng's (04, in a ministry's
+    # data) are not, old or new.
     from datetime import date
     from analysis.targets import load
     from analysis.trajectory.engine import _in_scope
-    reference_areas(["19", "06"]).write_parquet(tmp_path / "reference_areas.parquet")
+    reference_areas(["19", "06", "04"]).write_parquet(tmp_path / "reference_areas.parquet")
+    cao_bang = reference_areas("04").filter(pl.col("level") == "commune_2025")["area_code"][0]
     rows = [("province", "19"), ("province", "06"), ("district", "164"), ("district", "066"), ("commune", "05431"),
-            ("commune", "02140"), ("commune_2025", "01840"), ("province_2025", "19")]
+            ("commune", "02140"), ("commune_2025", "01840"), ("province_2025", "19"), ("province", "04"),
+            ("commune_2025", cao_bang), ("province_2025", "04")]
     ind = pl.DataFrame(rows, schema=["area_level", "area_code"], orient="row").with_columns(
         period=pl.lit(date(2025, 8, 1)))
     kept = _in_scope(ind, tmp_path, load("plan-171-2025"))

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from analysis import io
-from analysis.areas import PLAN_LEVELS, old_areas_of
+from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
 from analysis.periods import month_end, parse_month
@@ -171,13 +171,13 @@ def gaps(processed: Path, as_of: date) -> pl.DataFrame:
 
 
 def _in_scope(ind: pl.DataFrame, processed: Path, target_set: TargetSet) -> pl.DataFrame:
-    """The indicator rows of the areas the set was made for: at the old levels, those of its provinces."""
+    """The indicator rows of the areas the set was made for: its provinces' old units and the units of 1 July 2025
+    they went into."""
     ref = processed / "reference_areas.parquet"
     if target_set.provinces is None or not ref.exists():
         return ind
-    scope = old_areas_of(pl.read_parquet(ref), target_set.provinces)
-    return ind.filter(~pl.col("area_level").is_in(PLAN_LEVELS)
-                      | pl.struct("area_level", "area_code").is_in(scope.to_struct().implode()))
+    scope = areas_of(pl.read_parquet(ref), target_set.provinces)
+    return ind.join(scope, on=["area_level", "area_code"], how="semi", maintain_order="left")
 
 
 def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
