@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.areas import REFORM_LEVELS, district_provinces
+from analysis.areas import REFORM_LEVELS
 from analysis.crosswalk import area_crosswalk, merged_months, to_new_communes
+from analysis.indicators.base import with_province
 
 FIXED = ("ftth", "xdsl", "cable")
 
@@ -97,7 +98,7 @@ def positions(pos: pl.DataFrame) -> pl.DataFrame:
     with another has no figure in a month that unit has positions, rather than a count short of them. On the new
     units an old commune's positions are carried by the crosswalk's household weights, as every count is."""
     new, old = pos.filter(_in_new_units(pos)), pos.filter(~_in_new_units(pos))
-    old = old.join(district_provinces(), on="district_code", how="left")
+    old = with_province(old)
     new_provinces = sorted(set(_provinces(new)))
     cw = area_crosswalk(sorted(set(old["province_code"].drop_nulls()) | set(new_provinces)))
     count = lambda f, *keys: f.group_by("period", *keys).agg(numerator=pl.col("shared").sum().cast(pl.Float64),

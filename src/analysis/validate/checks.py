@@ -136,6 +136,11 @@ def subscriber_changes(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
             .with_columns(_key([*by, "period"])).drop("gap"))
 
 
+def _scope_crosswalk(ref: pl.DataFrame) -> pl.DataFrame:
+    """The crosswalk of the provinces of 1 July 2025 that the cleaned (old) provinces went into."""
+    return area_crosswalk(sorted(ref.filter(pl.col("level") == "province")["area_code"]))
+
+
 def _old_province(subs: pl.DataFrame, ref: pl.DataFrame | None) -> pl.Expr:
     """Each row's province before the reform: its district's, or for a unit of 1 July 2025 (no district) the old
     province most of the communes it was formed from lay in (new communes did not cross old provinces' lines)."""
@@ -143,7 +148,7 @@ def _old_province(subs: pl.DataFrame, ref: pl.DataFrame | None) -> pl.Expr:
     old = pl.col("district_code").replace_strict(by_district, default=None, return_dtype=pl.String)
     if ref is None or not subs["district_code"].is_null().any():
         return old
-    cw = area_crosswalk(sorted(ref.filter(pl.col("level") == "province")["area_code"]))
+    cw = _scope_crosswalk(ref)
     formed = dict(cw.group_by("new_code").agg(pl.col("old_province_code").mode().min()).iter_rows())
     return pl.coalesce(old, pl.col("commune_code").replace_strict(formed, default=None, return_dtype=pl.String))
 
@@ -163,9 +168,8 @@ def fibre_households(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     months = sorted(fibre["period"].unique().to_list())
     households = interpolate_yearly(pop, ["commune_code"], "households", months)
     parts = [households.with_columns(units=pl.lit("old"))]
-    if (fibre["units"] == "2025").any():
-        provinces = district_provinces().filter(pl.col("district_code").is_in(pop["district_code"].implode()))
-        cw = area_crosswalk(sorted(provinces["province_code"].unique()))
+    if (fibre["units"] == "2025").any() and tables.get("reference_areas") is not None:
+        cw = _scope_crosswalk(tables["reference_areas"])
         parts.append(households.join(cw.select("old_code", "new_code", "weight_households"), left_on="commune_code",
                                      right_on="old_code")
                      .group_by("period", "new_code").agg((pl.col("households") * pl.col("weight_households")).sum())
