@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from analysis.errors import AnalysisError
 from analysis.periods import parse_month
@@ -42,9 +42,26 @@ class Target(BaseModel):
     target: float
     target_date: date | None = None   # the set's date when absent
     baseline: date | None = None      # the set's baseline when absent
-    ceiling: float | None = None      # a natural bound (100 for a share): the logistic model needs it
+    ceiling: float | None = None      # a natural bound (100 for a share): no projection goes past it
+    # How a value meets the target: ">=" or ">" for a higher-is-better indicator ("> 80%" in a plan is strict),
+    # "<=" or "<" for a lower one; by default the non-strict one of the direction.
+    comparison: Literal[">=", ">", "<=", "<"] | None = None
 
     _months = field_validator("target_date", "baseline", mode="before")(lambda v: None if v is None else _month(v))
+
+    @model_validator(mode="after")
+    def _comparison_agrees(self) -> "Target":
+        if self.comparison is not None and (self.comparison[0] == ">") != (self.direction == "higher"):
+            raise ValueError(f"comparison {self.comparison!r} does not fit direction {self.direction!r}")
+        return self
+
+    @property
+    def strict(self) -> bool:
+        return self.comparison in (">", "<")
+
+    @property
+    def comparison_sign(self) -> str:
+        return self.comparison or (">=" if self.direction == "higher" else "<=")
 
     @field_validator("id")
     @classmethod

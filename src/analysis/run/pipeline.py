@@ -27,9 +27,9 @@ from analysis.run.index import write_index
 from analysis.run.notebooks import NotebookFailed, execute, to_html
 from analysis.run.stamps import Stamps, code_version
 from analysis.text import t
+from analysis.trajectory.engine import OUTPUTS as TRAJECTORY_OUTPUTS
 
-REPORT_INPUTS = ("status.parquet", "indicators.parquet", "trajectories.parquet", "gaps.parquet",
-                 "milestones_status.parquet", "validation/summary.json")
+REPORT_INPUTS = ("indicators.parquet", *(f"{name}.parquet" for name in TRAJECTORY_OUTPUTS), "validation/summary.json")
 
 
 @dataclass
@@ -115,8 +115,8 @@ class Pipeline:
                    {"raw": str(c.raw), "processed": str(p), "bts_radius_m": c.bts_radius_m},
                    [c.raw], [p / "manifest.json"])
         cleaned = [p / "manifest.json"] + sorted(p.glob("*.parquet"))
-        cleaned = [f for f in cleaned if f.name not in ("indicators.parquet", "status.parquet", "trajectories.parquet",
-                                                        "models.parquet", "gaps.parquet", "milestones_status.parquet")]
+        derived = {"indicators.parquet", *(f"{name}.parquet" for name in TRAJECTORY_OUTPUTS)}
+        cleaned = [f for f in cleaned if f.name not in derived]
 
         def validate() -> None:
             self.stage("validate", "02-validate.ipynb", {"processed": str(p), "reports": str(c.reports)},

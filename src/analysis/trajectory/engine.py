@@ -1,8 +1,10 @@
 """`python -m analysis trajectories`: every target of a target set, in every area, fitted, projected and judged.
 
-Writes `trajectories.parquet` (monthly projections with 80% intervals), `status.parquet` (the judgement with every
-input of its formulas), `models.parquet` (the back-test error of each model), `gaps.parquet` (what is left to do,
-hamlets by name) and `milestones_status.parquet` (each milestone's latest status as the department entered it).
+Writes `trajectories.parquet` (monthly projections with calibrated 80% intervals), `status.parquet` (the judgement
+with every input of its formulas), `models.parquet` (the back-test error of each model), `backtest.parquet` (the
+chosen model's forecasts at every origin and horizon, provinces and districts), `calibration.parquet` (the interval
+quantiles by pool and horizon), `hindcast.parquet` (the method judged as of earlier months against what the data
+showed at the deadline), `gaps.parquet` (what is left to do, hamlets by name) and `milestones_status.parquet`.
 """
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from itertools import repeat
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +25,30 @@ from analysis import io
 from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
-from analysis.periods import month_end, parse_month
-from analysis.targets import TargetSet, load
-from analysis.trajectory.series import judge
+from analysis.periods import from_index, month_end, parse_month
+from analysis.targets import Target, TargetSet, load
+from analysis.trajectory import calibration, hindcast as hindcasts
+from analysis.trajectory.series import Prepared, finish, prepare
 
 # What the operational gap counts, for indicators that are a share or a rate of something countable.
 GAP_UNITS = {"households_fiber": "households", "hamlets_ftth_coverage": "hamlets", "hamlets_mbb_coverage": "hamlets",
              "bts_site_sharing": "BTS positions", "mbb_subs_per_100": "subscriptions",
              "fbb_subs_per_100": "subscriptions", "smartphone_share": "smartphone subscriptions",
              "state_apps_on_cloud": "applications", "adults_with_smartphone": "adults"}
+# The tables this stage writes (the run's cache and the report inputs take their names from here).
+OUTPUTS = ("status", "trajectories", "models", "backtest", "calibration", "hindcast", "gaps", "milestones_status")
+STORED_LEVELS = ("province", "district", "province_2025")   # back-test rows kept (communes: pooled, not stored)
 PROJECTION_COLUMNS = ("indicator_id", "area_code", "area_level", "period", "projected", "lower", "upper", "model")
-STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "latest_value", "latest_period",
-                  "target", "target_date", "direction", "ceiling", "baseline_value", "baseline_period",
-                  "years_elapsed", "years_total", "rate_observed", "rate_required", "ratio_rule", "ratio_r",
-                  "projected_at_target", "projected_at_target_basis", "progress_p", "status", "deadline_met",
-                  "value_at_deadline", "shortfall_at_deadline", "gap", "gap_count", "gap_unit", "current_pace", "value_12m_ago",
-                  "required_pace", "months_remaining", "eta", "model", "model_mae", "model_params", "n_points", "note"]
+STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "frequency", "latest_value",
+                  "latest_period", "target", "target_date", "direction", "comparison", "ceiling", "unit_step",
+                  "baseline_value", "baseline_period", "years_elapsed", "years_total", "rate_observed",
+                  "rate_required", "ratio_rule", "ratio_r", "ratio_status", "projected_at_target",
+                  "projected_at_target_basis", "lower_at_target", "upper_at_target", "progress_p", "status",
+                  "ratio_disagrees", "deadline_met", "value_at_deadline", "shortfall_at_deadline", "gap", "gap_count",
+                  "gap_unit", "current_pace", "value_12m_ago", "required_pace", "months_remaining", "eta",
+                  "eta_basis", "model", "model_mae", "model_params", "scale", "n_points", "note"]
+BACKTEST_COLUMNS = ("indicator_id", "area_code", "area_level", "origin", "horizon", "model", "forecast", "actual",
+                    "lower", "upper", "inside")
 
 
 def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
@@ -49,14 +59,21 @@ def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
     return float(max(math.ceil(need - 1e-9), 0))
 
 
+def _unit_step(target: Target, last: dict) -> float | None:
+    """One counted unit (a hamlet, an application) in the indicator's units: ceiling / denominator."""
+    if target.ceiling is None or target.id not in GAP_UNITS or not last.get("denominator"):
+        return None
+    return target.ceiling / last["denominator"]
+
+
 PARALLEL_FROM = 2_000  # areas of one target: below this a second process costs more than it saves
 
 
-def _judge_all(target, series: pl.DataFrame, as_of: date) -> tuple[list[dict], dict[str, list], list[dict]]:
-    """Every area's series of one target (rows sorted by area then month): status rows, projections, scores.
-    One pass over numpy arrays (tens of thousands of areas nationally): no frame per series."""
-    status, models = [], []
-    proj: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
+def _prepare_all(target: Target, series: pl.DataFrame, as_of: date) -> tuple[list[tuple], dict[str, np.ndarray]]:
+    """Pass 1 over every area's series of one target (rows sorted by area then month): the chosen model of each,
+    and the back-test errors, scaled (for the pools) and whole (for the stored levels). One pass over numpy arrays
+    (tens of thousands of areas nationally): no frame per series."""
+    items, pooled, stored = [], {"group": [], "bucket": [], "r": []}, []
     codes, levels = series["area_code"].to_numpy(), series["area_level"].to_numpy()
     tt, vv = series["_t"].to_numpy(), series["value"].to_numpy().astype(float)
     num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
@@ -64,12 +81,35 @@ def _judge_all(target, series: pl.DataFrame, as_of: date) -> tuple[list[dict], d
         else np.array([], dtype=int)
     for lo, hi in zip(starts, np.r_[starts[1:], len(codes)]):
         keep = ~np.isnan(vv[lo:hi])
-        t, y = tt[lo:hi][keep], vv[lo:hi][keep]
         area, level = codes[lo], levels[lo]
-        row, projection, scores = judge(t, y, target, as_of)
-        last = ({k: None if np.isnan(x) else float(x) for k, x in (("numerator", num[lo:hi][keep][-1]),
-                                                                   ("denominator", den[lo:hi][keep][-1]))}
+        p = prepare(tt[lo:hi][keep], vv[lo:hi][keep], target, as_of)
+        last = ({k: None if x is None or np.isnan(x) else float(x)
+                 for k, x in (("numerator", num[lo:hi][keep][-1]), ("denominator", den[lo:hi][keep][-1]))}
                 if keep.any() else {})
+        e, group = p.errors, calibration.group_of(level)
+        if e.horizon.size:
+            pooled["group"].append(np.full(e.horizon.size, group))
+            pooled["bucket"].append(calibration.bucket_of(e.horizon))
+            pooled["r"].append(calibration.scaled(e.actual, e.forecast, e.scale, e.horizon))
+            if level in STORED_LEVELS:
+                stored.append({"area_code": area, "area_level": level, "model": p.model.name if p.model else None,
+                               "origin_t": e.origin_t, "horizon": e.horizon, "forecast": e.forecast,
+                               "actual": e.actual, "scale": e.scale})
+        p.errors = None   # not sent back to the parent process: the pools hold what is needed
+        items.append((area, level, p, last))
+    pool = {k: np.concatenate(v) if v else np.array([]) for k, v in pooled.items()}
+    pool["stored"] = stored
+    return items, pool
+
+
+def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[str, dict]
+                ) -> tuple[list[dict], dict[str, list], list[dict]]:
+    """Pass 2: each area projected with its pool's calibrated interval, and judged."""
+    status, models = [], []
+    proj: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
+    for area, level, p, last in items:
+        row, projection = finish(p, target, as_of, tables.get(calibration.group_of(level), {}),
+                                 _unit_step(target, last))
         row.update(indicator_id=target.id, area_code=area, area_level=level, gap_unit=GAP_UNITS.get(target.id),
                    gap_count=None if row.get("gap") is None else _gap_count(target.id, target.target, last))
         status.append(row)
@@ -80,9 +120,9 @@ def _judge_all(target, series: pl.DataFrame, as_of: date) -> tuple[list[dict], d
                          ("lower", list(projection.lower)), ("upper", list(projection.upper)),
                          ("model", [projection.model] * n)):
                 proj[k].extend(v)
-        for sc in scores:
-            models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc,
-                           "chosen": sc["model"] == row.get("model")})
+        for sc in p.scores:
+            models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc.__dict__,
+                           "chosen": sc.model == row.get("model")})
     return status, proj, models
 
 
@@ -94,8 +134,27 @@ def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
             for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
+def _pool_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame({"indicator_id": target.id,
+                         "group": np.concatenate([p["group"] for p in pools]).astype(str),
+                         "bucket": np.concatenate([p["bucket"] for p in pools]).astype(np.int64),
+                         "r": np.concatenate([p["r"] for p in pools]).astype(float)})
+
+
+def _stored_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
+    parts = [pl.DataFrame({"area_code": s["area_code"], "area_level": s["area_level"], "model": s["model"],
+                           "origin_t": s["origin_t"], "horizon": s["horizon"], "forecast": s["forecast"],
+                           "actual": s["actual"], "scale": s["scale"]})
+             for p in pools for s in p["stored"]]
+    if not parts:
+        return pl.DataFrame()
+    frame = pl.concat(parts).with_columns(indicator_id=pl.lit(target.id))
+    return frame.with_columns(group=pl.col("area_level").map_elements(calibration.group_of, return_dtype=pl.String),
+                              bucket=pl.Series(calibration.bucket_of(frame["horizon"].to_numpy())).cast(pl.Int64))
+
+
 def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int = 1) -> dict[str, pl.DataFrame]:
-    status, models = [], []
+    status, models, quantiles, backtests = [], [], [], []
     proj_cols: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
     # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
     ind = (ind.filter(pl.col("period") <= as_of)
@@ -111,12 +170,26 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
                                "note": "no value of this indicator in the data"})
                 continue
             n_areas = series.select("area_level", "area_code").n_unique()
-            if workers > 1 and n_areas >= PARALLEL_FROM:
+            parallel = workers > 1 and n_areas >= PARALLEL_FROM
+            if parallel:
                 # Spawned, not forked: a forked child of a process running polars' threads can hang.
                 pool = pool or ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                parts = list(pool.map(_judge_all, repeat(target), _chunks(series, workers), repeat(as_of)))
+                prepared = list(pool.map(_prepare_all, repeat(target), _chunks(series, workers), repeat(as_of)))
             else:
-                parts = [_judge_all(target, series, as_of)]
+                prepared = [_prepare_all(target, series, as_of)]
+            pools = [p for _, p in prepared]
+            q = calibration.quantiles(_pool_frame(target, pools))
+            quantiles.append(q)
+            tables = {g: {b: (lo, hi) for _, _, b, _, lo, hi in rows.iter_rows()}
+                      for (g,), rows in q.group_by("group")}
+            stored = _stored_frame(target, pools)
+            if stored.height:
+                backtests.append(calibration.honest_inside(stored))
+            if parallel:
+                parts = list(pool.map(_finish_all, repeat(target), [i for i, _ in prepared], repeat(as_of),
+                                      repeat(tables)))
+            else:
+                parts = [_finish_all(target, prepared[0][0], as_of, tables)]
             for st, proj, mod in parts:
                 status += st
                 models += mod
@@ -126,16 +199,44 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
         if pool is not None:
             pool.shutdown()
     trajectories = pl.DataFrame(proj_cols) if proj_cols["period"] else pl.DataFrame()
-    st = pl.DataFrame(status, infer_schema_length=None).with_columns(
+    frame = pl.DataFrame(status, infer_schema_length=None)
+    st = frame.with_columns(
         as_of=pl.lit(as_of), target_set=pl.lit(targets.id),
         model_params=pl.col("model_params").map_elements(json.dumps, return_dtype=pl.String)
-        if "model_params" in pl.DataFrame(status, infer_schema_length=None).columns else pl.lit(None, pl.String))
+        if "model_params" in frame.columns else pl.lit(None, pl.String))
     for c in STATUS_COLUMNS:
         if c not in st.columns:
             st = st.with_columns(pl.lit(None).alias(c))
     return {"status": st.select(STATUS_COLUMNS).sort("indicator_id", "area_level", "area_code"),
             "trajectories": trajectories,
-            "models": pl.DataFrame(models, infer_schema_length=None)}
+            "models": pl.DataFrame(models, infer_schema_length=None),
+            "backtest": _backtest_table(backtests),
+            "calibration": _calibration_table(quantiles, backtests)}
+
+
+def _backtest_table(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    if not parts:
+        return pl.DataFrame(schema={c: pl.String for c in BACKTEST_COLUMNS})
+    bt = pl.concat(parts, how="diagonal_relaxed")
+    origin = pl.col("origin_t").cast(pl.Int64)
+    return bt.with_columns(origin=pl.date(origin // 12, origin % 12 + 1, 1),
+                           horizon=pl.col("horizon").cast(pl.Int64)).select(BACKTEST_COLUMNS)
+
+
+def _calibration_table(quantiles: list[pl.DataFrame], backtests: list[pl.DataFrame]) -> pl.DataFrame:
+    """The interval quantiles of each pool and horizon bucket, and (for provinces and districts) the share of the
+    back-test's actual values its out-of-sample interval held."""
+    if not quantiles:
+        return pl.DataFrame()
+    q = pl.concat(quantiles).with_columns(
+        horizon_from=pl.col("bucket").map_elements(lambda b: calibration.BUCKETS[b][0], return_dtype=pl.Int64),
+        horizon_to=pl.col("bucket").map_elements(lambda b: calibration.BUCKETS[b][1], return_dtype=pl.Int64))
+    if backtests:
+        cov = (pl.concat(backtests, how="diagonal_relaxed").filter(pl.col("inside").is_not_null())
+               .group_by("indicator_id", "group", "bucket")
+               .agg(checked=pl.len(), coverage=pl.col("inside").mean()))
+        q = q.join(cov, on=["indicator_id", "group", "bucket"], how="left")
+    return q
 
 
 def milestones(processed: Path, target_set: TargetSet, as_of: date) -> pl.DataFrame:
@@ -180,28 +281,48 @@ def _in_scope(ind: pl.DataFrame, processed: Path, target_set: TargetSet) -> pl.D
     return ind.join(scope, on=["area_level", "area_code"], how="semi", maintain_order="left")
 
 
-def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
-    """Fit, project and judge every target of the set; write the four tables; return `status`."""
-    started = time.perf_counter()
-    path = processed / "indicators.parquet"
-    if not path.exists():
-        raise AnalysisError("no indicators.parquet: run the indicators stage first", file=str(processed))
-    ind = pl.read_parquet(path)
-    target_set = load(targets)
+def month_of(ind: pl.DataFrame, as_of: str | date) -> date:
+    """The month judged: `latest` is the newest month of the monthly data; a month outside the data is refused."""
+    monthly = ind.filter(pl.col("frequency") == "monthly")["period"]
     if as_of == "latest":
-        month = ind.filter(pl.col("frequency") == "monthly")["period"].max() or ind["period"].max()
+        return monthly.max() or ind["period"].max()
+    if isinstance(as_of, date):
+        month = as_of.replace(day=1)
     else:
         try:
             month = parse_month(as_of)
         except ValueError as exc:
             raise AnalysisError(f"--as-of: {exc}") from None
-    monthly = ind.filter(pl.col("frequency") == "monthly")["period"]
     if monthly.len() and not monthly.min() <= month <= monthly.max():
         raise AnalysisError(f"--as-of {month:%Y-%m} is outside the data ({monthly.min():%Y-%m} to "
                             f"{monthly.max():%Y-%m})")
-    out = run_frames(_in_scope(ind, processed, target_set), target_set, month, workers=os.cpu_count() or 1)
+    return month
+
+
+def frames(processed: Path, target_set: TargetSet, month: date, workers: int = 1) -> dict[str, pl.DataFrame]:
+    """Every table of `OUTPUTS`, judged as of `month` with no data after it (the stage writes them; a report
+    notebook asked for another month than the stage's computes them in memory)."""
+    ind = _in_scope(read_indicators(processed), processed, target_set).filter(pl.col("period") <= month)
+    out = run_frames(ind, target_set, month, workers=workers)
+    out["hindcast"] = hindcasts.run(ind, target_set, month, run_frames)
     out["gaps"] = gaps(processed, month)
     out["milestones_status"] = milestones(processed, target_set, month)
+    return {name: out[name] for name in OUTPUTS}
+
+
+def read_indicators(processed: Path) -> pl.DataFrame:
+    path = processed / "indicators.parquet"
+    if not path.exists():
+        raise AnalysisError("no indicators.parquet: run the indicators stage first", file=str(processed))
+    return pl.read_parquet(path)
+
+
+def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
+    """Fit, project and judge every target of the set as of a month; write `OUTPUTS`; return `status`."""
+    started = time.perf_counter()
+    target_set = load(targets)
+    month = month_of(read_indicators(processed), as_of)
+    out = frames(processed, target_set, month, workers=os.cpu_count() or 1)
     for name, frame in out.items():
         io.write_parquet(frame, processed / f"{name}.parquet")
     io.write_json({"stage": "trajectories", "target_set": target_set.id, "as_of": str(month),

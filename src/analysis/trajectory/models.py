@@ -1,107 +1,163 @@
-"""Three trend models a statistician can audit, each a straight line on its own scale, fitted by least squares:
+"""Projection models a statistician can audit. Each one continues the latest observation at a constant slope on
+its own scale, so a projection starts where the data ends (level continuity) and can never cross a bound its
+scale does not reach:
 
-- linear:      y = a + b·t
-- compound:    log y = a + b·t            (constant growth rate g = e^b − 1 a month; y > 0)
-- logistic:    logit(y / K) = a + b·t     (an S-curve toward the ceiling K; 0 < y < K; `ceiling` needed)
+    y(t_last + h) = g⁻¹( g(y_last) + b · D(h) )
 
-`t` is in months. The 80% prediction interval is the OLS one on the model's scale, mapped back, so it is
-asymmetric where the scale is: ŷ ± t(0.90, n−2) · s · √(1 + 1/n + (t − t̄)² / Sxx).
+The scale g:
+- linear:    g(y) = y
+- log:       g(y) = log y              (a constant growth rate; needs y > 0)
+- logit:     g(y) = logit(y / K)       (an S-curve toward the ceiling K)
+- shortfall: g(y) = log(K − y)         (the distance to the ceiling shrinks at a constant rate: saturates near K)
+
+The slope b, in scale units a month:
+- trend:  least squares over the last 24 months (the classic linear, compound and logistic trend models)
+- recent: the change over the last twelve months (the "recent pace", or drift, model)
+
+D(h) = h months, or Σ_{i=1..h} φ^i for a damped slope (Gardner & McKenzie's damped trend), φ = 0.97 a month.
+
+Every projection is clipped to [floor, ceiling]: floor 0 for a series that never went below it, ceiling K where
+the target file declares one.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
-MODELS = ("linear", "compound", "logistic")
-EDGE = 1e-3  # a share at 0 or at its ceiling is moved in by this fraction of the ceiling before the logit
+# name: (scale for an unbounded indicator, scale for a bounded one, slope, damping φ a month); the order breaks
+# ties in the back-test, simplest first. None: the model does not apply to that kind of indicator.
+MODELS: dict[str, tuple[str | None, str | None, str, float]] = {
+    "pace": ("linear", "shortfall", "recent", 1.0),
+    "damped_pace": ("linear", "shortfall", "recent", 0.97),
+    "linear": ("linear", "linear", "trend", 1.0),
+    "compound": ("log", "log", "trend", 1.0),
+    "logistic": (None, "logit", "trend", 1.0),
+}
+FALLBACK = "pace"
+PACE_WINDOW = 12   # months behind the latest observation that the recent pace is measured over
+TREND_WINDOW = 24  # months of history the least-squares trend is fitted on: the plan's own horizon, so that
+                   # an old slope does not outlive two years of another pace
+EDGE = 1e-3        # a share at 0 or at its ceiling is moved in by this fraction of the ceiling to estimate a slope
 
 
 @dataclass(frozen=True)
-class Fit:
-    model: str
-    a: float
-    b: float
-    n: int
-    t_mean: float
-    sxx: float
-    s: float          # residual standard deviation on the model's scale
+class Bounds:
+    floor: float | None
     ceiling: float | None
 
-    def _to_scale(self, y: np.ndarray) -> np.ndarray:
-        return _forward(self.model, y, self.ceiling)
+    @staticmethod
+    def of(y: np.ndarray, ceiling: float | None) -> "Bounds":
+        return Bounds(0.0 if y.size and float(np.min(y)) >= 0 else None, ceiling)
 
-    def predict(self, t: np.ndarray, level: float = 0.80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(projection, lower, upper) at months `t`; the interval is `level` two-sided."""
-        t = np.asarray(t, dtype=float)
-        z = self.a + self.b * t
-        q = _t_quantile(0.5 + level / 2, self.n - 2) if self.n > 2 else np.nan
-        half = q * self.s * np.sqrt(1 + 1 / self.n + (t - self.t_mean) ** 2 / self.sxx)
-        return (_back(self.model, z, self.ceiling), _back(self.model, z - half, self.ceiling),
-                _back(self.model, z + half, self.ceiling))
-
-    def point(self, t: np.ndarray) -> np.ndarray:
-        """The projection alone (the back-test needs no interval)."""
-        return _back(self.model, self.a + self.b * np.asarray(t, dtype=float), self.ceiling)
-
-    def params(self) -> dict:
-        """The fitted parameters in the terms a reader knows."""
-        if self.model == "linear":
-            return {"intercept": self.a, "slope_per_month": self.b}
-        if self.model == "compound":
-            return {"level_at_t0": float(np.exp(self.a)), "growth_per_month": float(np.expm1(self.b))}
-        return {"ceiling": self.ceiling, "rate_per_month": self.b,
-                "midpoint_month": -self.a / self.b if self.b else float("nan")}
+    def clip(self, y: np.ndarray) -> np.ndarray:
+        lo = -np.inf if self.floor is None else self.floor
+        hi = np.inf if self.ceiling is None else self.ceiling
+        return np.clip(y, lo, hi)
 
 
-@lru_cache(maxsize=1024)
-def _t_quantile(p: float, df: int) -> float:
-    """Student's t quantile: the same few degrees of freedom recur across thousands of series, so it is kept."""
-    return float(stats.t.ppf(p, df))
+def scale_of(model: str, ceiling: float | None) -> str | None:
+    unbounded, bounded, _, _ = MODELS[model]
+    return bounded if ceiling is not None else unbounded
 
 
-def _forward(model: str, y: np.ndarray, ceiling: float | None) -> np.ndarray:
-    if model == "linear":
-        return y
-    if model == "compound":
-        return np.log(y)
-    k = float(ceiling)
-    p = np.clip(y / k, EDGE, 1 - EDGE)
-    return np.log(p / (1 - p))
+def forward(scale: str, y: np.ndarray, ceiling: float | None, *, edge: bool) -> np.ndarray:
+    """g(y). With `edge`, values at a bound are moved in first (to estimate a slope); without it a value at the
+    bound maps to ±inf, which g⁻¹ maps back to the bound: a series at its ceiling stays there."""
+    y = np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if scale == "linear":
+            return y
+        if scale == "log":
+            return np.log(y)
+        k = float(ceiling)
+        if scale == "logit":
+            p = np.clip(y / k, EDGE, 1 - EDGE) if edge else y / k
+            return np.log(p) - np.log1p(-p)
+        short = np.maximum(k - y, EDGE * k) if edge else np.maximum(k - y, 0.0)
+        return np.log(short)
 
 
-def _back(model: str, z: np.ndarray, ceiling: float | None) -> np.ndarray:
-    if model == "linear":
-        return z if ceiling is None else np.minimum(z, ceiling)
-    if model == "compound":
-        return np.exp(np.minimum(z, 700.0))
-    return float(ceiling) / (1 + np.exp(-z))
+def back(scale: str, z: np.ndarray, ceiling: float | None) -> np.ndarray:
+    """g⁻¹(z)."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(over="ignore"):
+        if scale == "linear":
+            return z
+        if scale == "log":
+            return np.exp(np.minimum(z, 700.0))
+        k = float(ceiling)
+        if scale == "logit":
+            return k / (1 + np.exp(-z))
+        return k - np.exp(np.minimum(z, 700.0))
 
 
 def usable(model: str, y: np.ndarray, ceiling: float | None) -> bool:
-    """Can this model describe these values at all? (compound needs y > 0; logistic needs a ceiling above them)"""
-    if model == "compound":
+    """Can this model describe these values at all? (log needs y > 0; logit and shortfall a ceiling above them)"""
+    scale = scale_of(model, ceiling)
+    if scale is None:
+        return False
+    if scale == "log":
         return bool(np.all(y > 0))
-    if model == "logistic":
-        return ceiling is not None and bool(np.all((y >= 0) & (y <= ceiling)))
+    if scale in ("logit", "shortfall"):
+        return bool(np.all((y >= 0) & (y <= ceiling)))
     return True
 
 
-def fit(model: str, t: np.ndarray, y: np.ndarray, ceiling: float | None = None) -> Fit | None:
-    """Least squares on the model's scale; None when the model cannot describe the data or n < 3."""
+def damped(h: np.ndarray, phi: float) -> np.ndarray:
+    """D(h): h months of slope, each damped by φ (φ = 1: h)."""
+    h = np.asarray(h, dtype=float)
+    return h if phi == 1.0 else phi * (1 - phi ** h) / (1 - phi)
+
+
+def slopes(model: str, t: np.ndarray, z: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """The model's slope fitted on each prefix t[:k], z[:k] for k in `ks` (all at once, by prefix sums)."""
+    kind = MODELS[model][2]
+    last = ks - 1
+    if kind == "recent":
+        j = np.searchsorted(t, t[last] - PACE_WINDOW, side="right") - 1
+        j = np.clip(j, 0, None)
+        dt = t[last] - t[j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(dt > 0, (z[last] - z[j]) / dt, np.nan)
+    # least squares over the observations of the last TREND_WINDOW months, by differences of prefix sums
+    first = np.searchsorted(t, t[last] - TREND_WINDOW, side="right")
+    tc = t - t[0]   # centred for precision: the slope does not depend on the origin of t
+    s1, s2, sz, stz = (np.r_[0.0, np.cumsum(a)][ks] - np.r_[0.0, np.cumsum(a)][first]
+                       for a in (tc, tc * tc, z, tc * z))
+    n = (ks - first).astype(float)
+    den = n * s2 - s1 * s1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, (n * stz - s1 * sz) / den, np.nan)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A chosen model fitted on a whole series: everything a projection needs, and its parameters for a reader."""
+    name: str
+    slope: float          # on the model's scale, a month
+    anchor_t: float       # the latest observation's month index
+    anchor_y: float
+    bounds: Bounds
+
+    def point(self, t: np.ndarray) -> np.ndarray:
+        scale, phi = scale_of(self.name, self.bounds.ceiling), MODELS[self.name][3]
+        h = np.asarray(t, dtype=float) - self.anchor_t
+        z0 = forward(scale, np.array([self.anchor_y]), self.bounds.ceiling, edge=False)[0]
+        return self.bounds.clip(back(scale, z0 + self.slope * damped(h, phi), self.bounds.ceiling))
+
+    def params(self) -> dict:
+        return {"scale": scale_of(self.name, self.bounds.ceiling), "slope_per_month": self.slope,
+                "damping": MODELS[self.name][3], "anchor_value": self.anchor_y, "ceiling": self.bounds.ceiling}
+
+
+def fit(model: str, t: np.ndarray, y: np.ndarray, ceiling: float | None = None) -> Model | None:
+    """The model on the whole series; None when it cannot describe the data or has no slope (n < 2)."""
     t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
-    if len(t) < 3 or not usable(model, y, ceiling):
+    if len(t) < 2 or not usable(model, y, ceiling):
         return None
-    z = _forward(model, y, ceiling)
-    t_mean = t.mean()
-    dt = t - t_mean
-    sxx = float(dt @ dt)
-    if sxx == 0:
+    z = forward(scale_of(model, ceiling), y, ceiling, edge=True)
+    b = float(slopes(model, t, z, np.array([len(t)]))[0])
+    if not np.isfinite(b):
         return None
-    b = float(dt @ (z - z.mean())) / sxx
-    a = float(z.mean() - b * t_mean)
-    resid = z - (a + b * t)
-    s = float(np.sqrt(resid @ resid / (len(t) - 2)))
-    return Fit(model, a, b, len(t), float(t_mean), sxx, s, ceiling)
+    return Model(model, b, float(t[-1]), float(y[-1]), Bounds.of(y, ceiling))

@@ -1,9 +1,14 @@
-"""One indicator in one area: fit, project, and judge it against its target. Every input of every formula is
-returned with the result, so the `status` table can be recomputed by hand."""
+"""One indicator in one area: fit, project and judge it against its target. Every input of every formula is
+returned with the result, so the `status` table can be recomputed by hand.
+
+Two passes, because an interval needs the back-test errors of every area of the indicator: `prepare` chooses and
+fits the model (and returns its back-test errors); `finish` projects with the calibrated interval and judges.
+`judge` does both for one series, for tests and analysts.
+"""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -11,11 +16,12 @@ import numpy as np
 from analysis.periods import from_index, month_index
 from analysis.targets import Target
 from analysis.trajectory import formulas
-from analysis.trajectory.backtest import backtest, choose
-from analysis.trajectory.models import fit
+from analysis.trajectory.backtest import HORIZON, Errors, Score, backtest, scale, yearly
+from analysis.trajectory.calibration import interval
+from analysis.trajectory.models import FALLBACK, Model, fit
 
-ETA_MONTHS = 120     # an ETA further than ten years at today's pace is reported as "not within 10 years"
-BEYOND_MONTHS = 24   # trajectories run this far past the later of the target date and the as-of month
+ETA_MONTHS = HORIZON  # an expected date is published only as far ahead as the back-test has looked
+BEYOND_MONTHS = 24    # trajectories run this far past the later of the target date and the as-of month
 
 
 @dataclass
@@ -27,6 +33,16 @@ class Projection:
     model: str
 
 
+@dataclass
+class Prepared:
+    t: np.ndarray
+    y: np.ndarray
+    model: Model | None = None
+    scores: list[Score] = field(default_factory=list)
+    errors: Errors = field(default_factory=Errors)
+    scale: float = float("nan")
+
+
 def _value_at(t: np.ndarray, y: np.ndarray, month: int) -> tuple[float | None, int | None]:
     """The observation at `month`, else the latest one before it."""
     before = np.nonzero(t <= month)[0]
@@ -36,33 +52,67 @@ def _value_at(t: np.ndarray, y: np.ndarray, month: int) -> tuple[float | None, i
     return float(y[i]), int(t[i])
 
 
-def judge(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> tuple[dict, Projection | None, list[dict]]:
-    """(status row, projection, back-test scores) for one series of (month index, value), sorted by month."""
-    direction, goal = target.direction, target.target
+def baseline_index(t: np.ndarray, base_m: int) -> int:
+    """Open SDG's rule: the value of the base period, else of the first period after it (for a yearly series, the
+    base year is the baseline month's year); a series that ends before the base period takes its latest value."""
+    first = (t // 12 >= base_m // 12) if yearly(t) else (t >= base_m)
+    after = np.nonzero(first)[0]
+    return int(after[0]) if after.size else len(t) - 1
+
+
+def prepare(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> Prepared:
+    """The history up to `as_of`, its model chosen by back-test and fitted on it, and the back-test's errors."""
+    keep = t <= month_index(as_of)
+    p = Prepared(np.asarray(t[keep], dtype=float), np.asarray(y[keep], dtype=float))
+    if len(p.t) < 2:
+        return p
+    p.scale = scale(p.t, p.y)
+    if len(p.t) >= 3:
+        p.scores, name, p.errors = backtest(p.t, p.y, target.ceiling)
+    else:
+        name = FALLBACK
+    p.model = (fit(name, p.t, p.y, target.ceiling) or fit(FALLBACK, p.t, p.y, target.ceiling)
+               or fit("linear", p.t, p.y, target.ceiling))
+    return p
+
+
+def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[float, float]] | None = None,
+           unit_step: float | None = None) -> tuple[dict, Projection | None]:
+    """(status row, projection). `table`: the calibration quantiles of this series' pool, {bucket: (q_lo, q_hi)};
+    `unit_step`: one counted unit (a hamlet, an application) in the indicator's units, which a projection of a
+    target equal to its ceiling may fall short by and still count as met."""
+    t, y = p.t, p.y
+    direction, goal, strict = target.direction, target.target, target.strict
     due, base_m, now = month_index(target.target_date), month_index(target.baseline), month_index(as_of)
-    keep = t <= now
-    t, y = t[keep], y[keep]
     row: dict = {"target": goal, "target_date": target.target_date, "direction": direction,
-                 "ceiling": target.ceiling, "n_points": int(len(t))}
+                 "comparison": target.comparison_sign, "ceiling": target.ceiling, "n_points": int(len(t)),
+                 "frequency": "yearly" if yearly(t) else "monthly"}
     if len(t) < 2:
-        return {**row, "status": "insufficient_data", "note": f"{len(t)} observation(s): at least 2 are needed"}, None, []
+        return {**row, "status": "insufficient_data", "note": f"{len(t)} observation(s): at least 2 are needed"}, None
+    met = lambda v: formulas.meets(v, goal, direction, strict)   # noqa: E731
+    tolerance = unit_step if target.ceiling is not None and goal == target.ceiling and unit_step else 0.0
+    met_projected = lambda v: formulas.meets(v, goal, direction, strict, tolerance)   # noqa: E731
     latest, latest_m = float(y[-1]), int(t[-1])
-    # The baseline: the value at the plan's start month, else the latest before it (a yearly figure), else the
-    # first one after it (a series that starts later).
-    before = np.nonzero(t <= base_m)[0]
-    bi = before[-1] if before.size else 0
+    bi = baseline_index(t, base_m)
     baseline, baseline_m = float(y[bi]), int(t[bi])
     row.update(latest_value=latest, latest_period=from_index(latest_m), baseline_value=baseline,
-               baseline_period=from_index(baseline_m))
-    achieved_now = formulas.meets(latest, goal, direction)
+               baseline_period=from_index(baseline_m), unit_step=tolerance or None)
+    achieved_now = met(latest)
 
-    # Open SDG ratio, from the baseline to the latest value (or to the target date once it has passed).
+    # Open SDG ratio and UNSD progress, from the baseline to the latest value (to the target date once it passed).
     end_m = min(latest_m, due)
     end_v = _value_at(t, y, end_m)[0]
     years_elapsed, years_total = (end_m - baseline_m) / 12, (due - baseline_m) / 12
-    r, observed, required, rule = formulas.ratio_r(baseline, end_v, goal, years_elapsed, years_total)
-    row.update(years_elapsed=years_elapsed, years_total=years_total, rate_observed=observed,
-               rate_required=required, ratio_rule=rule, ratio_r=r)
+    if formulas.baseline_met(baseline, goal, direction):
+        r, observed, required, rule = None, None, None, "baseline_met"
+    elif end_v is None:
+        r, observed, required, rule = None, None, None, "no_value"
+    else:
+        r, observed, required, rule = formulas.ratio_r(baseline, end_v, goal, years_elapsed, years_total)
+    if r is not None and math.isnan(r):
+        r = None
+    row.update(years_elapsed=years_elapsed, years_total=years_total, rate_observed=observed, rate_required=required,
+               ratio_rule=rule, ratio_r=r, ratio_status=formulas.category(r, achieved_now))
 
     # Pace: the last twelve months against what is left to do by the target date.
     ago_v, ago_m = _value_at(t, y, latest_m - 12)
@@ -71,61 +121,83 @@ def judge(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> tuple[di
     row.update(value_12m_ago=ago_v, current_pace=pace, months_remaining=months_left,
                required_pace=(goal - latest) / months_left if months_left > 0 and not achieved_now else None)
 
-    # Model: chosen by back-test, refitted on the whole history, projected past the target date.
-    scores, projection, chosen = [], None, None
-    if len(t) >= 3:
-        scores = backtest(t.astype(float), y, target.ceiling)
-        best = choose(scores)
-        name = best.model if best else "linear"
-        chosen = fit(name, t.astype(float), y, target.ceiling) or fit("linear", t.astype(float), y)
-    if chosen is not None:
-        horizon = max(due, now) + BEYOND_MONTHS
-        future = np.arange(latest_m + 1, horizon + 1)
-        proj, lo, hi = chosen.predict(future.astype(float))
-        projection = Projection([from_index(int(m)) for m in future], proj, lo, hi, chosen.model)
-        row.update(model=chosen.model, model_params=chosen.params(),
-                   model_mae=next((s.mae for s in scores if s.model == chosen.model), None))
+    # The projection: the chosen model from the latest observation, with the calibrated interval.
+    projection, model = None, p.model
+    if model is not None:
+        future = np.arange(latest_m + 1, max(due, now) + BEYOND_MONTHS + 1)
+        point = model.point(future)
+        lo, hi = interval(point, future - latest_m, p.scale, table or {})
+        lo, hi = model.bounds.clip(np.fmin(lo, point)), model.bounds.clip(np.fmax(hi, point))
+        projection = Projection([from_index(int(m)) for m in future], point, lo, hi, model.name)
+        row.update(model=model.name, model_params=model.params(), scale=p.scale,
+                   model_mae=next((s.mae for s in p.scores if s.model == model.name), None))
     else:
-        row.update(model=None, note="fewer than 3 observations: no trend is fitted")
+        row.update(model=None, note="fewer than 2 observations: no projection")
 
-    # Value at the target date: observed once it has passed, else projected.
+    # Value at the target date: observed once data reaches it, else projected, with its interval.
+    at_due = lower_due = upper_due = None
     if due <= latest_m:
-        at_due, at_due_m = _value_at(t, y, due)
+        at_due = _value_at(t, y, due)[0]
         row.update(projected_at_target=at_due, projected_at_target_basis="observed")
-    elif chosen is not None:
-        row.update(projected_at_target=float(chosen.predict(np.array([float(due)]))[0][0]),
-                   projected_at_target_basis=f"projected ({chosen.model})")
-    row["progress_p"] = formulas.progress_p(baseline, row.get("projected_at_target"), goal)
+    elif projection is not None:
+        i = due - latest_m - 1
+        at_due, lower_due, upper_due = (float(projection.projected[i]), float(projection.lower[i]),
+                                        float(projection.upper[i]))
+        row.update(projected_at_target=at_due, projected_at_target_basis=f"projected ({model.name})",
+                   lower_at_target=None if math.isnan(lower_due) else lower_due,
+                   upper_at_target=None if math.isnan(upper_due) else upper_due)
+    # P, like R, only once a year has passed since the baseline and while the baseline had not met the target.
+    p_defined = years_elapsed * 12 >= formulas.MIN_MONTHS_FOR_RATE and not formulas.baseline_met(baseline, goal,
+                                                                                               direction)
+    row["progress_p"] = formulas.progress_p(baseline, at_due, goal) if p_defined else None
 
-    # ETA: when it was first met, or the first projected month that meets it at today's pace.
-    eta = None
+    # ETA: the month it was first met (observed), or the first month from the one judged on that the projection
+    # meets it (expected), within the horizon the back-test looked at; yearly series in their own month.
+    eta, basis = None, None
     if achieved_now:
-        # the first month of the latest unbroken run of months meeting the target
         for i in range(len(y) - 1, -1, -1):
-            if not formulas.meets(float(y[i]), goal, direction):
+            if not met(float(y[i])):
                 break
-            eta = from_index(int(t[i]))
-    elif chosen is not None:
-        scan = np.arange(latest_m + 1, latest_m + ETA_MONTHS + 1)
-        hit = np.nonzero([formulas.meets(v, goal, direction) for v in chosen.predict(scan.astype(float))[0]])[0]
-        eta = from_index(int(scan[hit[0]])) if hit.size else None
-        if eta is None:
-            row["note"] = "not reached within 10 years at the present trend"
-    row["eta"] = eta
+            eta, basis = from_index(int(t[i])), "observed"
+    elif projection is not None:
+        scan = np.arange(max(latest_m + 1, now), latest_m + ETA_MONTHS + 1)
+        if row["frequency"] == "yearly":
+            scan = scan[scan % 12 == latest_m % 12]
+        values = model.point(scan)
+        hit = next((m for m, v in zip(scan, values) if met_projected(float(v))), None)
+        if hit is not None:
+            eta, basis = from_index(int(hit)), "projected"
+        else:
+            row["note"] = f"not reached within {ETA_MONTHS // 12} years at the present trend"
+    row.update(eta=eta, eta_basis=basis)
 
-    # The judgement: before the target date by the Open SDG ratio; after it, met or missed at the date.
-    if due > now or due > latest_m:
-        row["status"] = formulas.category(r, achieved_now)
-        row["deadline_met"] = None
-    else:
-        at_due = row.get("projected_at_target")
-        met_then = formulas.meets(at_due, goal, direction)
-        row["deadline_met"] = met_then
-        row["value_at_deadline"] = at_due
+    # The judgement: before the deadline, will it be met (the projection); after it, met or missed at the date.
+    if due <= latest_m:
+        met_then = met(at_due)
+        row.update(deadline_met=met_then, value_at_deadline=at_due)
         if at_due is not None and not met_then:
             row["shortfall_at_deadline"] = goal - at_due if direction == "higher" else at_due - goal
         row["status"] = "achieved" if met_then else ("achieved_late" if achieved_now else "missed")
+    elif due <= now:
+        row.update(deadline_met=None, status="insufficient_data",
+                   note="the deadline has passed but the data have no figure at it yet")
+    elif achieved_now:
+        row.update(deadline_met=None, status="achieved")
+    else:
+        optimistic = upper_due if direction == "higher" else lower_due
+        row.update(deadline_met=None, status=formulas.headline(
+            at_due, None if optimistic is None or math.isnan(optimistic) else optimistic, met_projected))
+    # Open SDG's ratio and the projection answer different questions; say so when they disagree.
+    row["ratio_disagrees"] = (row["status"] in ("on_track", "at_risk", "off_track") and r is not None
+                              and (row["status"] == "on_track") != (row["ratio_status"] == "on_track"))
     row["gap"] = None if achieved_now else (goal - latest if direction == "higher" else latest - goal)
-    if row.get("ratio_r") is not None and math.isnan(row["ratio_r"]):
-        row["ratio_r"] = None
-    return row, projection, [s.__dict__ for s in scores]
+    return row, projection
+
+
+def judge(t: np.ndarray, y: np.ndarray, target: Target, as_of: date,
+          table: dict[int, tuple[float, float]] | None = None, unit_step: float | None = None
+          ) -> tuple[dict, Projection | None, list[dict]]:
+    """(status row, projection, back-test scores) for one series of (month index, value), sorted by month."""
+    p = prepare(np.asarray(t, dtype=float), np.asarray(y, dtype=float), target, as_of)
+    row, projection = finish(p, target, as_of, table, unit_step)
+    return row, projection, [s.__dict__ for s in p.scores]
