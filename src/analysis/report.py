@@ -5,13 +5,49 @@ chart is a static SVG (vl-convert), so a page needs no script and no network.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
 from analysis.areas import PLAN_LEVELS, reference_areas
-from analysis.targets import Target, TargetSet
+from analysis.targets import Target, TargetSet, load
 from analysis.text import catalogue, month, number, t
+
+
+@dataclass
+class Inputs:
+    """What a report page shows, judged as of its month, with no data after it."""
+    processed: Path
+    target_set: TargetSet
+    month: date
+    ind: pl.DataFrame
+    tables: dict[str, pl.DataFrame]   # the trajectory stage's outputs, by name
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        try:
+            return self.__dict__["tables"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def inputs(processed: str | Path, as_of: str, targets: str) -> Inputs:
+    """The stage's tables when they were judged as of this month against this set; else the same tables computed
+    here (a report asked for an earlier month than the last run judged)."""
+    from analysis.trajectory import engine
+    data = Path(processed)
+    target_set = load(targets)
+    ind = engine.read_indicators(data)
+    paths = {name: data / f"{name}.parquet" for name in engine.OUTPUTS}
+    status = pl.read_parquet(paths["status"]) if paths["status"].exists() else None
+    judged = (status["as_of"][0], status["target_set"][0]) if status is not None and status.height else None
+    month = judged[0] if as_of == "latest" and judged else engine.month_of(ind, as_of)
+    if judged == (month, target_set.id) and all(p.exists() for p in paths.values()):
+        tables = {name: pl.read_parquet(p) for name, p in paths.items()}
+    else:
+        tables = engine.frames(data, target_set, month)
+    return Inputs(data, target_set, month, ind.filter(pl.col("period") <= month), tables)
 
 
 def table(frame: pl.DataFrame):
@@ -57,13 +93,16 @@ def fmt_value(v: float | None, target: Target, lang: str) -> str:
 
 
 def fmt_eta(r: dict, lang: str) -> str:
-    """When a target was met ("met since 05/2025"), or will be at today's pace, or that it will not be soon."""
+    """An observed date ("met since 05/2025") and an expected one ("expected 10/2026") in different words; a yearly
+    series gives a year; no date within the horizon the back-test looked at says so."""
+    from analysis.trajectory.series import ETA_MONTHS
     c = catalogue(lang)
-    if r.get("status") in ("achieved", "achieved_late") and r.get("eta"):
-        return f"{c['eta_since']} {month(r['eta'], lang)}"
-    if r.get("eta"):
-        return month(r["eta"], lang)
-    return c["eta_none"] if r.get("model") else "—"
+    eta = r.get("eta")
+    if eta:
+        key = ("eta_since" if r.get("eta_basis") == "observed" else "eta_expected") + (
+            "_year" if r.get("frequency") == "yearly" else "")
+        return c[key].format(month=month(eta, lang), year=eta.year)
+    return c["eta_none"].format(years=ETA_MONTHS // 12) if r.get("model") else "—"
 
 
 def fmt_gap(r: dict, target: Target, lang: str) -> str:

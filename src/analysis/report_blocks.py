@@ -54,28 +54,66 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
     cards, data = [], []
     for tg in target_set.targets:
         r = rows.get(tg.id, {"status": "no_data"})
-        at = r.get("value_at_deadline") if r.get("value_at_deadline") is not None else r.get("projected_at_target")
+        name = tg.name_vi if lang == "vi" else tg.name_en
         fields = [
             (c["card_baseline"], fmt_value(r.get("baseline_value"), tg, lang)
              + (f" ({month(r['baseline_period'], lang)})" if r.get("baseline_period") else "")),
             (c["card_latest"], fmt_value(r.get("latest_value"), tg, lang)
              + (f" ({month(r['latest_period'], lang)})" if r.get("latest_period") else "")),
-            (c["card_at_deadline"], fmt_value(at, tg, lang)),
-            (c["card_target"], f"{fmt_value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
+            _at_deadline(r, tg, lang),
+            (c["card_target"], f"{'> ' if tg.comparison == '>' else '< ' if tg.comparison == '<' else ''}"
+                               f"{fmt_value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
             (c["card_gap"], fmt_gap(r, tg, lang)),
             (c["card_eta"], fmt_eta(r, lang)),
+            (c["card_ratio"], _ratio(r, lang)),
+            (c["card_progress"], "—" if r.get("progress_p") is None else number(r["progress_p"], lang, 2)),
         ]
-        name = tg.name_vi if lang == "vi" else tg.name_en
         rows_html = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in fields)
+        note = ""
+        if r.get("ratio_disagrees"):
+            note = '<p class="note">' + e(c["ratio_disagrees"].format(
+                ratio=c["ratio_status"].get(r["ratio_status"], r["ratio_status"]),
+                status=c["status"].get(r["status"], r["status"]))) + "</p>"
         cards.append(f'<div class="card s-{e(r["status"])}"><h3>{e(name)}</h3>{badge(r["status"], lang)}'
-                     f'<table class="kv">{rows_html}</table></div>')
+                     f'<table class="kv">{rows_html}</table>{note}</div>')
         data.append({"indicator_id": tg.id, "indicator": name, "status": r["status"],
                      "baseline": r.get("baseline_value"), "latest": r.get("latest_value"),
-                     "latest_period": str(r.get("latest_period") or ""), "at_target_date": at, "target": tg.target,
-                     "target_date": str(tg.target_date), "gap": r.get("gap"), "gap_count": r.get("gap_count"),
-                     "eta": str(r.get("eta") or "")})
+                     "latest_period": str(r.get("latest_period") or ""),
+                     "at_target_date": r.get("projected_at_target"),
+                     "at_target_date_basis": r.get("projected_at_target_basis"),
+                     "lower_80": r.get("lower_at_target"), "upper_80": r.get("upper_at_target"),
+                     "target": tg.target, "target_date": str(tg.target_date), "gap": r.get("gap"),
+                     "gap_count": r.get("gap_count"), "eta": str(r.get("eta") or ""), "eta_basis": r.get("eta_basis"),
+                     "ratio_r": r.get("ratio_r"), "ratio_status": r.get("ratio_status"),
+                     "progress_p": r.get("progress_p")})
     frame = pl.DataFrame(data, infer_schema_length=None)
     return HTML(f'<div class="cards">{"".join(cards)}</div>' + csv_link(frame, f"scorecard-{area_code}", lang))
+
+
+def _at_deadline(r: dict, tg, lang: str) -> tuple[str, str]:
+    """The value at the target date: observed once the data reach it, else projected with its 80% interval."""
+    c = catalogue(lang)
+    if r.get("value_at_deadline") is not None or r.get("projected_at_target_basis") == "observed":
+        return c["card_at_deadline"], fmt_value(r.get("value_at_deadline", r.get("projected_at_target")), tg, lang)
+    v, lo, hi = r.get("projected_at_target"), r.get("lower_at_target"), r.get("upper_at_target")
+    interval = "" if lo is None or hi is None else f" ({c['card_interval']} {number(lo, lang)}–{number(hi, lang)})"
+    return c["card_projected"], fmt_value(v, tg, lang) + interval
+
+
+def _ratio(r: dict, lang: str) -> str:
+    """R with the Open SDG category it gives, or why there is none."""
+    c = catalogue(lang)
+    if r.get("ratio_r") is not None:
+        return f"{number(r['ratio_r'], lang, 2)} ({c['ratio_status'].get(r['ratio_status'], r['ratio_status'])})"
+    return c["ratio_rule"].get(r.get("ratio_rule"), "—")
+
+
+STATUSES = ("achieved", "achieved_late", "missed", "on_track", "at_risk", "off_track", "insufficient_data", "no_data")
+
+
+def legend(lang: str) -> str:
+    """Every status a page can show, as its badge."""
+    return f'<p class="legend">{e(t("legend_title", lang))}: ' + " ".join(badge(s, lang) for s in STATUSES) + "</p>"
 
 
 def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, level: str = "district") -> HTML:
@@ -99,11 +137,9 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, level: s
             data.append({"area_code": code, "area": area_name(code, lang, level), "indicator_id": tg.id,
                          "latest": r.get("latest_value"), "status": r["status"]})
         body.append(f"<tr><th>{e(area_name(code, lang, level))}</th>{''.join(tds)}</tr>")
-    legend = " ".join(badge(s, lang) for s in ("achieved", "achieved_late", "on_track", "acceleration_needed",
-                                               "missed", "insufficient_data"))
     frame = pl.DataFrame(data, infer_schema_length=None)
     return HTML(f'<table class="grid"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-                f"<p>{legend}</p>" + csv_link(frame, f"{level}-by-target", lang))
+                + legend(lang) + csv_link(frame, f"{level}-by-target", lang))
 
 
 def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
@@ -163,6 +199,44 @@ def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
     body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in frame.iter_rows())
     return HTML(f"<p>{e(c['takes_intro'])}</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                 + csv_link(frame, "what-it-takes", lang))
+
+
+def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
+    """How projections and statuses are made, then what was measured of them: the back-test's out-of-sample
+    interval coverage by level, and the hindcast (calls right, coverage at the deadline), with the indicators
+    whose intervals proved too narrow named."""
+    c = catalogue(lang)
+    pct = lambda x: "—" if x is None else f"{number(100 * x, lang, 0)} %"   # noqa: E731
+    parts = [f"<p>{e(c['method_text'])}</p>", f"<h3>{e(c['method_measured_title'])}</h3>"]
+    checked = backtest.filter(pl.col("inside").is_not_null()) if backtest.height else backtest
+    if checked.height:
+        level = {lv: checked.filter(pl.col("area_level") == lv) for lv in ("province", "district")}
+        parts.append("<p>" + e(c["method_backtest"].format(
+            origins=number(checked["origin"].n_unique(), lang, 0), first=month(checked["origin"].min(), lang),
+            last=month(checked["origin"].max(), lang),
+            province=pct(level["province"]["inside"].mean() if level["province"].height else None),
+            n_province=number(level["province"].height, lang, 0),
+            district=pct(level["district"]["inside"].mean() if level["district"].height else None),
+            n_district=number(level["district"].height, lang, 0))) + "</p>")
+    if hindcast.is_empty():
+        parts.append(f"<p>{e(c['method_hindcast_none'])}</p>")
+    for (origin, due), rows in sorted(hindcast.group_by("origin", "target_date"), key=lambda g: g[0][0],
+                                      reverse=True):
+        called = rows.filter(pl.col("right").is_not_null())
+        parts.append("<p>" + e(c["method_hindcast"].format(
+            origin=month(origin, lang), due=month(due, lang), right=number(called["right"].sum(), lang, 0),
+            called=number(called.height, lang, 0), share=pct(called["right"].mean() if called.height else None),
+            coverage=pct(rows["inside"].mean()))) + "</p>")
+    if hindcast.height:
+        latest = hindcast.filter(pl.col("origin") == hindcast["origin"].max())
+        weak = (latest.group_by("indicator_id").agg(pl.col("inside").mean()).filter(pl.col("inside") < 0.6)
+                .sort("inside"))
+        items = [f"{(tg.name_vi if lang == 'vi' else tg.name_en)} ({pct(v)})"
+                 for i, v in weak.iter_rows() if (tg := target_set.get(i)) is not None]
+        if items:
+            parts.append("<p>" + e(c["method_weak"].format(items="; ".join(items),
+                                                            origin=month(latest["origin"][0], lang))) + "</p>")
+    return HTML("".join(parts))
 
 
 def footer(processed: Path, target_set: TargetSet, as_of, lang: str) -> HTML:

@@ -112,7 +112,9 @@ def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[floa
     if r is not None and math.isnan(r):
         r = None
     row.update(years_elapsed=years_elapsed, years_total=years_total, rate_observed=observed, rate_required=required,
-               ratio_rule=rule, ratio_r=r, ratio_status=formulas.category(r, achieved_now))
+               ratio_rule=rule, ratio_r=r,
+               # R's own verdict on the span it measures (to the deadline once it has passed)
+               ratio_status=formulas.category(r, end_v is not None and met(end_v)))
 
     # Pace: the last twelve months against what is left to do by the target date.
     ago_v, ago_m = _value_at(t, y, latest_m - 12)
@@ -160,9 +162,10 @@ def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[floa
                 break
             eta, basis = from_index(int(t[i])), "observed"
     elif projection is not None:
-        scan = np.arange(max(latest_m + 1, now), latest_m + ETA_MONTHS + 1)
+        # (to the deadline at least, so a series on track always has its date)
+        scan = np.arange(max(latest_m + 1, now), max(latest_m + ETA_MONTHS, due) + 1)
         if row["frequency"] == "yearly":
-            scan = scan[scan % 12 == latest_m % 12]
+            scan = scan[(scan % 12 == latest_m % 12) | (scan == due)]
         values = model.point(scan)
         hit = next((m for m, v in zip(scan, values) if met_projected(float(v))), None)
         if hit is not None:
