@@ -101,9 +101,10 @@ def main() -> int:
         status = pl.read_parquet(Path(out) / "status.parquet")
         within = traj_s < TRAJECTORY_BUDGET_SECONDS
         lines.append(f"| {when} | {machine} | indicators + trajectories | {sample} | {traj_s:.1f} s | "
-                     f"{traj_mb:,.0f} MB | — | — | {status.height:,} indicator-areas, 3 models each back-tested | "
-                     f"{'within' if within else 'OVER'} budget |")
+                     f"{traj_mb:,.0f} MB | — | — | {status.height:,} indicator-areas, 5 models each back-tested, "
+                     f"with the hindcast | {'within' if within else 'OVER'} budget |")
         ok &= within
+        lines.append(reliability(Path(out), machine, when, sample))
     with tempfile.TemporaryDirectory() as out:
         run = [sys.executable, "-m", "analysis", "run", "--raw", str(CACHE / "raw"), "--processed",
                str(Path(out) / "processed"), "--reports", str(Path(out) / "reports")]
@@ -156,6 +157,22 @@ def _subset(raw: Path, years: set[str], into: Path) -> int:
             os.link(f, target) if hasattr(os, "link") else target.write_bytes(f.read_bytes())
             size += f.stat().st_size
     return size
+
+
+def reliability(processed: Path, machine: str, when: str, sample: str) -> str:
+    """What the projections are worth, measured on the same run (issue 17): the back-test's out-of-sample 80%
+    interval coverage by level, and the hindcast as of each origin (calls right, coverage at the deadline)."""
+    from analysis.trajectory.hindcast import summary
+    bt = pl.read_parquet(processed / "backtest.parquet").filter(pl.col("inside").is_not_null())
+    cover = ", ".join(f"{lv} {bt.filter(pl.col('area_level') == lv)['inside'].mean():.0%} of "
+                      f"{bt.filter(pl.col('area_level') == lv).height:,}" for lv in ("province", "district"))
+    hc = pl.read_parquet(processed / "hindcast.parquet")
+    calls = "; ".join(
+        f"as of {o:%Y-%m}: calls right {rows['right'].mean():.0%} of {rows['right'].is_not_null().sum()}, "
+        f"deadline values inside {rows['inside'].mean():.0%}"
+        for (o,), rows in sorted(hc.group_by("origin"), key=lambda g: g[0][0], reverse=True)) if hc.height else "—"
+    return (f"| {when} | {machine} | projections: reliability | {sample} | — | — | — | — | back-test 80% interval "
+            f"coverage (out of sample): {cover}; hindcast, province and districts: {calls} | measured |")
 
 
 def scaling(machine: str, when: str) -> list[str]:

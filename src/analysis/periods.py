@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import polars as pl
 
@@ -19,7 +20,10 @@ def month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
+@lru_cache(maxsize=4096)
 def from_index(i: int) -> date:
+    """The month of a month index (cached: trajectories turn the same few hundred months into dates millions of
+    times nationally)."""
     return date(i // 12, i % 12 + 1, 1)
 
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.trajectory.models import FALLBACK, MODELS, Bounds, back, damped, forward, scale_of, slopes
+from analysis.trajectory.models import FALLBACK, MODELS, back, damped, forward, scale_of, slopes
 
 MIN_TRAIN = 12    # observations an origin needs behind it (3 for yearly series, see `min_train`)
 MIN_ORIGINS = 3
 STEP = 3
 HORIZON = 36      # months ahead each origin forecasts
+TIE = 1e-9        # errors this close (relative) are a tie
 SCALE_STEPS = 24  # the scale of a series: mean absolute change over its last 24 steps, a month
 
 
@@ -56,9 +57,18 @@ def yearly(t: np.ndarray) -> bool:
 
 def scale(t: np.ndarray, y: np.ndarray) -> float:
     """Mean absolute change a month over the last `SCALE_STEPS` steps, floored so a flat series divides safely."""
-    t, y = t[-SCALE_STEPS - 1:], y[-SCALE_STEPS - 1:]
-    step = float(np.mean(np.abs(np.diff(y))) / np.mean(np.diff(t))) if len(t) >= 2 else 0.0
-    return max(step, 1e-6 * max(1.0, abs(float(y[-1]))))
+    return float(scales(t, y, np.array([len(t)]))[0])
+
+
+def scales(t: np.ndarray, y: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """`scale` of each prefix t[:k], y[..., :k] for k in `ks`, all at once (y: one series or a stack of them): the
+    sum of the last `SCALE_STEPS` absolute changes over the months they span."""
+    zero = np.zeros(y.shape[:-1] + (1,))
+    csum = np.concatenate((zero, np.cumsum(np.abs(np.diff(y, axis=-1)), axis=-1)), axis=-1)
+    first = np.maximum(ks - 1 - SCALE_STEPS, 0)
+    months = t[ks - 1] - t[first]
+    step = (csum[..., ks - 1] - csum[..., first]) / np.where(months > 0, months, 1.0) * (months > 0)
+    return np.maximum(step, 1e-6 * np.maximum(1.0, np.abs(y[..., ks - 1])))
 
 
 def origins(t: np.ndarray) -> np.ndarray:
@@ -67,57 +77,86 @@ def origins(t: np.ndarray) -> np.ndarray:
     return ks[t[ks] - t[ks - 1] <= HORIZON] if ks.size else ks
 
 
-def backtest(t: np.ndarray, y: np.ndarray, ceiling: float | None) -> tuple[list[Score], str, Errors]:
-    """Every model's score, the chosen model's name and its errors."""
-    t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
+@dataclass
+class Batch:
+    """The back-test of a stack of series sharing their months: each series' scores and chosen model, and the
+    chosen models' forecasts at every (origin, later observation within the horizon) pair, `pairs` of them."""
+    scores: list[list[Score]]
+    names: list[str]
+    has_errors: np.ndarray     # (m,) the chosen model could be back-tested on this series
+    origin_t: np.ndarray       # (pairs,)
+    horizon: np.ndarray        # (pairs,)
+    forecast: np.ndarray       # (m, pairs)
+    actual: np.ndarray         # (m, pairs)
+    scale: np.ndarray          # (m, pairs)
+
+    def errors(self, i: int) -> Errors:
+        if not self.has_errors[i]:
+            return Errors()
+        return Errors(self.origin_t, self.horizon, self.forecast[i], self.actual[i], self.scale[i])
+
+
+def backtest_many(t: np.ndarray, ys: np.ndarray, ceiling: float | None) -> Batch:
+    """The back-test of every series of `ys` (m, n) observed at the months `t`, all at once."""
+    t, ys = np.asarray(t, dtype=float), np.asarray(ys, dtype=float)
+    m = ys.shape[0]
     ks = origins(t)
-    scores, per_model = [], {}
+    ahead = t[None, :] - t[ks - 1][:, None]                   # origins × observations, months ahead
+    oi, oj = np.nonzero((ahead > 0) & (ahead <= HORIZON))
+    h = ahead[oi, oj]
+    floor = np.where(ys.min(axis=1) >= 0, 0.0, -np.inf)[:, None]
+    top = np.inf if ceiling is None else ceiling
+    maes, preds = np.full((len(MODELS), m), np.nan), {}
     if ks.size:
-        ahead = t[None, :] - t[ks - 1][:, None]               # origins × observations, months ahead
-        mask = (ahead > 0) & (ahead <= HORIZON)
-        bounds_floor = 0.0 if float(np.min(y)) >= 0 else None
-        for model in MODELS:
-            sc = scale_of(model, ceiling)
-            if sc is None or not _usable_everywhere(sc, y, ks, ceiling):
-                scores.append(Score(model, None, 0, 0))
-                continue
-            z = forward(sc, y, ceiling, edge=True)
-            b = slopes(model, t, z, ks)
-            if not np.isfinite(b).all():
-                scores.append(Score(model, None, 0, 0))
-                continue
-            z0 = forward(sc, y[ks - 1], ceiling, edge=False)
-            pred = back(sc, z0[:, None] + b[:, None] * damped(np.where(mask, ahead, 0), MODELS[model][3]), ceiling)
-            pred = Bounds(bounds_floor, ceiling).clip(pred)
-            err = np.abs(pred - y[None, :])[mask]
-            per_model[model] = pred
-            scores.append(Score(model, float(err.mean()), int(ks.size), int(err.size)))
+        hist = ys[:, : int(ks.max())]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for mi, model in enumerate(MODELS):
+                sc = scale_of(model, ceiling)
+                if sc is None:
+                    continue
+                ok = (np.all(hist > 0, axis=1) if sc == "log" else
+                      np.all((hist >= 0) & (hist <= ceiling), axis=1) if sc in ("logit", "shortfall") else
+                      np.ones(m, dtype=bool))
+                b = slopes(model, t, forward(sc, ys, ceiling, edge=True), ks)
+                ok &= np.isfinite(b).all(axis=1)
+                z0 = forward(sc, ys[:, ks - 1], ceiling, edge=False)
+                pred = back(sc, z0[:, oi] + b[:, oi] * damped(h, MODELS[model][3])[None, :], ceiling)
+                pred = np.clip(pred, floor, top)
+                maes[mi] = np.where(ok, np.abs(pred - ys[:, oj]).mean(axis=1), np.nan)
+                preds[model] = pred
+    names_list = list(MODELS)
+    scores = [[Score(model, None if np.isnan(maes[mi, i]) else float(maes[mi, i]),
+                     int(ks.size) if not np.isnan(maes[mi, i]) else 0,
+                     int(h.size) if not np.isnan(maes[mi, i]) else 0) for mi, model in enumerate(MODELS)]
+              for i in range(m)]
+    # The smallest error, the simpler model on a tie (errors within a billionth of the smallest: float noise must
+    # not break one); too few origins for a contest: the recent pace, whose errors still calibrate the intervals.
+    if ks.size >= MIN_ORIGINS:
+        ranked = np.where(np.isnan(maes), np.inf, maes)
+        least = ranked.min(axis=0)
+        best = (ranked <= least + TIE * np.maximum(1.0, np.abs(least))).argmax(axis=0)
+        chosen = [names_list[k] if np.isfinite(ranked[k, i]) else FALLBACK for i, k in enumerate(best)]
     else:
-        scores = [Score(m, None, 0, 0) for m in MODELS]
-    # Too few origins for a contest: the recent pace, whose errors still calibrate the intervals.
-    best = choose(scores) if ks.size >= MIN_ORIGINS else None
-    name = best.model if best else FALLBACK
-    if name not in per_model:
-        return scores, name, Errors()
-    oi, oj = np.nonzero(mask)
-    scales = np.array([scale(t[:k], y[:k]) for k in ks])
-    return scores, name, Errors(origin_t=t[ks - 1][oi], horizon=ahead[oi, oj], forecast=per_model[name][oi, oj],
-                                actual=y[oj], scale=scales[oi])
+        chosen = [FALLBACK] * m
+    idx = np.array([names_list.index(c) for c in chosen])
+    has = np.array([c in preds for c in chosen]) & ~np.isnan(maes[idx, np.arange(m)]) if m else np.zeros(0, bool)
+    forecast = np.zeros((m, h.size))
+    for model, pred in preds.items():
+        rows = idx == names_list.index(model)
+        forecast[rows] = pred[rows]
+    return Batch(scores, chosen, has, t[ks - 1][oi], h, forecast, ys[:, oj], scales(t, ys, ks)[:, oi])
 
 
-def _usable_everywhere(sc: str, y: np.ndarray, ks: np.ndarray, ceiling: float | None) -> bool:
-    """The model's scale describes every prefix the origins fit on (so every model is judged on the same
-    origins): the whole series is not needed, only the history up to the last origin."""
-    hist = y[: int(ks.max())]
-    if sc == "log":
-        return bool(np.all(hist > 0))
-    if sc in ("logit", "shortfall"):
-        return bool(np.all((hist >= 0) & (hist <= ceiling)))
-    return True
+def backtest(t: np.ndarray, y: np.ndarray, ceiling: float | None) -> tuple[list[Score], str, Errors]:
+    """One series' scores, chosen model and its errors."""
+    batch = backtest_many(t, np.asarray(y, dtype=float)[None, :], ceiling)
+    return batch.scores[0], batch.names[0], batch.errors(0)
 
 
 def choose(scores: list[Score]) -> Score | None:
     """The smallest error; MODELS order breaks ties (the simpler model)."""
-    order = list(MODELS)
     ranked = [s for s in scores if s.mae is not None]
-    return min(ranked, key=lambda s: (round(s.mae, 12), order.index(s.model))) if ranked else None
+    if not ranked:
+        return None
+    least = min(s.mae for s in ranked)
+    return next(s for s in ranked if s.mae <= least + TIE * max(1.0, abs(least)))

@@ -84,8 +84,9 @@ def interval(point: np.ndarray, h: np.ndarray, s: float, table: dict[int, tuple[
     {bucket: (q_lo, q_hi)}; NaN where the pool has no errors. Bounds are clipped by the caller."""
     h = np.asarray(h, dtype=float)
     b = bucket_of(h)
-    lo = np.array([table.get(int(k), (np.nan, np.nan))[0] for k in b])
-    hi = np.array([table.get(int(k), (np.nan, np.nan))[1] for k in b])
+    los = np.array([table.get(k, (np.nan, np.nan))[0] for k in range(len(BUCKETS))])
+    his = np.array([table.get(k, (np.nan, np.nan))[1] for k in range(len(BUCKETS))])
+    lo, hi = los[b], his[b]
     w = width(s, h)
     return point + lo * w, point + hi * w
 

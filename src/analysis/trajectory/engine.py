@@ -28,7 +28,7 @@ from analysis.indicators.networks import uncovered_hamlets
 from analysis.periods import from_index, month_end, parse_month
 from analysis.targets import Target, TargetSet, load
 from analysis.trajectory import calibration, hindcast as hindcasts
-from analysis.trajectory.series import Prepared, finish, prepare
+from analysis.trajectory.series import finish, prepare_many
 
 # What the operational gap counts, for indicators that are a share or a rate of something countable.
 GAP_UNITS = {"households_fiber": "households", "hamlets_ftth_coverage": "hamlets", "hamlets_mbb_coverage": "hamlets",
@@ -69,7 +69,7 @@ def _unit_step(target: Target, last: dict) -> float | None:
 PARALLEL_FROM = 2_000  # areas of one target: below this a second process costs more than it saves
 
 
-def _prepare_all(target: Target, series: pl.DataFrame, as_of: date) -> tuple[list[tuple], dict[str, np.ndarray]]:
+def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dict[str, np.ndarray]]:
     """Pass 1 over every area's series of one target (rows sorted by area then month): the chosen model of each,
     and the back-test errors, scaled (for the pools) and whole (for the stored levels). One pass over numpy arrays
     (tens of thousands of areas nationally): no frame per series."""
@@ -79,24 +79,29 @@ def _prepare_all(target: Target, series: pl.DataFrame, as_of: date) -> tuple[lis
     num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (levels[1:] != levels[:-1])]) if len(codes) \
         else np.array([], dtype=int)
+    # Series observed at the same months are back-tested together, as one stack.
+    by_months: dict[bytes, list[tuple]] = {}
     for lo, hi in zip(starts, np.r_[starts[1:], len(codes)]):
         keep = ~np.isnan(vv[lo:hi])
-        area, level = codes[lo], levels[lo]
-        p = prepare(tt[lo:hi][keep], vv[lo:hi][keep], target, as_of)
+        t = tt[lo:hi][keep]
         last = ({k: None if x is None or np.isnan(x) else float(x)
                  for k, x in (("numerator", num[lo:hi][keep][-1]), ("denominator", den[lo:hi][keep][-1]))}
                 if keep.any() else {})
-        e, group = p.errors, calibration.group_of(level)
-        if e.horizon.size:
-            pooled["group"].append(np.full(e.horizon.size, group))
-            pooled["bucket"].append(calibration.bucket_of(e.horizon))
-            pooled["r"].append(calibration.scaled(e.actual, e.forecast, e.scale, e.horizon))
-            if level in STORED_LEVELS:
-                stored.append({"area_code": area, "area_level": level, "model": p.model.name if p.model else None,
-                               "origin_t": e.origin_t, "horizon": e.horizon, "forecast": e.forecast,
-                               "actual": e.actual, "scale": e.scale})
-        p.errors = None   # not sent back to the parent process: the pools hold what is needed
-        items.append((area, level, p, last))
+        by_months.setdefault(t.tobytes(), []).append((codes[lo], levels[lo], t, vv[lo:hi][keep], last))
+    for group in by_months.values():
+        t = group[0][2]
+        for (area, level, _, _, last), p in zip(group, prepare_many(t, np.stack([g[3] for g in group]), target)):
+            e, kind = p.errors, calibration.group_of(level)
+            if e.horizon.size:
+                pooled["group"].append(np.full(e.horizon.size, kind))
+                pooled["bucket"].append(calibration.bucket_of(e.horizon))
+                pooled["r"].append(calibration.scaled(e.actual, e.forecast, e.scale, e.horizon))
+                if level in STORED_LEVELS:
+                    stored.append({"area_code": area, "area_level": level, "model": p.model.name if p.model else None,
+                                   "origin_t": e.origin_t, "horizon": e.horizon, "forecast": e.forecast,
+                                   "actual": e.actual, "scale": e.scale})
+            p.errors = None   # not sent back to the parent process: the pools hold what is needed
+            items.append((area, level, p, last))
     pool = {k: np.concatenate(v) if v else np.array([]) for k, v in pooled.items()}
     pool["stored"] = stored
     return items, pool
@@ -142,15 +147,17 @@ def _pool_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
 
 
 def _stored_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
-    parts = [pl.DataFrame({"area_code": s["area_code"], "area_level": s["area_level"], "model": s["model"],
-                           "origin_t": s["origin_t"], "horizon": s["horizon"], "forecast": s["forecast"],
-                           "actual": s["actual"], "scale": s["scale"]})
-             for p in pools for s in p["stored"]]
-    if not parts:
+    stored = [s for p in pools for s in p["stored"]]
+    if not stored:
         return pl.DataFrame()
-    frame = pl.concat(parts).with_columns(indicator_id=pl.lit(target.id))
-    return frame.with_columns(group=pl.col("area_level").map_elements(calibration.group_of, return_dtype=pl.String),
-                              bucket=pl.Series(calibration.bucket_of(frame["horizon"].to_numpy())).cast(pl.Int64))
+    sizes = [s["horizon"].size for s in stored]
+    columns = {k: np.repeat([s[k] for s in stored], sizes) for k in ("area_code", "area_level", "model")}
+    columns |= {k: np.concatenate([s[k] for s in stored])
+                for k in ("origin_t", "horizon", "forecast", "actual", "scale")}
+    return pl.DataFrame(columns).with_columns(
+        indicator_id=pl.lit(target.id),
+        group=pl.Series(np.repeat([calibration.group_of(s["area_level"]) for s in stored], sizes)),
+        bucket=pl.Series(calibration.bucket_of(columns["horizon"])).cast(pl.Int64))
 
 
 def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int = 1) -> dict[str, pl.DataFrame]:
@@ -174,9 +181,9 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
             if parallel:
                 # Spawned, not forked: a forked child of a process running polars' threads can hang.
                 pool = pool or ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                prepared = list(pool.map(_prepare_all, repeat(target), _chunks(series, workers), repeat(as_of)))
+                prepared = list(pool.map(_prepare_all, repeat(target), _chunks(series, workers)))
             else:
-                prepared = [_prepare_all(target, series, as_of)]
+                prepared = [_prepare_all(target, series)]
             pools = [p for _, p in prepared]
             q = calibration.quantiles(_pool_frame(target, pools))
             quantiles.append(q)

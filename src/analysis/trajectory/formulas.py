@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 ON_TRACK, ACCELERATE, LIMITED = 0.95, 0.6, 0.0
 MIN_MONTHS_FOR_RATE = 12
 
@@ -29,6 +31,16 @@ def meets(value: float | None, target: float, direction: str, strict: bool = Fal
     if direction == "higher":
         return value > target - tolerance if exclusive else value >= target
     return value < target + tolerance if exclusive else value <= target
+
+
+def meets_all(values: np.ndarray, target: float, direction: str, strict: bool = False, tolerance: float = 0.0
+              ) -> np.ndarray:
+    """`meets` for an array of values (NaN never meets)."""
+    exclusive = strict or tolerance > 0
+    with np.errstate(invalid="ignore"):
+        if direction == "higher":
+            return values > target - tolerance if exclusive else values >= target
+        return values < target + tolerance if exclusive else values <= target
 
 
 def cagr(start: float, end: float, years: float) -> float | None:

@@ -111,24 +111,29 @@ def damped(h: np.ndarray, phi: float) -> np.ndarray:
 
 
 def slopes(model: str, t: np.ndarray, z: np.ndarray, ks: np.ndarray) -> np.ndarray:
-    """The model's slope fitted on each prefix t[:k], z[:k] for k in `ks` (all at once, by prefix sums)."""
+    """The model's slope fitted on each prefix t[:k], z[..., :k] for k in `ks`, all at once: `z` is one series
+    (n,) or a stack of series sharing the months `t` (m, n); the result is (len(ks),) or (m, len(ks))."""
     kind = MODELS[model][2]
     last = ks - 1
     if kind == "recent":
-        j = np.searchsorted(t, t[last] - PACE_WINDOW, side="right") - 1
-        j = np.clip(j, 0, None)
+        j = np.clip(np.searchsorted(t, t[last] - PACE_WINDOW, side="right") - 1, 0, None)
         dt = t[last] - t[j]
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(dt > 0, (z[last] - z[j]) / dt, np.nan)
+            return np.where(dt > 0, (z[..., last] - z[..., j]) / np.where(dt > 0, dt, 1.0), np.nan)
     # least squares over the observations of the last TREND_WINDOW months, by differences of prefix sums
     first = np.searchsorted(t, t[last] - TREND_WINDOW, side="right")
     tc = t - t[0]   # centred for precision: the slope does not depend on the origin of t
-    s1, s2, sz, stz = (np.r_[0.0, np.cumsum(a)][ks] - np.r_[0.0, np.cumsum(a)][first]
-                       for a in (tc, tc * tc, z, tc * z))
+    ct = np.concatenate(([0.0], np.cumsum(tc)))
+    ctt = np.concatenate(([0.0], np.cumsum(tc * tc)))
+    zero = np.zeros(z.shape[:-1] + (1,))
+    cz = np.concatenate((zero, np.cumsum(z, axis=-1)), axis=-1)
+    ctz = np.concatenate((zero, np.cumsum(tc * z, axis=-1)), axis=-1)
+    s1, s2 = ct[ks] - ct[first], ctt[ks] - ctt[first]
+    sz, stz = cz[..., ks] - cz[..., first], ctz[..., ks] - ctz[..., first]
     n = (ks - first).astype(float)
     den = n * s2 - s1 * s1
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, (n * stz - s1 * sz) / den, np.nan)
+        return np.where(den > 0, (n * stz - s1 * sz) / np.where(den > 0, den, 1.0), np.nan)
 
 
 @dataclass(frozen=True)

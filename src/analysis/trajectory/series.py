@@ -16,7 +16,7 @@ import numpy as np
 from analysis.periods import from_index, month_index
 from analysis.targets import Target
 from analysis.trajectory import formulas
-from analysis.trajectory.backtest import HORIZON, Errors, Score, backtest, scale, yearly
+from analysis.trajectory.backtest import HORIZON, Errors, Score, backtest_many, scales, yearly
 from analysis.trajectory.calibration import interval
 from analysis.trajectory.models import FALLBACK, Model, fit
 
@@ -63,17 +63,25 @@ def baseline_index(t: np.ndarray, base_m: int) -> int:
 def prepare(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> Prepared:
     """The history up to `as_of`, its model chosen by back-test and fitted on it, and the back-test's errors."""
     keep = t <= month_index(as_of)
-    p = Prepared(np.asarray(t[keep], dtype=float), np.asarray(y[keep], dtype=float))
-    if len(p.t) < 2:
-        return p
-    p.scale = scale(p.t, p.y)
-    if len(p.t) >= 3:
-        p.scores, name, p.errors = backtest(p.t, p.y, target.ceiling)
-    else:
+    return prepare_many(np.asarray(t[keep], dtype=float), np.asarray(y[keep], dtype=float)[None, :], target)[0]
+
+
+def prepare_many(t: np.ndarray, ys: np.ndarray, target: Target) -> list[Prepared]:
+    """`prepare` for a stack of series (m, n) observed at the same months `t` (already cut at the month judged):
+    one back-test for all of them (tens of thousands of communes nationally share their months)."""
+    out = [Prepared(t, y) for y in ys]
+    if len(t) < 2:
+        return out
+    now_scale = scales(t, ys, np.array([len(t)]))[:, 0]
+    batch = backtest_many(t, ys, target.ceiling) if len(t) >= 3 else None
+    for i, p in enumerate(out):
+        p.scale = float(now_scale[i])
         name = FALLBACK
-    p.model = (fit(name, p.t, p.y, target.ceiling) or fit(FALLBACK, p.t, p.y, target.ceiling)
-               or fit("linear", p.t, p.y, target.ceiling))
-    return p
+        if batch is not None:
+            p.scores, name, p.errors = batch.scores[i], batch.names[i], batch.errors(i)
+        p.model = (fit(name, t, p.y, target.ceiling) or fit(FALLBACK, t, p.y, target.ceiling)
+                   or fit("linear", t, p.y, target.ceiling))
+    return out
 
 
 def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[float, float]] | None = None,
@@ -166,10 +174,9 @@ def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[floa
         scan = np.arange(max(latest_m + 1, now), max(latest_m + ETA_MONTHS, due) + 1)
         if row["frequency"] == "yearly":
             scan = scan[(scan % 12 == latest_m % 12) | (scan == due)]
-        values = model.point(scan)
-        hit = next((m for m, v in zip(scan, values) if met_projected(float(v))), None)
-        if hit is not None:
-            eta, basis = from_index(int(hit)), "projected"
+        hits = np.flatnonzero(formulas.meets_all(model.point(scan), goal, direction, strict, tolerance))
+        if hits.size:
+            eta, basis = from_index(int(scan[hits[0]])), "projected"
         else:
             row["note"] = f"not reached within {ETA_MONTHS // 12} years at the present trend"
     row.update(eta=eta, eta_basis=basis)
