@@ -218,6 +218,8 @@ def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet
             n_province=number(level["province"].height, lang, 0),
             district=pct(level["district"]["inside"].mean() if level["district"].height else None),
             n_district=number(level["district"].height, lang, 0))) + "</p>")
+    else:
+        parts.append(f"<p>{e(c['method_backtest_none'])}</p>")
     if hindcast.is_empty():
         parts.append(f"<p>{e(c['method_hindcast_none'])}</p>")
     for (origin, due), rows in sorted(hindcast.group_by("origin", "target_date"), key=lambda g: g[0][0],

@@ -135,7 +135,7 @@ def _cards(page: str) -> dict[str, dict[str, str]]:
     """Each scorecard card of a page: its title -> {field label: value} and its status word."""
     import html as h
     out = {}
-    for card in re.findall(r'<div class="card s-[a-z_]+">(.*?)</table></div>', page, re.S):
+    for card in re.findall(r'<div class="card s-[a-z_]+">(.*?)</table>(?:<p class="note">.*?</p>)?</div>', page, re.S):
         title = h.unescape(re.search(r"<h3>(.*?)</h3>", card, re.S)[1])
         fields = {h.unescape(k): h.unescape(v) for k, v in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", card)}
         fields["status"] = h.unescape(re.search(r'<span class="badge[^"]*">(.*?)</span>', card)[1])
@@ -244,3 +244,51 @@ def test_csv_downloads_neutralise_a_formula_from_the_data(reports):
     quoted = FORMULA.replace('"', '""')
     assert f"\"'{quoted}\"" in text or f"'{quoted}" in text
     assert f",{FORMULA}," not in text and f',"{quoted}",' not in text
+
+
+def _months_in(text: str, prefix: str) -> list[date]:
+    return [date(int(y), int(m), 1) for m, y in re.findall(prefix + r"(\d\d)/(\d{4})", text)]
+
+
+def test_no_page_shows_an_expected_date_before_its_month_or_a_share_above_100(reports):
+    """Issue 17: an expected date ("dự kiến MM/YYYY") is never earlier than the month judged, and no card shows a
+    bounded indicator (a share in %) above 100."""
+    from analysis.targets import load
+    pages = sorted((reports / "2024-11").glob("*.html"))
+    assert len(pages) == 21
+    expected = 0
+    bounded = {tg.name_vi for tg in load().targets if tg.ceiling is not None}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        dates = _months_in(text, "dự kiến ")
+        expected += len(dates)
+        assert all(d >= date(2024, 11, 1) for d in dates), page.name
+        for title, card in _cards(text).items():
+            if title in bounded:
+                values = [float(v.replace(".", "").replace(",", ".")) for field, shown in card.items()
+                          for v in re.findall(r"([\d.]+,\d) %", shown)]
+                assert all(v <= 100 for v in values), (page.name, title, values)
+    assert expected > 10
+
+
+def test_a_run_as_of_an_earlier_month_shows_nothing_after_it(run_root, tmp_path):
+    """`run --as-of 2024-10` writes the pages a reader could have had then: judged as of 10/2024, every card's
+    latest value of 10/2024 or before, the communes at 10/2024."""
+    import shutil
+    processed = tmp_path / "processed"
+    shutil.copytree(run_root / "processed", processed)
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
+                        str(processed), "--reports", str(tmp_path / "reports"), "--as-of", "2024-10"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    month = date(2024, 10, 1)
+    assert pl.read_parquet(processed / "status.parquet")["as_of"].unique().to_list() == [month]
+    pages = sorted((tmp_path / "reports" / "2024-10").glob("*.html"))
+    assert len(pages) == 21
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "Số liệu đến tháng 10/2024" in text, page.name
+        for title, card in _cards(text).items():
+            latest = _months_in(card.get("Mới nhất", ""), r"\(")
+            assert latest and all(d <= month for d in latest), (page.name, title, card)
+

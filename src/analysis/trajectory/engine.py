@@ -47,8 +47,9 @@ STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_se
                   "ratio_disagrees", "deadline_met", "value_at_deadline", "shortfall_at_deadline", "gap", "gap_count",
                   "gap_unit", "current_pace", "value_12m_ago", "required_pace", "months_remaining", "eta",
                   "eta_basis", "model", "model_mae", "model_params", "scale", "n_points", "note"]
-BACKTEST_COLUMNS = ("indicator_id", "area_code", "area_level", "origin", "horizon", "model", "forecast", "actual",
-                    "lower", "upper", "inside")
+BACKTEST_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "origin": pl.Date,
+                   "horizon": pl.Int64, "model": pl.String, "forecast": pl.Float64, "actual": pl.Float64,
+                   "lower": pl.Float64, "upper": pl.Float64, "inside": pl.Boolean}
 
 
 def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
@@ -222,12 +223,12 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
 
 
 def _backtest_table(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    if not parts:
-        return pl.DataFrame(schema={c: pl.String for c in BACKTEST_COLUMNS})
+    if not parts:   # no series long enough for an origin (a sample of a few months)
+        return pl.DataFrame(schema=BACKTEST_SCHEMA)
     bt = pl.concat(parts, how="diagonal_relaxed")
     origin = pl.col("origin_t").cast(pl.Int64)
-    return bt.with_columns(origin=pl.date(origin // 12, origin % 12 + 1, 1),
-                           horizon=pl.col("horizon").cast(pl.Int64)).select(BACKTEST_COLUMNS)
+    return bt.with_columns(origin=pl.date(origin // 12, origin % 12 + 1, 1)).select(
+        pl.col(c).cast(d) for c, d in BACKTEST_SCHEMA.items())
 
 
 def _calibration_table(quantiles: list[pl.DataFrame], backtests: list[pl.DataFrame]) -> pl.DataFrame:
