@@ -158,8 +158,13 @@ def test_numbers_in_the_province_page_are_the_status_table(reports):
         assert card[c["card_latest"]] == f"{number(s['latest_value'], 'vi')} {unit} ({month(s['latest_period'], 'vi')})"
         assert card[c["card_baseline"]] == f"{number(s['baseline_value'], 'vi')} {unit} ({month(s['baseline_period'], 'vi')})"
         assert card["status"] == c["status"][s["status"]], tg.id
-        shown = s["value_at_deadline"] if s["value_at_deadline"] is not None else s["projected_at_target"]
-        assert card[c["card_at_deadline"]] == (f"{number(shown, 'vi')} {unit}" if shown is not None else "—")
+        # before the deadline (the short sample ends 2024-11): the projection, with its interval where there is one
+        assert s["value_at_deadline"] is None and c["card_at_deadline"] not in card
+        shown = "—" if s["projected_at_target"] is None else f"{number(s['projected_at_target'], 'vi')} {unit}"
+        if s["lower_at_target"] is not None:
+            shown += (f" ({c['card_interval']} {number(s['lower_at_target'], 'vi')}–"
+                      f"{number(s['upper_at_target'], 'vi')})")
+        assert card[c["card_projected"]] == shown, tg.id
         assert card[c["card_target"]] == f"{number(tg.target, 'vi')} {unit} ({month(tg.target_date, 'vi')})"
 
 
@@ -285,10 +290,14 @@ def test_a_run_as_of_an_earlier_month_shows_nothing_after_it(run_root, tmp_path)
     assert pl.read_parquet(processed / "status.parquet")["as_of"].unique().to_list() == [month]
     pages = sorted((tmp_path / "reports" / "2024-10").glob("*.html"))
     assert len(pages) == 21
+    shown = 0
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert "Số liệu đến tháng 10/2024" in text, page.name
         for title, card in _cards(text).items():
-            latest = _months_in(card.get("Mới nhất", ""), r"\(")
-            assert latest and all(d <= month for d in latest), (page.name, title, card)
+            latest = _months_in(card["Mới nhất"], r"\(")
+            assert latest or card["Mới nhất"] == "—", (page.name, title, card)   # "—": no figure by then
+            assert all(d <= month for d in latest), (page.name, title, card)
+            shown += len(latest)
+    assert shown > 100
 
