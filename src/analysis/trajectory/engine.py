@@ -74,7 +74,8 @@ def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dic
     """Pass 1 over every area's series of one target (rows sorted by area then month): the chosen model of each,
     and the back-test errors, scaled (for the pools) and whole (for the stored levels). One pass over numpy arrays
     (tens of thousands of areas nationally): no frame per series."""
-    items, pooled, stored = [], {"group": [], "bucket": [], "r": []}, []
+    items, stored = [], []
+    pooled: dict[str, dict[str, list]] = {}   # kind of area -> buckets and scaled errors (no string per error)
     codes, levels = series["area_code"].to_numpy(), series["area_level"].to_numpy()
     tt, vv = series["_t"].to_numpy(), series["value"].to_numpy().astype(float)
     num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
@@ -94,18 +95,17 @@ def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dic
         for (area, level, _, _, last), p in zip(group, prepare_many(t, np.stack([g[3] for g in group]), target)):
             e, kind = p.errors, calibration.group_of(level)
             if e.horizon.size:
-                pooled["group"].append(np.full(e.horizon.size, kind))
-                pooled["bucket"].append(calibration.bucket_of(e.horizon))
-                pooled["r"].append(calibration.scaled(e.actual, e.forecast, e.scale, e.horizon))
+                pool = pooled.setdefault(kind, {"bucket": [], "r": []})
+                pool["bucket"].append(calibration.bucket_of(e.horizon))
+                pool["r"].append(calibration.scaled(e.actual, e.forecast, e.scale, e.horizon))
                 if level in STORED_LEVELS:
                     stored.append({"area_code": area, "area_level": level, "model": p.model.name if p.model else None,
                                    "origin_t": e.origin_t, "horizon": e.horizon, "forecast": e.forecast,
                                    "actual": e.actual, "scale": e.scale})
             p.errors = None   # not sent back to the parent process: the pools hold what is needed
             items.append((area, level, p, last))
-    pool = {k: np.concatenate(v) if v else np.array([]) for k, v in pooled.items()}
-    pool["stored"] = stored
-    return items, pool
+    pools = {kind: {k: np.concatenate(v) for k, v in pool.items()} for kind, pool in pooled.items()}
+    return items, {"pools": pools, "stored": stored}
 
 
 def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[str, dict]
@@ -141,10 +141,12 @@ def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
 
 
 def _pool_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame({"indicator_id": target.id,
-                         "group": np.concatenate([p["group"] for p in pools]).astype(str),
-                         "bucket": np.concatenate([p["bucket"] for p in pools]).astype(np.int64),
-                         "r": np.concatenate([p["r"] for p in pools]).astype(float)})
+    """indicator_id, group, bucket, r: every scaled back-test error of the target, from every worker."""
+    parts = [pl.DataFrame({"bucket": kind_pool["bucket"].astype(np.int64), "r": kind_pool["r"].astype(float)})
+             .with_columns(indicator_id=pl.lit(target.id), group=pl.lit(kind))
+             for p in pools for kind, kind_pool in p["pools"].items()]
+    schema = {"indicator_id": pl.String, "group": pl.String, "bucket": pl.Int64, "r": pl.Float64}
+    return pl.concat(parts).select(list(schema)) if parts else pl.DataFrame(schema=schema)
 
 
 def _stored_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
