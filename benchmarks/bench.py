@@ -162,15 +162,13 @@ def _subset(raw: Path, years: set[str], into: Path) -> int:
 def reliability(processed: Path, machine: str, when: str, sample: str) -> str:
     """What the projections are worth, measured on the same run (issue 17): the back-test's out-of-sample 80%
     interval coverage by level, and the hindcast as of each origin (calls right, coverage at the deadline)."""
+    from analysis.trajectory.calibration import coverage
     from analysis.trajectory.hindcast import summary
-    bt = pl.read_parquet(processed / "backtest.parquet").filter(pl.col("inside").is_not_null())
-    cover = ", ".join(f"{lv} {bt.filter(pl.col('area_level') == lv)['inside'].mean():.0%} of "
-                      f"{bt.filter(pl.col('area_level') == lv).height:,}" for lv in ("province", "district"))
-    hc = pl.read_parquet(processed / "hindcast.parquet")
-    calls = "; ".join(
-        f"as of {o:%Y-%m}: calls right {rows['right'].mean():.0%} of {rows['right'].is_not_null().sum()}, "
-        f"deadline values inside {rows['inside'].mean():.0%}"
-        for (o,), rows in sorted(hc.group_by("origin"), key=lambda g: g[0][0], reverse=True)) if hc.height else "—"
+    cover = ", ".join(f"{r['area_level']} {r['coverage']:.0%} of {r['points']:,}" for r in
+                      coverage(pl.read_parquet(processed / "backtest.parquet")).iter_rows(named=True))
+    hc = summary(pl.read_parquet(processed / "hindcast.parquet"), by=("origin",))
+    calls = "; ".join(f"as of {r['origin']:%Y-%m}: calls right {r['calls_right']:.0%} of {r['called']}, deadline "
+                      f"values inside {r['coverage_at_deadline']:.0%}" for r in hc.iter_rows(named=True)) or "—"
     return (f"| {when} | {machine} | projections: reliability | {sample} | — | — | — | — | back-test 80% interval "
             f"coverage (out of sample): {cover}; hindcast, province and districts: {calls} | measured |")
 

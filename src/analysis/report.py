@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.areas import PLAN_LEVELS, reference_areas
+from analysis.areas import PLAN_LEVELS, PROVINCE_CODE, reference_areas
 from analysis.targets import Target, TargetSet, load
 from analysis.text import catalogue, month, number, t
 
@@ -24,6 +24,11 @@ class Inputs:
     month: date
     ind: pl.DataFrame
     tables: dict[str, pl.DataFrame]   # the trajectory stage's outputs, by name
+
+    @property
+    def province(self) -> str:
+        """The province the report is about: the target set's own (its first), else the department's."""
+        return self.target_set.provinces[0] if self.target_set.provinces else PROVINCE_CODE
 
     def __getattr__(self, name: str) -> pl.DataFrame:
         try:
@@ -44,7 +49,7 @@ def inputs(processed: str | Path, as_of: str, targets: str) -> Inputs:
     judged = (status["as_of"][0], status["target_set"][0]) if status is not None and status.height else None
     month = judged[0] if as_of == "latest" and judged else engine.month_of(ind, as_of)
     if judged == (month, target_set.id) and all(p.exists() for p in paths.values()):
-        tables = {name: pl.read_parquet(p) for name, p in paths.items()}
+        tables = {name: status if name == "status" else pl.read_parquet(p) for name, p in paths.items()}
     else:
         tables = engine.frames(data, target_set, month)
     return Inputs(data, target_set, month, ind.filter(pl.col("period") <= month), tables)

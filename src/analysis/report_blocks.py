@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 from IPython.display import HTML
 
-from analysis.areas import PLAN_LEVELS
+from analysis.areas import PLAN_LEVELS, PROVINCE_CODE
 from analysis.report import area_name, fmt_eta, fmt_gap, fmt_value
 from analysis.targets import TargetSet
 from analysis.text import catalogue, month, number, t
@@ -45,7 +45,7 @@ def badge(status: str, lang: str) -> str:
     return f'<span class="badge s-{e(status)}">{e(word)}</span>'
 
 
-def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str = "19") -> HTML:
+def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str = PROVINCE_CODE) -> HTML:
     """A card per target: baseline, latest, value at the target date, target, gap, status (colour and word),
     ETA. Cards stack to one column on a phone, so nothing scrolls sideways."""
     c = catalogue(lang)
@@ -93,8 +93,8 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
 def _at_deadline(r: dict, tg, lang: str) -> tuple[str, str]:
     """The value at the target date: observed once the data reach it, else projected with its 80% interval."""
     c = catalogue(lang)
-    if r.get("value_at_deadline") is not None or r.get("projected_at_target_basis") == "observed":
-        return c["card_at_deadline"], fmt_value(r.get("value_at_deadline", r.get("projected_at_target")), tg, lang)
+    if r.get("projected_at_target_basis") == "observed":   # the data reach the deadline
+        return c["card_at_deadline"], fmt_value(r.get("projected_at_target"), tg, lang)
     v, lo, hi = r.get("projected_at_target"), r.get("lower_at_target"), r.get("upper_at_target")
     interval = "" if lo is None or hi is None else f" ({c['card_interval']} {number(lo, lang)}–{number(hi, lang)})"
     return c["card_projected"], fmt_value(v, tg, lang) + interval
@@ -154,7 +154,7 @@ def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
                 + status_grid(status, target_set, lang, level).data)
 
 
-def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code: str = "19") -> str:
+def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code: str = PROVINCE_CODE) -> str:
     """Old Thái Nguyên and Thái Nguyên after the merger, side by side, once the merged province has figures (its
     series starts in July 2025 and is never mixed into the old one's)."""
     from analysis.areas import REFORM_LEVELS
@@ -205,39 +205,36 @@ def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet
     """How projections and statuses are made, then what was measured of them: the back-test's out-of-sample
     interval coverage by level, and the hindcast (calls right, coverage at the deadline), with the indicators
     whose intervals proved too narrow named."""
+    from analysis.trajectory.calibration import coverage
+    from analysis.trajectory.hindcast import summary
     c = catalogue(lang)
     pct = lambda x: "—" if x is None else f"{number(100 * x, lang, 0)} %"   # noqa: E731
+    n = lambda x: number(x or 0, lang, 0)   # noqa: E731
     parts = [f"<p>{e(c['method_text'])}</p>", f"<h3>{e(c['method_measured_title'])}</h3>"]
-    checked = backtest.filter(pl.col("inside").is_not_null()) if backtest.height else backtest
-    if checked.height:
-        level = {lv: checked.filter(pl.col("area_level") == lv) for lv in ("province", "district")}
+    origins = backtest.filter(pl.col("inside").is_not_null())["origin"] if backtest.height else None
+    if origins is not None and origins.len():
+        cov = {r["area_level"]: r for r in coverage(backtest).iter_rows(named=True)}
         parts.append("<p>" + e(c["method_backtest"].format(
-            origins=number(checked["origin"].n_unique(), lang, 0), first=month(checked["origin"].min(), lang),
-            last=month(checked["origin"].max(), lang),
-            province=pct(level["province"]["inside"].mean() if level["province"].height else None),
-            n_province=number(level["province"].height, lang, 0),
-            district=pct(level["district"]["inside"].mean() if level["district"].height else None),
-            n_district=number(level["district"].height, lang, 0))) + "</p>")
+            origins=n(origins.n_unique()), first=month(origins.min(), lang), last=month(origins.max(), lang),
+            province=pct(cov["province"]["coverage"]), n_province=n(cov["province"]["points"]),
+            district=pct(cov["district"]["coverage"]), n_district=n(cov["district"]["points"]))) + "</p>")
     else:
         parts.append(f"<p>{e(c['method_backtest_none'])}</p>")
     if hindcast.is_empty():
         parts.append(f"<p>{e(c['method_hindcast_none'])}</p>")
-    for (origin, due), rows in sorted(hindcast.group_by("origin", "target_date"), key=lambda g: g[0][0],
-                                      reverse=True):
-        called = rows.filter(pl.col("right").is_not_null())
+        return HTML("".join(parts))
+    for r in summary(hindcast, by=("origin", "target_date")).iter_rows(named=True):
         parts.append("<p>" + e(c["method_hindcast"].format(
-            origin=month(origin, lang), due=month(due, lang), right=number(called["right"].sum(), lang, 0),
-            called=number(called.height, lang, 0), share=pct(called["right"].mean() if called.height else None),
-            coverage=pct(rows["inside"].mean()))) + "</p>")
-    if hindcast.height:
-        latest = hindcast.filter(pl.col("origin") == hindcast["origin"].max())
-        weak = (latest.group_by("indicator_id").agg(pl.col("inside").mean()).filter(pl.col("inside") < 0.6)
-                .sort("inside"))
-        items = [f"{(tg.name_vi if lang == 'vi' else tg.name_en)} ({pct(v)})"
-                 for i, v in weak.iter_rows() if (tg := target_set.get(i)) is not None]
-        if items:
-            parts.append("<p>" + e(c["method_weak"].format(items="; ".join(items),
-                                                            origin=month(latest["origin"][0], lang))) + "</p>")
+            origin=month(r["origin"], lang), due=month(r["target_date"], lang), right=n(r["right"]),
+            called=n(r["called"]), share=pct(r["calls_right"]), coverage=pct(r["coverage_at_deadline"]))) + "</p>")
+    latest = hindcast.filter(pl.col("origin") == hindcast["origin"].max())
+    weak = summary(latest, by=("indicator_id",)).filter(pl.col("coverage_at_deadline") < 0.6).sort(
+        "coverage_at_deadline")
+    items = [f"{(tg.name_vi if lang == 'vi' else tg.name_en)} ({pct(r['coverage_at_deadline'])})"
+             for r in weak.iter_rows(named=True) if (tg := target_set.get(r["indicator_id"])) is not None]
+    if items:
+        parts.append("<p>" + e(c["method_weak"].format(items="; ".join(items),
+                                                        origin=month(latest["origin"][0], lang))) + "</p>")
     return HTML("".join(parts))
 
 

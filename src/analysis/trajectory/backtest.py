@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.trajectory.models import FALLBACK, MODELS, back, damped, forward, scale_of, slopes
+from analysis.trajectory.models import FALLBACK, MODELS, back, damped, forward, scale_of, slopes, usable
 
 MIN_TRAIN = 12    # observations an origin needs behind it (3 for yearly series, see `min_train`)
 MIN_ORIGINS = 3
@@ -114,9 +114,7 @@ def backtest_many(t: np.ndarray, ys: np.ndarray, ceiling: float | None) -> Batch
                 sc = scale_of(model, ceiling)
                 if sc is None:
                     continue
-                ok = (np.all(hist > 0, axis=1) if sc == "log" else
-                      np.all((hist >= 0) & (hist <= ceiling), axis=1) if sc in ("logit", "shortfall") else
-                      np.ones(m, dtype=bool))
+                ok = usable(model, hist, ceiling)   # on the history every origin fits on
                 b = slopes(model, t, forward(sc, ys, ceiling, edge=True), ks)
                 ok &= np.isfinite(b).all(axis=1)
                 z0 = forward(sc, ys[:, ks - 1], ceiling, edge=False)

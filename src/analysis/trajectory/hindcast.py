@@ -84,14 +84,15 @@ def _score(out: dict[str, pl.DataFrame], observed: pl.DataFrame, subset: TargetS
     return pl.DataFrame(rows, schema=COLUMNS)
 
 
-def summary(hindcast: pl.DataFrame) -> pl.DataFrame:
-    """By lead and level: area-targets judged, calls right (share), interval coverage at the deadline and over
-    every later month observed."""
+def summary(hindcast: pl.DataFrame, by: tuple[str, ...] = ("origin", "target_date", "area_level")) -> pl.DataFrame:
+    """Grouped `by`, latest origin first: area-targets judged, calls made and right (count and share), interval
+    coverage at the deadline and over every later month observed. The method section, the bench and the analyst
+    notebook all read it from here."""
     if hindcast.is_empty():
         return pl.DataFrame()
-    return (hindcast.group_by("origin", "lead_months", "area_level")
+    return (hindcast.group_by(by)
             .agg(area_targets=pl.len(), called=pl.col("right").is_not_null().sum(),
-                 calls_right=pl.col("right").mean(), intervals=pl.col("inside").is_not_null().sum(),
-                 coverage_at_deadline=pl.col("inside").mean(),
+                 right=pl.col("right").sum(), calls_right=pl.col("right").mean(),
+                 intervals=pl.col("inside").is_not_null().sum(), coverage_at_deadline=pl.col("inside").mean(),
                  coverage_all_months=pl.col("months_inside").sum() / pl.col("months_checked").sum())
-            .sort("lead_months", "area_level"))
+            .sort(list(by), descending=[c == "origin" for c in by]))

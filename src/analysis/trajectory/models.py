@@ -92,16 +92,17 @@ def back(scale: str, z: np.ndarray, ceiling: float | None) -> np.ndarray:
         return k - np.exp(np.minimum(z, 700.0))
 
 
-def usable(model: str, y: np.ndarray, ceiling: float | None) -> bool:
-    """Can this model describe these values at all? (log needs y > 0; logit and shortfall a ceiling above them)"""
+def usable(model: str, y: np.ndarray, ceiling: float | None) -> np.ndarray:
+    """Can this model describe these values at all? (log needs y > 0; logit and shortfall a ceiling above them)
+    For one series (n,) a boolean; for a stack (m, n), one a series."""
     scale = scale_of(model, ceiling)
     if scale is None:
-        return False
+        return np.zeros(y.shape[:-1], dtype=bool)
     if scale == "log":
-        return bool(np.all(y > 0))
+        return np.all(y > 0, axis=-1)
     if scale in ("logit", "shortfall"):
-        return bool(np.all((y >= 0) & (y <= ceiling)))
-    return True
+        return np.all((y >= 0) & (y <= ceiling), axis=-1)
+    return np.ones(y.shape[:-1], dtype=bool)
 
 
 def damped(h: np.ndarray, phi: float) -> np.ndarray:
