@@ -4,9 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from analysis.sample.generate import generate
+from analysis.sample.settings import DEFAULT_CONFIG
 
+# The sample's province (the generator's ground truth, config/sample.yml): the code tests may name.
+PROVINCE = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["province_code"]
 SHORT = ("2024-09", "2024-11")  # three months that include resubmissions and every operator's habits
 
 

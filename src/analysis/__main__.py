@@ -11,7 +11,8 @@ from analysis.errors import AnalysisError
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m analysis",
-                                description="Plan 171/KH-UBND digital-infrastructure pipeline for Thai Nguyen.")
+                                description="Plan 171/KH-UBND digital-infrastructure pipeline (the department's provinces are "
+                                "config/run.yml's).")
     sub = p.add_subparsers(dest="command", required=True, metavar="STAGE")
 
     def stage(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -41,8 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--bts-radius-m", type=float, default=50.0,
                    help="sites of different operators closer than this share one BTS position (default 50)")
     s.add_argument("--provinces", default=None,
-                   help="province codes names are resolved against, the department's first, e.g. 19 or 19,06, or "
-                        "all (default: 19,06, Thái Nguyên and Bắc Kạn, which joined it on 1 July 2025)")
+                   help="old provinces whose files are read and names resolved against, the department's first, "
+                        "e.g. 19 or 19,06, or all (default: provinces in config/run.yml)")
     stage("validate", "run the Great Expectations suites over the cleaned tables")
     s = stage("indicators", "compute the plan indicators by province, district and commune, monthly")
     s.add_argument("--min-tests", type=int, default=100,
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", default=None, help="report language, vi or en (config: lang)")
     s.add_argument("--targets", default=None, help="target set: a file or a name under config/targets/")
     s.add_argument("--workers", type=int, default=None, help="report notebooks at once (default: one per core)")
+    s.add_argument("--provinces", default=None,
+                   help="old provinces read, the department's first, e.g. 19,06, or all (config: provinces)")
     s.add_argument("--force", action="store_true", help="rerun every stage even if its inputs are unchanged")
     s.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
@@ -125,7 +128,7 @@ def _stage(args: argparse.Namespace) -> str:
         from analysis.run import config, pipeline
         cfg = config.load(args.config, {"raw": args.raw, "processed": args.processed, "reports": args.reports,
                                         "as_of": args.as_of, "lang": args.lang, "targets": args.targets,
-                                        "workers": args.workers})
+                                        "workers": args.workers, "provinces": args.provinces})
         return pipeline.run(cfg, force=args.force)
     raise AnalysisError(f"unknown stage {args.command!r}")
 

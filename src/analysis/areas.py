@@ -1,4 +1,4 @@
-"""Official administrative units of Thai Nguyen from the `vietnamadminunits` package (no hand-typed list)."""
+"""Official administrative units of the provinces a run covers, from the `vietnamadminunits` package (no hand-typed list)."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +10,6 @@ from vietnamadminunits.database.main import query
 
 from analysis.names import fold
 
-PROVINCE_CODE = "19"
 # The package holds the pre-reform state of 1 Dec 2024 (NQ 1240) and nothing older, so that geography is taken as
 # valid from the start of the earliest series (the national set's, 2020-07); the 1 Jul 2025 reform ends it.
 LEGACY_VALID_FROM = date(2020, 1, 1)
@@ -40,7 +39,7 @@ def national_units() -> pl.DataFrame:
 
 
 @lru_cache(maxsize=4)
-def legacy_units(province_code: str = PROVINCE_CODE) -> pl.DataFrame:
+def legacy_units(province_code: str) -> pl.DataFrame:
     """One row per commune-level unit with its district, as the package has it (codes, names, centroids, bounds)."""
     if not province_code.isdigit():
         raise ValueError(f"province code must be digits, got {province_code!r}")
@@ -102,9 +101,9 @@ def _title_en(short: str, unit_type: str) -> str:
     return f"{fold(short).title()} {_EN_TYPE.get(unit_type, '')}".strip()
 
 
-def reference_areas(province_code: str | Sequence[str] = PROVINCE_CODE) -> pl.DataFrame:
-    """The `reference_areas` table: provinces, districts and communes with validity dates (one province by
-    default; several, or all 63, for a ministry-level run)."""
+def reference_areas(province_code: str | Sequence[str]) -> pl.DataFrame:
+    """The `reference_areas` table: provinces, districts and communes with validity dates (of one province,
+    several, or all 63 for a ministry-level run)."""
     codes = [province_code] if isinstance(province_code, str) else list(province_code)
     u = pl.concat([legacy_units(c) for c in codes]) if len(codes) < 63 else national_units()
     province = (u.unique("provinceCode", keep="first").sort("provinceCode").select(

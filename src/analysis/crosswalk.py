@@ -15,7 +15,6 @@ from importlib.resources import files
 import polars as pl
 from vietnamadminunits.database.main import query
 
-from analysis.areas import PROVINCE_CODE
 
 
 
@@ -64,7 +63,7 @@ def _new_codes(province_code: str) -> dict[str, str]:
     return {r["wardKey"]: r["wardCode"] for r in rows}
 
 
-def area_crosswalk(provinces: list[str] | str = PROVINCE_CODE) -> pl.DataFrame:
+def area_crosswalk(provinces: list[str] | str) -> pl.DataFrame:
     """old_code, old_district_code, old_province_code, new_code, new_province_code, weight_households,
     weight_population, split: every old commune of the provinces from 1 July 2025 that the given old provinces
     went into (for Thái Nguyên, 19: its own 172 communes and Bắc Kạn's 108)."""

@@ -10,12 +10,25 @@ from pathlib import Path
 import polars as pl
 
 
+def _umask() -> int:
+    # Read once, at import, before any thread exists: os.umask can only be read by setting it.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# A temporary file is made 0600; the file it becomes is what an ordinary write would give (0644 under the usual
+# umask), so a web server or a colleague can read the pages and tables.
+MODE = 0o666 & ~_umask()
+
+
 def _atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, MODE)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

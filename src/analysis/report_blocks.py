@@ -6,38 +6,21 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 from IPython.display import HTML
 
-from analysis.areas import PLAN_LEVELS, PROVINCE_CODE
-from analysis.report import area_name, fmt_eta, fmt_gap, fmt_value
+from analysis import metadata
+from analysis.areas import PLAN_LEVELS, REFORM_LEVELS
+from analysis.downloads import csv_link
+from analysis.geography import Geography
 from analysis.targets import TargetSet
-from analysis.text import catalogue, month, number, t
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
+from analysis.text import catalogue, eta, gap, month, number, t, value
 
 def e(x: object) -> str:
     return html.escape("" if x is None else str(x))
-
-
-def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would read as a formula (=, +, -, @, tab, CR first) get a leading apostrophe."""
-    text = [c for c, d in frame.schema.items() if d == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text)
-
-
-def csv_link(frame: pl.DataFrame, name: str, lang: str) -> str:
-    """The data behind a table or chart, embedded in the page as a CSV download (UTF-8 with BOM, for Excel)."""
-    body = "\ufeff" + neutralise(frame).write_csv()
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(body)
-    return f'<p class="csv"><a download="{e(name)}.csv" href="{e(href)}">{e(t("csv", lang))}</a></p>'
 
 
 def badge(status: str, lang: str) -> str:
@@ -45,7 +28,7 @@ def badge(status: str, lang: str) -> str:
     return f'<span class="badge s-{e(status)}">{e(word)}</span>'
 
 
-def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str = PROVINCE_CODE) -> HTML:
+def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str) -> HTML:
     """A card per target: baseline, latest, value at the target date, target, gap, status (colour and word),
     ETA. Cards stack to one column on a phone, so nothing scrolls sideways."""
     c = catalogue(lang)
@@ -54,17 +37,17 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
     cards, data = [], []
     for tg in target_set.targets:
         r = rows.get(tg.id, {"status": "no_data"})
-        name = tg.name_vi if lang == "vi" else tg.name_en
+        name = tg.name(lang)
         fields = [
-            (c["card_baseline"], fmt_value(r.get("baseline_value"), tg, lang)
+            (c["card_baseline"], value(r.get("baseline_value"), tg, lang)
              + (f" ({month(r['baseline_period'], lang)})" if r.get("baseline_period") else "")),
-            (c["card_latest"], fmt_value(r.get("latest_value"), tg, lang)
+            (c["card_latest"], value(r.get("latest_value"), tg, lang)
              + (f" ({month(r['latest_period'], lang)})" if r.get("latest_period") else "")),
             _at_deadline(r, tg, lang),
             (c["card_target"], f"{'> ' if tg.comparison == '>' else '< ' if tg.comparison == '<' else ''}"
-                               f"{fmt_value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
-            (c["card_gap"], fmt_gap(r, tg, lang)),
-            (c["card_eta"], fmt_eta(r, lang)),
+                               f"{value(tg.target, tg, lang)} ({month(tg.target_date, lang)})"),
+            (c["card_gap"], gap(r, tg, lang)),
+            (c["card_eta"], eta(r, lang)),
             (c["card_ratio"], _ratio(r, lang)),
             (c["card_progress"], "—" if r.get("progress_p") is None else number(r["progress_p"], lang, 2)),
         ]
@@ -94,10 +77,10 @@ def _at_deadline(r: dict, tg, lang: str) -> tuple[str, str]:
     """The value at the target date: observed once the data reach it, else projected with its 80% interval."""
     c = catalogue(lang)
     if r.get("projected_at_target_basis") == "observed":   # the data reach the deadline
-        return c["card_at_deadline"], fmt_value(r.get("projected_at_target"), tg, lang)
+        return c["card_at_deadline"], value(r.get("projected_at_target"), tg, lang)
     v, lo, hi = r.get("projected_at_target"), r.get("lower_at_target"), r.get("upper_at_target")
     interval = "" if lo is None or hi is None else f" ({c['card_interval']} {number(lo, lang)}–{number(hi, lang)})"
-    return c["card_projected"], fmt_value(v, tg, lang) + interval
+    return c["card_projected"], value(v, tg, lang) + interval
 
 
 def _ratio(r: dict, lang: str) -> str:
@@ -116,7 +99,8 @@ def legend(lang: str) -> str:
     return f'<p class="legend">{e(t("legend_title", lang))}: ' + " ".join(badge(s, lang) for s in STATUSES) + "</p>"
 
 
-def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, level: str = "district") -> HTML:
+def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography,
+                level: str = "district") -> HTML:
     """Areas of a level × targets: each cell the latest value, coloured by the target's status in that area (the
     old districts by default; `commune_2025` for the communes of 1 July 2025)."""
     c = catalogue(lang)
@@ -125,7 +109,7 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, level: s
         return HTML(f"<p>{e(c['grid_none'])}</p>")
     districts = sorted(d["area_code"].unique().to_list())
     cells = {(r["area_code"], r["indicator_id"]): r for r in d.iter_rows(named=True)}
-    head = "".join(f"<th>{e(c['short'].get(tg.id, tg.id))}</th>" for tg in target_set.targets)
+    head = "".join(f"<th>{e(tg.indicator.short(lang))}</th>" for tg in target_set.targets)
     body, data = [], []
     for code in districts:
         tds = []
@@ -134,30 +118,28 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, level: s
             word = c["status"].get(r["status"], r["status"])
             v = "—" if r.get("latest_value") is None else number(r["latest_value"], lang)
             tds.append(f'<td class="cell s-{e(r["status"])}" title="{e(word)}">{e(v)}</td>')
-            data.append({"area_code": code, "area": area_name(code, lang, level), "indicator_id": tg.id,
+            data.append({"area_code": code, "area": geo.name(code, lang, level), "indicator_id": tg.id,
                          "latest": r.get("latest_value"), "status": r["status"]})
-        body.append(f"<tr><th>{e(area_name(code, lang, level))}</th>{''.join(tds)}</tr>")
+        body.append(f"<tr><th>{e(geo.name(code, lang, level))}</th>{''.join(tds)}</tr>")
     frame = pl.DataFrame(data, infer_schema_length=None)
     return HTML(f'<table class="grid"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
                 + legend(lang) + csv_link(frame, f"{level}-by-target", lang))
 
 
-def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
+def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography, province: str) -> HTML:
     """The targets on the communes of 1 July 2025: how many have figures, of how many, and the grid."""
-    from analysis.areas import REFORM_LEVELS, reference_areas
     level = REFORM_LEVELS["commune"]
     shown = status.filter(pl.col("area_level") == level)["area_code"].n_unique()
-    every = reference_areas().filter(pl.col("level") == level).height
+    every = geo.count(level)
     key = "new_units_note_all" if shown >= every else "new_units_note"  # all: Bắc Kạn's units are in the data
     note = t(key, lang).format(shown=number(shown, lang, 0), all=number(every, lang, 0))
-    return HTML(f"<p>{e(note)}</p>" + _old_and_merged(status, target_set, lang)
-                + status_grid(status, target_set, lang, level).data)
+    return HTML(f"<p>{e(note)}</p>" + _old_and_merged(status, target_set, lang, province)
+                + status_grid(status, target_set, lang, geo, level).data)
 
 
-def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code: str = PROVINCE_CODE) -> str:
-    """Old Thái Nguyên and Thái Nguyên after the merger, side by side, once the merged province has figures (its
-    series starts in July 2025 and is never mixed into the old one's)."""
-    from analysis.areas import REFORM_LEVELS
+def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code: str) -> str:
+    """The old province and the province after the merger (which kept its code), side by side, once the merged
+    province has figures (its series starts in July 2025 and is never mixed into the old one's)."""
     c = catalogue(lang)
     merged = {r["indicator_id"]: r for r in status.filter((pl.col("area_code") == code) & (
         pl.col("area_level") == REFORM_LEVELS["province"])).iter_rows(named=True)}
@@ -166,18 +148,18 @@ def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code
     old = {r["indicator_id"]: r for r in status.filter((pl.col("area_code") == code) & (
         pl.col("area_level") == "province")).iter_rows(named=True)}
     shown = lambda r, tg: "—" if not r or r.get("latest_value") is None else (
-        f"{fmt_value(r['latest_value'], tg, lang)} ({month(r['latest_period'], lang)})")
-    rows = "".join(f"<tr><th>{e(tg.name_vi if lang == 'vi' else tg.name_en)}</th><td>{e(shown(old.get(tg.id), tg))}"
+        f"{value(r['latest_value'], tg, lang)} ({month(r['latest_period'], lang)})")
+    rows = "".join(f"<tr><th>{e(tg.name(lang))}</th><td>{e(shown(old.get(tg.id), tg))}"
                    f"</td><td>{e(shown(merged.get(tg.id), tg))}</td></tr>" for tg in target_set.targets)
     return (f'<table class="grid"><thead><tr><th></th><th>{e(c["old_province"])}</th>'
             f'<th>{e(c["merged_province"])}</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
-def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
-                  ids: tuple[str, ...] = ("households_fiber", "hamlets_ftth_coverage", "hamlets_mbb_coverage",
-                                          "bts_site_sharing")) -> HTML:
-    """Per district and countable target: what is still to do, the current and the required monthly pace."""
+def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography) -> HTML:
+    """Per district and target whose gap is work to plan (`actionable` in its file): what is still to do, the
+    current and the required monthly pace."""
     c = catalogue(lang)
+    ids = [i.id for i in metadata.catalogue().values() if i.actionable]
     rows = []
     for r in (status.filter((pl.col("area_level") == "district") & pl.col("indicator_id").is_in(list(ids))
                             & pl.col("gap_count").is_not_null() & (pl.col("gap_count") > 0))
@@ -187,8 +169,8 @@ def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str,
             continue
         pace = r["current_pace"]
         months = (r["gap"] / pace) if pace and pace > 0 and r["gap"] is not None else None
-        rows.append({c["col_indicator"]: tg.name_vi if lang == "vi" else tg.name_en,
-                     c["district"]: area_name(r["area_code"], lang), c["col_gap"]: fmt_gap(r, tg, lang),
+        rows.append({c["col_indicator"]: tg.name(lang),
+                     c["district"]: geo.name(r["area_code"], lang, "district"), c["col_gap"]: gap(r, tg, lang),
                      c["col_current_pace"]: "—" if pace is None else number(pace, lang, 2),
                      c["col_required_pace"]: "—" if r["required_pace"] is None else number(r["required_pace"], lang, 2),
                      c["col_months_at_pace"]: "—" if months is None else number(months, lang, 0)})
@@ -230,7 +212,7 @@ def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet
     latest = hindcast.filter(pl.col("origin") == hindcast["origin"].max())
     weak = summary(latest, by=("indicator_id",)).filter(pl.col("coverage_at_deadline") < 0.6).sort(
         "coverage_at_deadline")
-    items = [f"{(tg.name_vi if lang == 'vi' else tg.name_en)} ({pct(r['coverage_at_deadline'])})"
+    items = [f"{tg.name(lang)} ({pct(r['coverage_at_deadline'])})"
              for r in weak.iter_rows(named=True) if (tg := target_set.get(r["indicator_id"])) is not None]
     if items:
         parts.append("<p>" + e(c["method_weak"].format(items="; ".join(items),
@@ -250,11 +232,11 @@ def footer(processed: Path, target_set: TargetSet, as_of, lang: str) -> HTML:
         f"<code>{e(hashlib.sha256(''.join(sorted(f['sha256'] for f in files)).encode()).hexdigest()[:16])}</code></li>"
         for name, files in sorted(by_source.items()))
     run_id = f"{manifest.get('code_version', '')} · {manifest.get('started', '')[:19]}"
-    definitions = "".join(f"<tr><th>{e(tg.name_vi if lang == 'vi' else tg.name_en)}</th>"
-                          f"<td>{e(c['definitions'].get(tg.id, ''))}</td></tr>" for tg in target_set.targets)
+    definitions = "".join(f"<tr><th>{e(tg.name(lang))}</th><td>{e(tg.indicator.definition(lang))}</td></tr>"
+                          for tg in target_set.targets)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return HTML(f'<div class="footer"><p>{e(c["footer_as_of"])} {e(month(as_of, lang))} · '
-                f'{e(target_set.name_vi if lang == "vi" else target_set.name_en)}</p>'
+                f'{e(target_set.name(lang))}</p>'
                 f'<p>{e(c["footer_sources"])}:</p><ul>{sources}</ul>'
                 f'<p>{e(c["footer_run"])}: <code>{e(run_id)}</code> · {e(c["footer_generated"])} {e(stamp)}</p>'
                 f'<p>{e(c["footer_definitions"])}:</p><table class="definitions">{definitions}</table></div>')

@@ -11,15 +11,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from analysis import metadata, paths
 from analysis.errors import AnalysisError
 from analysis.periods import parse_month
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "targets"
+CONFIG = paths.CONFIG / "targets"
 DEFAULT = CONFIG / "plan-171-2025.yml"
-# The indicators the engine computes (shared/TARGETS.md); a target for any other id is a configuration error.
-KNOWN = ("mbb_subs_per_100", "smartphone_share", "adults_with_smartphone", "mbb_download_mbps",
-         "hamlets_mbb_coverage", "bts_site_sharing", "fbb_subs_per_100", "households_fiber", "fbb_download_mbps",
-         "hamlets_ftth_coverage", "state_apps_on_cloud")
 
 
 def _month(v: object) -> date:
@@ -33,16 +30,14 @@ def _month(v: object) -> date:
 
 
 class Target(BaseModel):
+    """What one indicator must reach, by when. The indicator's own facts (names, unit, ceiling, what its gap
+    counts) are its file's in config/indicators/, read through `indicator`."""
     model_config = ConfigDict(extra="forbid")
     id: str
-    name_vi: str
-    name_en: str
-    unit: str
     direction: Literal["higher", "lower"] = "higher"
     target: float
     target_date: date | None = None   # the set's date when absent
     baseline: date | None = None      # the set's baseline when absent
-    ceiling: float | None = None      # a natural bound (100 for a share): no projection goes past it
     # How a value meets the target: ">=" or ">" for a higher-is-better indicator ("> 80%" in a plan is strict),
     # "<=" or "<" for a lower one; by default the non-strict one of the direction.
     comparison: Literal[">=", ">", "<=", "<"] | None = None
@@ -55,6 +50,37 @@ class Target(BaseModel):
             raise ValueError(f"comparison {self.comparison!r} does not fit direction {self.direction!r}")
         return self
 
+    @field_validator("id")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in metadata.catalogue():
+            raise ValueError(f"unknown indicator {v!r}; known: {', '.join(metadata.catalogue())} "
+                             "(one file each in config/indicators/)")
+        return v
+
+    @property
+    def indicator(self) -> metadata.Indicator:
+        return metadata.get(self.id)
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+    @property
+    def ceiling(self) -> float | None:
+        return self.indicator.ceiling
+
+    @property
+    def name_vi(self) -> str:
+        return self.indicator.name_vi
+
+    @property
+    def name_en(self) -> str:
+        return self.indicator.name_en
+
+    def name(self, lang: str) -> str:
+        return self.indicator.name(lang)
+
     @property
     def strict(self) -> bool:
         return self.comparison in (">", "<")
@@ -63,19 +89,15 @@ class Target(BaseModel):
     def comparison_sign(self) -> str:
         return self.comparison or (">=" if self.direction == "higher" else "<=")
 
-    @field_validator("id")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in KNOWN:
-            raise ValueError(f"unknown indicator {v!r}; known: {', '.join(KNOWN)}")
-        return v
-
 
 class Milestone(BaseModel):
     model_config = ConfigDict(extra="forbid")
     match: str      # the start of the milestone's name in the department's register
     name_vi: str
     name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
 
 
 class TargetSet(BaseModel):
@@ -103,15 +125,22 @@ class TargetSet(BaseModel):
         if len(ids) != len(set(ids)):
             raise ValueError(f"an indicator has two targets in one set: {sorted({i for i in ids if ids.count(i) > 1})}")
 
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
     def get(self, indicator_id: str) -> Target | None:
         return next((t for t in self.targets if t.id == indicator_id), None)
 
 
+def source(path: Path | str | None = None) -> Path:
+    """The file of a target set given by path, or by id (a file name under config/targets/)."""
+    p = Path(path) if path else DEFAULT
+    return CONFIG / f"{p}.yml" if not p.exists() and (CONFIG / f"{p}.yml").exists() else p
+
+
 def load(path: Path | str | None = None) -> TargetSet:
     """A target set by path, or by id (a file name under config/targets/); errors name the file and the field."""
-    p = Path(path) if path else DEFAULT
-    if not p.exists() and (CONFIG / f"{p}.yml").exists():
-        p = CONFIG / f"{p}.yml"
+    p = source(path)
     if not p.exists():
         raise AnalysisError("target file not found", file=str(p))
     try:

@@ -47,6 +47,7 @@ def run_root(short_sample, tmp_path_factory):
                         "--processed", str(out / "processed"), "--reports", str(out / "reports")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
+    (out / "run.log").write_text(r.stderr, encoding="utf-8")   # what the operator saw
     return out
 
 

@@ -5,16 +5,17 @@ import pytest
 
 from analysis.areas import reference_areas
 from analysis.clean.resolve import AreaResolver
+from tests.conftest import PROVINCE
 
 
 @pytest.fixture(scope="module")
 def resolver():
-    return AreaResolver(reference_areas())
+    return AreaResolver(reference_areas(PROVINCE))
 
 
 def test_reference_areas_match_the_published_counts():
     # real-figures.md C: 9 district-level units and 172 commune-level units (NQ 1240, from 1 Dec 2024).
-    a = reference_areas()
+    a = reference_areas(PROVINCE)
     assert a.filter(a["level"] == "district").height == 9
     assert a.filter(a["level"] == "commune").height == 172
     per_district = a.filter(a["level"] == "commune").group_by("parent_code").len()
@@ -27,7 +28,7 @@ def test_the_units_from_the_2025_reform_follow_the_old_ones():
     # and no district level; the old units end on 30 June 2025.
     from datetime import date
     from analysis.areas import units_on
-    a = reference_areas()
+    a = reference_areas(PROVINCE)
     new = a.filter(a["level"] == "commune_2025")
     assert new.height == 92 and set(new["parent_code"]) == {"19"}
     assert new["name_vi"].str.starts_with("Xã ").sum() == 77 and new["name_vi"].str.starts_with("Phường ").sum() == 15

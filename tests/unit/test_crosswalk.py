@@ -6,11 +6,12 @@ import pytest
 from vietnamadminunits.database.main import query
 
 from analysis.crosswalk import area_crosswalk
+from tests.conftest import PROVINCE
 
 
 @pytest.fixture(scope="module")
 def cw() -> pl.DataFrame:
-    return area_crosswalk()
+    return area_crosswalk(PROVINCE)
 
 
 def _new_name(code: str) -> str:

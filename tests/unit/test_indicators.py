@@ -3,7 +3,13 @@ from datetime import date
 import polars as pl
 import pytest
 
-from analysis.indicators import households_fiber
+from analysis.indicators import compute
+
+
+def _one(indicator_id, **tables):
+    """One indicator through the engine, as its file in config/indicators/ defines it (formula, unit, scale)."""
+    kw = {k: tables.pop(k) for k in ("min_tests", "province") if k in tables}
+    return compute(tables, only=[indicator_id], **kw)[0]
 
 
 def _subs(rows):
@@ -21,7 +27,7 @@ def test_households_fiber_by_hand():
     subs = _subs([(m, "170", "A", "ftth", "household", 30), (m, "170", "A", "ftth", "household", 25),
                   (m, "170", "A", "ftth", "business", 99), (m, "170", "B", "ftth", "household", 250),
                   (m, "170", "B", "xdsl", "household", 7)])
-    out = households_fiber(subs, pop)
+    out = _one("households_fiber", subscribers=subs, population=pop)
     get = lambda area: out.filter(pl.col("area_code") == area).row(0, named=True)
     assert get("A")["value"] == pytest.approx(50.0)
     assert get("B")["value"] == pytest.approx(100.0) and get("B")["capped"]
@@ -51,10 +57,9 @@ def _value(out, area):
 
 
 def test_per_100_people_counts_every_fixed_technology_and_zero_reporting_communes():
-    from analysis.indicators.subscriptions import FIXED, per_100_people
     subs = _subs([(M, "170", "A", "ftth", "household", 100), (M, "170", "A", "xdsl", "household", 20),
                   (M, "170", "A", "ftth", "business", 30), (M, "170", "A", "mobile_broadband", None, 999)])
-    out = per_100_people(subs, _pop(), FIXED, "fbb_subs_per_100")
+    out = _one("fbb_subs_per_100", subscribers=subs, population=_pop())
     # A: 150 fixed / 1000 people = 15 per 100; B reports nothing: 0; province 150 / 4000 = 3.75 per 100.
     assert _value(out, "A")["value"] == pytest.approx(15.0)
     assert _value(out, "B")["value"] == pytest.approx(0.0)
@@ -63,22 +68,21 @@ def test_per_100_people_counts_every_fixed_technology_and_zero_reporting_commune
 
 
 def test_smartphone_share_is_over_all_mobile_phone_subscriptions():
-    from analysis.indicators.subscriptions import smartphone_share
     subs = _subs([(M, "170", "A", "smartphone", None, 80), (M, "170", "A", "mobile_voice", None, 100),
                   (M, "170", "B", "smartphone", None, 10), (M, "170", "B", "mobile_voice", None, 50)])
-    out = smartphone_share(subs)
+    out = _one("smartphone_share", subscribers=subs)
     assert _value(out, "A")["value"] == pytest.approx(80.0)
     assert _value(out, "19")["value"] == pytest.approx(90 / 150 * 100)
 
 
 def test_hamlets_covered_counts_a_hamlet_no_operator_names_as_not_covered():
-    from analysis.indicators.networks import hamlets_covered, uncovered_hamlets
+    from analysis.indicators.networks import uncovered_hamlets
     registry = pl.DataFrame({"hamlet_code": ["A1", "A2", "A3", "B1"], "hamlet": ["Xóm 1", "Xóm 2", "Xóm 3", "Tổ 1"],
                              "commune_code": ["A", "A", "A", "B"], "district_code": ["170"] * 4})
     cov = pl.DataFrame({"period": [M] * 4, "operator": ["VNPT", "Viettel", "VNPT", "VNPT"],
                         "hamlet_code": ["A1", "A1", "A2", "B1"], "ftth": [False, True, False, True],
                         "mbb": [True, True, True, False]})
-    ftth = hamlets_covered(cov, registry, "ftth", "hamlets_ftth_coverage")
+    ftth = _one("hamlets_ftth_coverage", hamlet_coverage=cov, hamlet_registry=registry)
     # A1 has FTTH from Viettel only; A2 none; A3 in no report (not covered); B1 yes. A: 1/3, province 2/4.
     assert _value(ftth, "A")["value"] == pytest.approx(100 / 3)
     assert _value(ftth, "19")["value"] == pytest.approx(50.0)
@@ -86,23 +90,21 @@ def test_hamlets_covered_counts_a_hamlet_no_operator_names_as_not_covered():
 
 
 def test_bts_sharing_counts_positions_not_sites():
-    from analysis.indicators.networks import bts_site_sharing
     sites = pl.DataFrame({"period": [M] * 5, "operator": ["VNPT", "Viettel", "MobiFone", "VNPT", "Viettel"],
                           "site_id": ["v1", "t1", "m1", "v2", "t2"], "position_id": ["v1", "v1", "v1", "v2", "t2"],
                           "operators_at_position": [3, 3, 3, 1, 1], "commune_code": ["A"] * 3 + ["B", "B"],
                           "district_code": ["170"] * 5})
-    out = bts_site_sharing(sites)
+    out = _one("bts_site_sharing", bts_sites=sites)
     # Three positions, one shared (by three operators): 1/3, not 3/5 sites.
     assert (_value(out, "19")["numerator"], _value(out, "19")["denominator"]) == (1, 3)
     assert _value(out, "B")["value"] == pytest.approx(0.0)
 
 
 def test_speed_needs_the_minimum_number_of_measurements():
-    from analysis.indicators.speeds import download
     tests = pl.DataFrame({"period": [M] * 5, "network": ["mobile"] * 4 + ["fixed"],
                           "commune_code": ["A", "A", "A", "B", "A"], "district_code": ["170"] * 5,
                           "download_mbps": [10.0, 20.0, 60.0, 50.0, 999.0]})
-    out = download(tests, "mobile", "mbb_download_mbps", min_tests=3)
+    out = _one("mbb_download_mbps", speed_tests=tests, min_tests=3)
     assert _value(out, "A")["value"] == pytest.approx(30.0) and _value(out, "A")["median"] == pytest.approx(20.0)
     b = _value(out, "B")
     assert b["value"] is None and b["note"] == "insufficient data: 1 measurements (minimum 3)"
@@ -110,19 +112,21 @@ def test_speed_needs_the_minimum_number_of_measurements():
 
 
 def test_yearly_survey_and_dated_register():
-    from analysis.indicators.registers import adults_with_smartphone, state_apps_on_cloud
     sv = pl.DataFrame({"area_code": ["19"], "area_level": ["province"], "year": [2025], "adults_surveyed": [200.0],
                        "adults_with_smartphone": [182.0]})
-    out = adults_with_smartphone(sv)
+    out = _one("adults_with_smartphone", smartphone_survey=sv)
     assert out.row(0, named=True)["value"] == pytest.approx(91.0)
     assert out.row(0, named=True)["period"] == date(2025, 12, 1) and out.row(0, named=True)["frequency"] == "yearly"
     apps = pl.DataFrame({"as_of": [date(2025, 12, 31)] * 4, "on_cloud": [True, True, True, False]})
-    assert state_apps_on_cloud(apps).row(0, named=True)["value"] == pytest.approx(75.0)
+    dated = _one("state_apps_on_cloud", state_apps=apps, province="19").row(0, named=True)
+    assert (dated["area_code"], dated["value"], dated["frequency"]) == ("19", pytest.approx(75.0), "dated")
+    # With no department province (a run over every province) the register has no area: not computed.
+    assert _one("state_apps_on_cloud", state_apps=apps).is_empty()
 
 
 def test_csv_downloads_neutralise_formulas_and_escape_the_link():
     import urllib.parse
-    from analysis.report_blocks import csv_link, neutralise
+    from analysis.downloads import csv_link, neutralise
     frame = pl.DataFrame({"hamlet": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "Xóm Na Mao", "a\"b<c>"],
                           "n": [-1, 2, 3, 4, 5, 6]})
     out = neutralise(frame)
@@ -181,14 +185,13 @@ def test_the_merged_province_appears_when_both_old_provinces_have_figures():
 def test_an_old_province_nobody_reported_for_has_no_figure_that_month():
     # Quan Triều (05431, Thái Nguyên) is reported in June and July 2025; Nguyễn Thị Minh Khai (01834, Bắc Kạn) only
     # from July, when Bắc Kạn joined. In June Bắc Kạn has no figure at all, not 0%; in July it has its own.
-    from analysis.indicators.subscriptions import households_fiber
     jun, jul = date(2025, 6, 1), date(2025, 7, 1)
     subs = pl.DataFrame({"period": [jun, jul, jul], "operator": ["VNPT"] * 3, "district_code": ["164", "164", "058"],
                          "commune_code": ["05431", "05431", "01834"], "service": ["ftth"] * 3,
                          "segment": ["household"] * 3, "subscribers": [50, 60, 30]})
     pop = pl.DataFrame({"commune_code": ["05431", "01834"], "district_code": ["164", "058"], "year": [2025, 2025],
                         "population": [400, 200], "adults": [300, 150], "households": [100, 50]})
-    out = households_fiber(subs, pop)
+    out = _one("households_fiber", subscribers=subs, population=pop)
     prov = out.filter(pl.col("area_level") == "province").sort("area_code", "period")
     assert prov.select("area_code", "period", "value").rows() == [("06", jul, 60.0), ("19", jun, 50.0),
                                                                    ("19", jul, 60.0)]

@@ -18,6 +18,7 @@ from analysis.clean.parse import (ParseError, parse_bool, parse_coordinate, pars
 from analysis.clean.resolve import AreaResolver
 from analysis.sample.mess import BOOL_STYLES, NAME_STYLES, name_cell, number_cell, period_cell
 from analysis.sample.render import Renderer
+from tests.conftest import PROVINCE
 
 PARSERS = [parse_number, parse_decimal, parse_count, parse_period, parse_date, parse_datetime, parse_bool,
            parse_coordinate, values.operator, values.lookup(values.NETWORKS, "network")]
@@ -112,8 +113,8 @@ def test_vectorised_counts_agree_with_the_scalar_parser(texts):
 
 # -- names: every style the generator writes resolves to the unit it names -----------------------------------------
 
-RESOLVER = AreaResolver(reference_areas())
-UNITS = legacy_units().select("districtCode", "district", "districtType", "wardCode", "ward", "wardType").rows()
+RESOLVER = AreaResolver(reference_areas(PROVINCE))
+UNITS = legacy_units(PROVINCE).select("districtCode", "district", "districtType", "wardCode", "ward", "wardType").rows()
 
 
 @settings(max_examples=400)

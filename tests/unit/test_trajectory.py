@@ -205,8 +205,9 @@ def test_back_test_coverage_uses_only_the_errors_known_at_each_origin():
 # -- the judgement of one series -------------------------------------------------------------------------------
 
 def _target(**kw) -> Target:
-    base = dict(id="households_fiber", name_vi="x", name_en="x", unit="%", direction="higher", target=85,
-                target_date=date(2025, 12, 1), baseline=date(2023, 9, 1), ceiling=100)
+    # households_fiber: a share with a ceiling of 100 (config/indicators/households_fiber.yml)
+    base = dict(id="households_fiber", direction="higher", target=85, target_date=date(2025, 12, 1),
+                baseline=date(2023, 9, 1))
     return Target(**{**base, **kw})
 
 
@@ -215,7 +216,8 @@ def _months(first: str, n: int) -> np.ndarray:
     return np.arange(month_index(date(y, m, 1)), month_index(date(y, m, 1)) + n, dtype=float)
 
 
-LINE = dict(ceiling=None)   # a straight line is projected on the linear scale only without a ceiling
+# A straight line is projected on the linear scale only without a ceiling: an indicator with none (per 100 people).
+LINE = dict(id="fbb_subs_per_100")
 
 
 def test_fewer_than_two_points_is_insufficient_data():
@@ -283,7 +285,7 @@ def test_an_expected_date_is_never_before_the_month_judged():
 
 def test_lower_is_better_series_achieved():
     t, y = _months("2023-09", 13), 60 - 2.0 * np.arange(13)   # latency falling to 36 ms; target 40 ms
-    row, _, _ = judge(t, y, _target(direction="lower", target=40, ceiling=None), date(2024, 9, 1))
+    row, _, _ = judge(t, y, _target(direction="lower", target=40, **LINE), date(2024, 9, 1))
     assert row["status"] == "achieved" and row["eta"] == date(2024, 7, 1)   # 60 − 2·10 = 40
 
 

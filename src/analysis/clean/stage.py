@@ -21,7 +21,7 @@ from typing import Callable
 import polars as pl
 
 from analysis import __version__, io
-from analysis.areas import PROVINCE_CODE, national_units, province_boxes, reference_areas
+from analysis.areas import national_units, province_boxes, reference_areas
 from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
@@ -32,7 +32,7 @@ from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
 from analysis.clean.tables import continue_table, duplicated_columns, find_table
-from analysis.crosswalk import area_crosswalk, new_provinces, old_provinces
+from analysis.crosswalk import area_crosswalk, new_provinces
 from analysis.errors import AnalysisError
 
 
@@ -74,6 +74,7 @@ PARSERS = 1  # a thread parsing streamed batches (two measured no faster: the co
 BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of text)
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
+WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote
 
 
 def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
@@ -83,12 +84,12 @@ def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
 
 
 def provinces_in(scope: str | list[str] | None) -> list[str]:
-    """The province codes of a scope, the primary one first: None (the department's: Thái Nguyên and the old
-    province that joined it in July 2025, Bắc Kạn), 'all' (a ministry's run, no primary), or codes such as
-    ['19'] or '19,06' (the first is the primary)."""
+    """The province codes of a scope, the primary one first: None (the run's, `provinces` in config/run.yml),
+    'all' (a ministry's run, no primary), or codes such as ['19'] or '19,06' (the first is the primary)."""
     known = sorted(national_units()["provinceCode"].unique())
     if scope is None:
-        return [PROVINCE_CODE, *(c for c in old_provinces(new_provinces([PROVINCE_CODE])) if c != PROVINCE_CODE)]
+        from analysis.run.config import default_provinces
+        scope = default_provinces()
     if scope == "all":
         return known
     codes = [c.strip().zfill(2) for c in (scope.split(",") if isinstance(scope, str) else scope) if c.strip()]
@@ -99,11 +100,11 @@ def provinces_in(scope: str | list[str] | None) -> list[str]:
 
 
 class Cleaner:
-    def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str] | None = None,
-                 primary: str | None = PROVINCE_CODE) -> None:
+    def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str],
+                 primary: str | None) -> None:
         self.raw = raw
-        self.provinces = provinces or [PROVINCE_CODE]
-        primary = primary if primary in self.provinces else None
+        self.provinces = provinces
+        self.primary = primary = primary if primary in self.provinces else None
         areas = reference_areas(self.provinces)
         formed_from: dict[str, list[str]] = {}
         for old, new in area_crosswalk(self.provinces).select("old_code", "new_code").iter_rows():
@@ -471,6 +472,8 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
         "stage": "clean", "code_version": __version__,
         "parameters": {"raw": str(raw), "processed": str(processed), "today": str(c.ctx.today),
                        "bts_radius_m": bts_radius_m, "provinces": c.provinces},
+        # The geography every later stage and page reads: the old provinces cleaned and the department's own.
+        "provinces": c.provinces, "primary": c.primary,
         "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
         "seconds": round(time.perf_counter() - t0, 2),
         "inputs": [a.record() for a in c.accounts.values()],

@@ -1,5 +1,5 @@
-"""The plan indicators of TARGETS.md: one module per family of sources, `engine` to compute them all."""
-from analysis.indicators.engine import DEFINITIONS, compute, run
-from analysis.indicators.subscriptions import households_fiber
+"""The plan indicators of TARGETS.md: one module per family of sources, `formulas` naming them for the
+indicators' files (config/indicators/), `engine` to compute them all."""
+from analysis.indicators.engine import compute, definitions, run
 
-__all__ = ["DEFINITIONS", "compute", "run", "households_fiber"]
+__all__ = ["compute", "definitions", "run"]

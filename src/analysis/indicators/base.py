@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.areas import PROVINCE_CODE, REFORM_LEVELS, district_provinces
+from analysis.areas import REFORM_LEVELS, district_provinces
 from analysis.crosswalk import area_crosswalk, merged_months, to_new_communes
 from analysis.errors import AnalysisError
 
 SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
           "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64, "unit": pl.String,
           "capped": pl.Boolean, "n": pl.Int64, "median": pl.Float64, "note": pl.String, "frequency": pl.String}
-PROVINCE = PROVINCE_CODE  # the department's province: its own registers (shared state applications) are by province
 
 
 def with_province(frame: pl.DataFrame) -> pl.DataFrame:

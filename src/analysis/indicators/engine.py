@@ -4,39 +4,35 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
-
 import polars as pl
 
-from analysis import io
+from analysis import io, metadata
 from analysis.errors import AnalysisError
-from analysis.indicators import carry_back, networks, registers, speeds, subscriptions
-from analysis.indicators.base import SCHEMA
+from analysis.indicators import carry_back, speeds
+from analysis.indicators.base import SCHEMA, finish
+from analysis.indicators.formulas import FORMULAS, Settings
 
 Tables = dict[str, pl.DataFrame]
 
-# indicator -> (the cleaned tables it needs, how it is computed)
-DEFINITIONS: dict[str, tuple[tuple[str, ...], Callable[[Tables, int], pl.DataFrame]]] = {
-    "mbb_subs_per_100": (("subscribers", "population"), lambda t, _: subscriptions.per_100_people(
-        t["subscribers"], t["population"], ("mobile_broadband",), "mbb_subs_per_100")),
-    "smartphone_share": (("subscribers",), lambda t, _: subscriptions.smartphone_share(t["subscribers"])),
-    "adults_with_smartphone": (("smartphone_survey",), lambda t, _: registers.adults_with_smartphone(
-        t["smartphone_survey"])),
-    "mbb_download_mbps": (("speed_tests",), lambda t, m: speeds.download(t["speed_tests"], "mobile",
-                                                                           "mbb_download_mbps", m)),
-    "hamlets_mbb_coverage": (("hamlet_coverage", "hamlet_registry"), lambda t, _: networks.hamlets_covered(
-        t["hamlet_coverage"], t["hamlet_registry"], "mbb", "hamlets_mbb_coverage")),
-    "bts_site_sharing": (("bts_sites",), lambda t, _: networks.bts_site_sharing(t["bts_sites"])),
-    "fbb_subs_per_100": (("subscribers", "population"), lambda t, _: subscriptions.per_100_people(
-        t["subscribers"], t["population"], subscriptions.FIXED, "fbb_subs_per_100")),
-    "households_fiber": (("subscribers", "population"), lambda t, _: subscriptions.households_fiber(
-        t["subscribers"], t["population"])),
-    "fbb_download_mbps": (("speed_tests",), lambda t, m: speeds.download(t["speed_tests"], "fixed",
-                                                                           "fbb_download_mbps", m)),
-    "hamlets_ftth_coverage": (("hamlet_coverage", "hamlet_registry"), lambda t, _: networks.hamlets_covered(
-        t["hamlet_coverage"], t["hamlet_registry"], "ftth", "hamlets_ftth_coverage")),
-    "state_apps_on_cloud": (("state_apps",), lambda t, _: registers.state_apps_on_cloud(t["state_apps"])),
-}
+
+WRITES = ("indicators.parquet", "indicators.json")
+
+
+def reads() -> tuple[str, ...]:
+    """The files the indicators depend on: every table an indicator's file names, and the geography."""
+    return ("manifest.json", "reference_areas.parquet",
+            *sorted({f"{n}.parquet" for ind in definitions().values() for n in ind.tables}))
+
+
+def definitions() -> dict[str, metadata.Indicator]:
+    """Every indicator of config/indicators/ whose formula this code knows (an unknown one is named)."""
+    cat = metadata.catalogue()
+    unknown = {i.id: i.formula for i in cat.values() if i.formula not in FORMULAS}
+    if unknown:
+        raise AnalysisError(f"no formula {', '.join(sorted(set(unknown.values())))} for "
+                            f"{', '.join(sorted(unknown))}; formulas: {', '.join(FORMULAS)}",
+                            file=str(metadata.FOLDER))
+    return cat
 
 
 # The columns an indicator reads of the big tables (a national speed table is 20 million rows of eleven).
@@ -59,23 +55,29 @@ def _reported_in_new_units(tables: Tables) -> None:
                                     "population table to share them onto the old communes by")
 
 
-def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None
-            ) -> tuple[pl.DataFrame, dict[str, str]]:
-    """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not."""
+def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None,
+            province: str | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
+    """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not.
+    `province` is the department's (its own registers are by province)."""
     _reported_in_new_units(tables)
     if "population" in tables:  # figures reported by the units of 1 July 2025, shared back onto the old communes
         for name in ("subscribers", "speed_tests"):
             if name in tables:
                 tables = {**tables, name: getattr(carry_back, name)(tables[name], tables["population"])}
     frames, skipped = [], {}
-    for indicator_id, (needs, build) in DEFINITIONS.items():
-        if only and indicator_id not in only:
+    settings = Settings(min_tests=min_tests, province=province)
+    for ind in definitions().values():
+        if only and ind.id not in only:
             continue
-        missing = [n for n in needs if n not in tables or tables[n].is_empty()]
+        missing = [n for n in ind.tables if n not in tables or tables[n].is_empty()]
         if missing:
-            skipped[indicator_id] = f"no cleaned {', '.join(missing)} table"
+            skipped[ind.id] = f"no cleaned {', '.join(missing)} table"
             continue
-        frames.append(build(tables, min_tests))
+        if ind.formula == "state_apps_on_cloud" and province is None:
+            skipped[ind.id] = "the register is the department's and the run names no department province"
+            continue
+        frames.append(finish(FORMULAS[ind.formula](tables, ind, settings), ind.id, ind.unit, ind.scale,
+                             ind.frequency))
     out = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMA)
     return out, skipped
 
@@ -85,13 +87,14 @@ def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
     if min_tests < 1:
         raise AnalysisError(f"min_tests must be at least 1, got {min_tests}")
     started = time.perf_counter()
-    names = {n for needs, _ in DEFINITIONS.values() for n in needs}
+    names = {n for ind in definitions().values() for n in ind.tables}
     tables = {n: pl.read_parquet(processed / f"{n}.parquet", columns=COLUMNS.get(n))
               for n in names if (processed / f"{n}.parquet").exists()}
     if not tables:
         raise AnalysisError("no cleaned tables: run the clean stage first (python -m analysis clean)",
                             file=str(processed))
-    out, skipped = compute(tables, min_tests)
+    from analysis import geography
+    out, skipped = compute(tables, min_tests, province=geography.load(processed).primary)
     if out.is_empty():
         raise AnalysisError(f"no indicator can be computed: {'; '.join(f'{k}: {v}' for k, v in skipped.items())}",
                             file=str(processed))

@@ -4,10 +4,10 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.indicators import carry_back
-from analysis.indicators.base import finish, roll_up
+from analysis.indicators.base import roll_up
 
 
-def hamlets_covered(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str, indicator_id: str) -> pl.DataFrame:
+def hamlets_covered(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str) -> pl.DataFrame:
     """Registry hamlets where at least one operator reports `flag` / all registry hamlets, in %, each month with
     coverage reports. A hamlet missing from every report counts as not covered (TARGETS.md)."""
     months = pl.DataFrame({"period": sorted(coverage["period"].unique().to_list())})
@@ -16,7 +16,7 @@ def hamlets_covered(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str, i
             .join(covered, on=["period", "hamlet_code"], how="left").with_columns(pl.col("yes").fill_null(False)))
     commune = grid.group_by("period", "district_code", "commune_code").agg(
         numerator=pl.col("yes").sum(), denominator=pl.len())
-    return finish(roll_up(commune), indicator_id, "%", 100)
+    return roll_up(commune)
 
 
 def uncovered_hamlets(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str, period) -> pl.DataFrame:
@@ -39,7 +39,7 @@ def bts_site_sharing(sites: pl.DataFrame) -> pl.DataFrame:
                      ["commune_code", "district_code"]))
                  .unnest("place").with_columns(pl.col("district_code").replace("", None)))
     if (positions["district_code"].is_null() & positions["commune_code"].is_not_null()).any():
-        return finish(carry_back.positions(positions), "bts_site_sharing", "%", 100)  # some in 2025 units
+        return carry_back.positions(positions)  # some in 2025 units
     commune = positions.group_by("period", "district_code", "commune_code").agg(
         numerator=pl.col("shared").sum(), denominator=pl.len())
-    return finish(roll_up(commune), "bts_site_sharing", "%", 100)
+    return roll_up(commune)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.indicators.base import PROVINCE, finish
+
 
 
 def adults_with_smartphone(survey: pl.DataFrame) -> pl.DataFrame:
@@ -12,13 +12,13 @@ def adults_with_smartphone(survey: pl.DataFrame) -> pl.DataFrame:
     out = survey.select(area_code="area_code", area_level="area_level",
                         period=pl.date(pl.col("year"), 12, 1), numerator="adults_with_smartphone",
                         denominator="adults_surveyed")
-    return finish(out, "adults_with_smartphone", "%", 100, frequency="yearly")
+    return out
 
 
-def state_apps_on_cloud(apps: pl.DataFrame) -> pl.DataFrame:
+def state_apps_on_cloud(apps: pl.DataFrame, province: str | None) -> pl.DataFrame:
     """Shared applications on state, provincial or domestic providers' cloud / all in the register, in %, at each
-    register date (province only: the register is the province's)."""
+    register date (the department's province only: the register is its own)."""
     out = apps.group_by("as_of").agg(numerator=pl.col("on_cloud").sum(), denominator=pl.len()).select(
-        area_code=pl.lit(PROVINCE), area_level=pl.lit("province"), period=pl.col("as_of").dt.truncate("1mo"),
+        area_code=pl.lit(province, pl.String), area_level=pl.lit("province"), period=pl.col("as_of").dt.truncate("1mo"),
         numerator="numerator", denominator="denominator")
-    return finish(out, "state_apps_on_cloud", "%", 100, frequency="dated")
+    return out

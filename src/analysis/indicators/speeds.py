@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.indicators.base import SCHEMA, reformed, with_province
+from analysis.indicators.base import reformed, with_province
 
 MIN_TESTS = 100
 
 
-def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
+def download(tests: pl.DataFrame, network: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
     t = with_province(tests.filter(pl.col("network") == network))
     if "_w" not in t.columns:
         t = t.with_columns(_w=pl.lit(1.0))
@@ -35,7 +35,5 @@ def download(tests: pl.DataFrame, network: str, indicator_id: str, min_tests: in
         value=pl.when(enough).then(pl.col("numerator") / pl.col("denominator")),
         median=pl.when(enough).then(pl.col("median")),
         note=pl.when(~enough).then(pl.format(f"insufficient data: {{}} measurements (minimum {min_tests})",
-                                             pl.col("n"))),
-        indicator_id=pl.lit(indicator_id), unit=pl.lit("Mbps"), frequency=pl.lit("monthly"),
-        capped=pl.lit(None, pl.Boolean))
-    return out.select([pl.col(n).cast(d) for n, d in SCHEMA.items()]).sort("area_level", "area_code", "period")
+                                             pl.col("n"))))
+    return out

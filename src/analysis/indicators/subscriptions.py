@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.indicators.base import finish, roll_up, with_province
+from analysis.indicators.base import roll_up, with_province
 from analysis.periods import interpolate_yearly
 
 FIXED = ("ftth", "xdsl", "cable")
@@ -29,14 +29,13 @@ def _against(base: pl.DataFrame, counts: pl.DataFrame, denominator: str, subscri
             .with_columns(pl.col("numerator").fill_null(0), denominator=pl.col(denominator)))
 
 
-def per_100_people(subscribers: pl.DataFrame, population: pl.DataFrame, services: tuple[str, ...],
-                   indicator_id: str) -> pl.DataFrame:
+def per_100_people(subscribers: pl.DataFrame, population: pl.DataFrame, services: tuple[str, ...]) -> pl.DataFrame:
     """Subscriptions of the services, all operators and segments, per 100 inhabitants (population interpolated
     monthly between the yearly figures, each standing at July)."""
     people = interpolate_yearly(population, ["district_code", "commune_code"], "population", _months(subscribers))
     counts = _by_commune(subscribers, pl.col("service").is_in(list(services)))
     commune = _against(people, counts, "population", subscribers)
-    return finish(roll_up(commune, weight="weight_population"), indicator_id, "per 100 people", 100)
+    return roll_up(commune, weight="weight_population")
 
 
 def smartphone_share(subscribers: pl.DataFrame) -> pl.DataFrame:
@@ -45,7 +44,7 @@ def smartphone_share(subscribers: pl.DataFrame) -> pl.DataFrame:
     voice = _by_commune(subscribers, pl.col("service") == "mobile_voice").rename({"numerator": "denominator"})
     commune = voice.join(phones, on=["period", "district_code", "commune_code"], how="left").with_columns(
         pl.col("numerator").fill_null(0))
-    return finish(roll_up(commune), "smartphone_share", "%", 100)
+    return roll_up(commune)
 
 
 def households_fiber(subscribers: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
@@ -60,4 +59,4 @@ def households_fiber(subscribers: pl.DataFrame, population: pl.DataFrame) -> pl.
     commune = (_against(households, fibre, "households", subscribers).with_columns(pl.col("numerator").cast(pl.Float64))
                .with_columns(capped=pl.col("numerator") > pl.col("denominator"))
                .with_columns(numerator=pl.min_horizontal("numerator", "denominator")))
-    return finish(roll_up(commune, any_flag="capped"), "households_fiber", "%", 100)
+    return roll_up(commune, any_flag="capped")

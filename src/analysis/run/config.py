@@ -8,11 +8,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from analysis import paths
 from analysis.errors import AnalysisError
 from analysis.periods import parse_month
 
-ROOT = Path(__file__).resolve().parents[3]
-DEFAULT = ROOT / "config" / "run.yml"
+DEFAULT = paths.CONFIG / "run.yml"
+PATHS = ("raw", "processed", "reports")
 
 
 class RunConfig(BaseModel):
@@ -23,6 +24,9 @@ class RunConfig(BaseModel):
     as_of: str = "latest"
     lang: Literal["vi", "en"] = "vi"
     targets: str = "plan-171-2025"
+    # The old provinces whose files are read, the department's first (its page is the province report); "all"
+    # for a ministry's run. Written in config/run.yml only: no province code lives in the code.
+    provinces: list[str] | Literal["all"]
     workers: int | None = None
     min_tests: int = 100
     bts_radius_m: float = 50.0
@@ -33,6 +37,19 @@ class RunConfig(BaseModel):
         if v != "latest":
             parse_month(v)  # raises ValueError with the expected form
         return v
+
+    @field_validator("provinces", mode="before")
+    @classmethod
+    def _provinces(cls, v: object) -> list[str]:
+        from analysis.clean.stage import provinces_in  # checked against the package's 63 provinces
+        if v is None or v == [] or v == "":
+            raise ValueError("name at least one province code, the department's first, or all")
+        if v == "all":
+            return v
+        try:
+            return provinces_in(v if isinstance(v, str) else [str(c) for c in v])
+        except AnalysisError as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("workers")
     @classmethod
@@ -51,6 +68,11 @@ class RunConfig(BaseModel):
         return v
 
 
+def default_provinces() -> list[str] | str:
+    """The provinces of config/run.yml: what `clean` reads when no --provinces is given."""
+    return load(None, {}).provinces
+
+
 def load(path: Path | None, overrides: dict) -> RunConfig:
     """The file's values, the flags given on top; one line naming the field when something is wrong."""
     source = path or DEFAULT
@@ -60,7 +82,12 @@ def load(path: Path | None, overrides: dict) -> RunConfig:
         raise AnalysisError(f"not valid YAML: {str(exc).splitlines()[0]}", file=str(source)) from None
     if path and not path.exists():
         raise AnalysisError("run configuration not found", file=str(path))
-    data = {**(data or {}), **{k: v for k, v in overrides.items() if v is not None}}
+    data = dict(data or {})
+    # Paths written in the file are the project's; paths given on the command line are the caller's.
+    for name in PATHS:
+        if name in data and data[name] is not None:
+            data[name] = paths.project_path(data[name])
+    data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         cfg = RunConfig.model_validate(data)
     except ValidationError as exc:
@@ -68,10 +95,10 @@ def load(path: Path | None, overrides: dict) -> RunConfig:
         field = ".".join(str(x) for x in e["loc"])
         raise AnalysisError(f"{field}: {e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})",
                             file=str(source)) from None
-    # Relative paths are the project's, wherever the command is started from.
-    for name in ("raw", "processed", "reports"):
+    for name in PATHS:  # a flag's relative path is the caller's; the defaults are the project's
         p = getattr(cfg, name)
-        setattr(cfg, name, (p if p.is_absolute() else (Path.cwd() / p)).resolve())
+        setattr(cfg, name, (p if p.is_absolute() else (Path.cwd() / p) if name in overrides and overrides[name]
+                            else paths.project_path(p)).resolve())
     for name in ("processed", "reports"):
         out = getattr(cfg, name)
         if out == cfg.raw or cfg.raw in out.parents:

@@ -9,9 +9,15 @@ from pathlib import Path
 
 from analysis import io
 from analysis.periods import parse_month
+from analysis.run.pages import catalogue
 from analysis.text import month, t
 
 RUN_DIR = re.compile(r"\d{4}-\d{2}")
+
+
+def _kind(page: dict) -> str:
+    """The page's kind, as run.json records it (runs written before it did: the file name's first word)."""
+    return page.get("kind") or page["file"].split("-")[0]
 
 
 def write_index(reports: Path, lang: str) -> Path:
@@ -20,10 +26,10 @@ def write_index(reports: Path, lang: str) -> Path:
         pages = json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("pages", []) \
             if (run_dir / "run.json").exists() else [{"file": p.name, "title": p.stem} for p in sorted(run_dir.glob("*.html"))]
         groups = []
-        for kind, label in (("province", t("province", lang)), ("district", t("index_districts", lang)),
-                            ("target", t("index_targets", lang))):
+        for kind in catalogue().pages:   # config/reports.yml: its order, its headings
+            label = t(kind.heading, lang)
             items = "".join(f'<li><a href="{html.escape(run_dir.name)}/{html.escape(p["file"])}">'
-                            f'{html.escape(p["title"])}</a></li>' for p in pages if p["file"].startswith(kind))
+                            f'{html.escape(p["title"])}</a></li>' for p in pages if _kind(p) == kind.kind)
             if items:
                 groups.append(f"<h3>{html.escape(label)}</h3><ul>{items}</ul>")
         shown = month(parse_month(run_dir.name), lang)  # 11/2024, formatted for the locale

@@ -1,14 +1,14 @@
 """Executing one notebook with papermill and turning it into a page a reader can open offline."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from analysis import io
+from analysis import io, paths
 from analysis.errors import AnalysisError
-from analysis.run.config import ROOT
 
-NOTEBOOKS = ROOT / "notebooks"
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+NOTEBOOKS = paths.NOTEBOOKS
+TEMPLATES = paths.TEMPLATES
 KERNEL = "plan171"
 
 
@@ -26,13 +26,45 @@ def kernel() -> str:
     return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
 
 
+def _kernel_manager():
+    """Kernels talk to the runner over local sockets (IPC), not TCP: nothing listens on a port, and ipykernel has no
+    "running over TCP without encryption" warning to print for every notebook; a finished kernel is shut down
+    without an interrupt."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class LocalKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            # A socket path of its own: kernels started side by side would otherwise share "kernel-ipc-N" in the
+            # working folder (the notebooks') and read each other's messages.
+            import uuid
+
+            from jupyter_core.paths import jupyter_runtime_dir
+            os.makedirs(jupyter_runtime_dir(), exist_ok=True)
+            return os.path.join(jupyter_runtime_dir(), f"plan171-{uuid.uuid4().hex[:12]}-ipc")
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts a kernel before shutting it down; after a notebook has finished there is
+            # nothing to interrupt, and the kernel would log "KeyboardInterrupt caught in kernel" as an error.
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return LocalKernelManager
+
+
 def execute(name: str, out: Path, parameters: dict) -> Path:
     """Run notebooks/<name> with `parameters` into `out`."""
     import papermill as pm
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters, kernel_name=kernel(),
-                            cwd=str(NOTEBOOKS), progress_bar=False, log_output=False)
+                            cwd=str(NOTEBOOKS), progress_bar=False, log_output=False,
+                            kernel_manager_class=_kernel_manager())
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(name, exc.exec_count, exc.ename, exc.evalue, out) from None
     return out

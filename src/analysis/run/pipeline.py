@@ -17,34 +17,21 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-import polars as pl
-
 from analysis import io
 from analysis.errors import AnalysisError
-from analysis.run import lock
+from analysis.run import lock, pages
 from analysis.run.config import RunConfig
 from analysis.run.index import write_index
 from analysis.run.notebooks import NotebookFailed, execute, to_html
+from analysis.run.pages import Job
+from analysis.run.stages import Stage, stages
 from analysis.run.stamps import Stamps, code_version
-from analysis.text import t
-from analysis.trajectory.engine import OUTPUTS as TRAJECTORY_OUTPUTS
-
-REPORT_INPUTS = ("indicators.parquet", *(f"{name}.parquet" for name in TRAJECTORY_OUTPUTS), "validation/summary.json")
-
-
-@dataclass
-class Job:
-    label: str        # what the progress line shows
-    notebook: str
-    parameters: dict
-    page: str         # the HTML file name in the run folder
-    title: str
 
 
 class Progress:
     """A bar naming what runs (on a terminal), or one line per start and end (in a log)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int | None = None) -> None:
         self.total, self.done, self.running = total, 0, []
         self.tty = sys.stderr.isatty()
         self._lock = threading.Lock()
@@ -52,6 +39,14 @@ class Progress:
         if self.tty:
             from tqdm import tqdm
             self.bar = tqdm(total=total, file=sys.stderr, unit="nb", leave=False, dynamic_ncols=True)
+
+    def set_total(self, total: int) -> None:
+        """Known once clean has written the geography (a page per district the set judges)."""
+        with self._lock:
+            self.total = total
+            if self.bar:
+                self.bar.total = total
+                self.bar.refresh()
 
     def start(self, label: str) -> None:
         with self._lock:
@@ -71,7 +66,7 @@ class Progress:
         if self.bar:
             self.bar.set_description_str(f"running: {', '.join(self.running) or '—'}")
         else:
-            print(f"[{self.done}/{self.total}] {event}", file=sys.stderr, flush=True)
+            print(f"[{self.done}/{self.total or '…'}] {event}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar:
@@ -87,83 +82,84 @@ class Pipeline:
         self.timings: dict[str, float] = {}
         self.skipped: list[str] = []
         self.progress: Progress | None = None
+        self.jobs: list[Job] = []
+        self._resolved: dict = {}
 
     # -- the stage notebooks -----------------------------------------------------------------------------------
-    def stage(self, name: str, notebook: str, parameters: dict, inputs: list[Path], outputs: list[Path]) -> None:
-        key = Stamps.key(inputs, parameters, self.code)
+    def stage(self, st: Stage) -> None:
+        c = self.cfg
+        parameters = st.parameters(c, self.resolved)
+        key = Stamps.key(st.reads(c), parameters, self.code)
         t0 = time.perf_counter()
-        if not self.force and self.stamps.fresh(name, key, outputs):
-            self.skipped.append(name)
-            self.progress.end(name, time.perf_counter() - t0, skipped=True)
+        if not self.force and self.stamps.fresh(st.name, key, st.writes(c)):
+            self.skipped.append(st.name)
+            self.progress.end(st.name, time.perf_counter() - t0, skipped=True)
             return
-        self.progress.start(name)
-        self.stamps.forget(name)
+        self.progress.start(st.name)
+        self.stamps.forget(st.name)
+        started = time.time()
         try:
-            execute(notebook, self.staging / "notebooks" / notebook, parameters)
-        except NotebookFailed as exc:
-            if exc.ename == "PublicationStopped":
-                from analysis.validate.stage import stopped_from_summary
-                raise stopped_from_summary(self.cfg.processed) from None
+            execute(st.notebook, self.staging / "notebooks" / st.notebook, parameters)
+        except NotebookFailed:
+            self._stopped(since=started)
             raise
-        self.stamps.done(name, key)
-        self.timings[name] = round(time.perf_counter() - t0, 1)
-        self.progress.end(name, self.timings[name])
+        self.stamps.done(st.name, key)
+        self.timings[st.name] = round(time.perf_counter() - t0, 1)
+        self.progress.end(st.name, self.timings[st.name])
+
+    def _stopped(self, since: float = 0.0) -> None:
+        """Validation's verdict, read from its summary: a critical failure stops the run before any page."""
+        from analysis.validate.stage import WRITES, publishable, stopped_from_summary
+        summary = self.cfg.processed / WRITES[0]
+        if summary.exists() and summary.stat().st_mtime >= since and publishable(self.cfg.processed) is False:
+            raise stopped_from_summary(self.cfg.processed) from None
 
     def chain(self) -> None:
-        c, p = self.cfg, self.cfg.processed
-        self.stage("clean", "01-clean.ipynb",
-                   {"raw": str(c.raw), "processed": str(p), "bts_radius_m": c.bts_radius_m},
-                   [c.raw], [p / "manifest.json"])
-        cleaned = [p / "manifest.json"] + sorted(p.glob("*.parquet"))
-        derived = {"indicators.parquet", *(f"{name}.parquet" for name in TRAJECTORY_OUTPUTS)}
-        cleaned = [f for f in cleaned if f.name not in derived]
-
-        def validate() -> None:
-            self.stage("validate", "02-validate.ipynb", {"processed": str(p), "reports": str(c.reports)},
-                       cleaned, [p / "validation" / "summary.json"])
+        every = stages()
+        self.stage(every["clean"])
+        self.jobs = self._jobs()
+        self.progress.set_total(len(every) + len(self.jobs))
 
         def forward() -> None:
-            self.stage("indicators", "03-indicators.ipynb",
-                       {"processed": str(p), "min_tests": c.min_tests, "as_of": c.as_of, "targets": c.targets},
-                       cleaned, [p / "indicators.parquet"])
-            targets = [Path(c.targets)] if Path(c.targets).exists() else []
-            self.stage("trajectories", "04-trajectories.ipynb",
-                       {"processed": str(p), "targets": c.targets, "as_of": c.as_of},
-                       [p / "indicators.parquet", *targets], [p / "status.parquet"])
+            self.stage(every["indicators"])
+            self.stage(every["trajectories"])
 
         # Validation and the indicators need only the cleaned tables: they run side by side; a critical failure
         # still stops the run before any report.
         with ThreadPoolExecutor(2) as pool:
-            futures = [pool.submit(validate), pool.submit(forward)]
+            futures = [pool.submit(self.stage, every["validate"]), pool.submit(forward)]
             wait(futures, return_when=FIRST_EXCEPTION)
             for f in futures:
                 f.result()
+        self._stopped()
 
     # -- the report notebooks ----------------------------------------------------------------------------------
-    def jobs(self, month: str) -> list[Job]:
-        from analysis.report import area_name
+    @property
+    def resolved(self) -> dict:
+        """`as_of` resolved once, for every stage and page: `latest` is the newest month of the monthly data."""
+        if "month" not in self._resolved and (self.cfg.processed / "indicators.parquet").exists():
+            from analysis.trajectory.engine import month_of, read_indicators
+            self._resolved["month"] = month_of(read_indicators(self.cfg.processed), self.cfg.as_of).strftime("%Y-%m")
+        return self._resolved
+
+    def _jobs(self) -> list[Job]:
+        from analysis import geography
         from analysis.targets import load
         c = self.cfg
-        common = {"processed": str(c.processed), "as_of": month, "lang": c.lang, "targets": c.targets}
-        status = pl.read_parquet(c.processed / "status.parquet")
-        districts = sorted(status.filter(pl.col("area_level") == "district")["area_code"].unique().to_list())
-        jobs = [Job("province", "10-province-report.ipynb", common, f"province-{c.lang}.html", t("report_title", c.lang))]
-        jobs += [Job(f"district {d}", "11-district-report.ipynb", {**common, "district": d},
-                     f"district-{d}-{c.lang}.html", f"{t('district_report_title', c.lang)} {area_name(d, c.lang)}")
-                 for d in districts]
-        jobs += [Job(f"target {tg.id}", "12-target-report.ipynb", {**common, "indicator": tg.id},
-                     f"target-{tg.id}-{c.lang}.html", tg.name_vi if c.lang == "vi" else tg.name_en)
-                 for tg in load(c.targets).targets]
-        return jobs
+        common = {"processed": str(c.processed), "lang": c.lang, "targets": c.targets}
+        return pages.jobs(common, c.lang, geography.load(c.processed), load(c.targets))
 
     def report(self, job: Job) -> None:
         self.progress.start(job.label)
         t0 = time.perf_counter()
         stem = job.page.removesuffix(".html")
-        nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", job.parameters)
+        nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", self._parameters(job))
         to_html(nb, self.staging / job.page, job.title)
         self.timings[job.label] = round(time.perf_counter() - t0, 1)
         self.progress.end(job.label, self.timings[job.label])
+
+    def _parameters(self, job: Job) -> dict:
+        return {**job.parameters, "as_of": self.resolved["month"]}
 
     def reports(self, jobs: list[Job]) -> None:
         with ThreadPoolExecutor(self.cfg.workers) as pool:
@@ -181,18 +177,15 @@ class Pipeline:
         c = self.cfg
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
-        self.progress = Progress(total=4)
+        self.progress = Progress()
         try:
             self.chain()
-            month = pl.read_parquet(c.processed / "status.parquet")["as_of"][0].strftime("%Y-%m")
+            month, jobs = self.resolved["month"], self.jobs
             run_dir = c.reports / month
-            jobs = self.jobs(month)
-            self.progress.total += len(jobs)
-            if self.progress.bar:
-                self.progress.bar.total = self.progress.total
-            key = Stamps.key([c.processed / f for f in REPORT_INPUTS], {"jobs": [j.__dict__ for j in jobs]}, self.code)
-            pages = [run_dir / j.page for j in jobs]
-            if not self.force and self.stamps.fresh("reports", key, pages + [run_dir / "run.json"]):
+            key = Stamps.key([c.processed / f for f in pages.reads()],
+                             {"month": month, "jobs": [j.__dict__ for j in jobs]}, self.code)
+            written = [run_dir / j.page for j in jobs]
+            if not self.force and self.stamps.fresh("reports", key, written + [run_dir / "run.json"]):
                 self.skipped.append("reports")
                 for j in jobs:
                     self.progress.end(j.label, 0.0, skipped=True)
@@ -213,10 +206,10 @@ class Pipeline:
     def _finish(self, run_dir: Path, month: str, jobs: list[Job], started: datetime, t0: float) -> None:
         """run.json, the stage notebooks of stages skipped this time, then the folder swapped in whole."""
         notebooks = self.staging / "notebooks"
-        for name in ("01-clean", "02-validate", "03-indicators", "04-trajectories"):
-            previous = run_dir / "notebooks" / f"{name}.ipynb"
-            if not (notebooks / f"{name}.ipynb").exists() and previous.exists():
-                shutil.copy2(previous, notebooks / f"{name}.ipynb")
+        for st in stages().values():
+            previous = run_dir / "notebooks" / st.notebook
+            if not (notebooks / st.notebook).exists() and previous.exists():
+                shutil.copy2(previous, notebooks / st.notebook)
         packages = ("polars", "pandas", "papermill", "nbconvert", "great-expectations", "vl-convert-python",
                     "vietnamadminunits")
         io.write_json({
@@ -224,8 +217,8 @@ class Pipeline:
             "versions": {"python": platform.python_version(), **{p: version(p) for p in packages}},
             "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
             "seconds": round(time.perf_counter() - t0, 1), "timings_s": self.timings, "skipped": self.skipped,
-            "pages": [{"file": j.page, "title": j.title, "notebook": f"notebooks/{j.page.removesuffix('.html')}.ipynb"}
-                      for j in jobs],
+            "pages": [{"kind": j.kind, "file": j.page, "title": j.title,
+                       "notebook": f"notebooks/{j.page.removesuffix('.html')}.ipynb"} for j in jobs],
         }, self.staging / "run.json")
         if run_dir.exists():
             old = self.cfg.reports / f"_old_{month}"

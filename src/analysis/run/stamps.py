@@ -6,11 +6,20 @@ import hashlib
 import json
 from pathlib import Path
 
-from analysis import io
-from analysis.run.config import ROOT
+from analysis import io, paths
 
-CODE = [ROOT / "src" / "analysis", ROOT / "notebooks", ROOT / "expectations" / "gx", ROOT / "config" / "targets"]
-CODE_SUFFIXES = {".py", ".ipynb", ".yml", ".json", ".j2", ".css"}
+# What the run executes: the package, the notebooks, the suites and the configuration that is code (indicators,
+# target sets, the report list). config/run.yml is not: its values are the stages' parameters, stamped as such.
+CODE = [paths.PACKAGE, paths.NOTEBOOKS, paths.EXPECTATIONS / "gx", paths.CONFIG / "targets",
+        paths.CONFIG / "indicators", paths.CONFIG / "reports.yml"]
+CODE_SUFFIXES = {".py", ".ipynb", ".yml", ".json", ".j2", ".css", ".html"}
+
+
+def _editor_file(p: Path, base: Path) -> bool:
+    """Files an editor or JupyterLab leaves beside the code (.ipynb_checkpoints/, .foo.swp, foo~, __pycache__/):
+    opening `make lab` must not make the next run redo everything."""
+    parts = p.relative_to(base).parts if base.is_dir() else (p.name,)
+    return any(x.startswith(".") or x == "__pycache__" for x in parts) or p.name.endswith("~")
 
 
 def files_hash(paths: list[Path]) -> str:
@@ -22,7 +31,7 @@ def files_hash(paths: list[Path]) -> str:
             continue
         files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
         for p in files:
-            if p.name.startswith(".") or "__pycache__" in p.parts or p.name.endswith(".lock"):
+            if _editor_file(p, base) or p.name.endswith(".lock"):
                 continue
             h.update(str(p.relative_to(base) if base.is_dir() else p.name).encode())
             h.update(bytes.fromhex(io.sha256(p)))
@@ -33,9 +42,10 @@ def code_version() -> str:
     """A hash of the code the run executes: the package, notebooks, suites and target sets."""
     h = hashlib.sha256()
     for base in CODE:
-        for p in sorted(base.rglob("*")):
-            if p.is_file() and p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(ROOT)).encode())
+        files = sorted(base.rglob("*")) if base.is_dir() else [base] if base.exists() else []
+        for p in files:
+            if p.is_file() and p.suffix in CODE_SUFFIXES and not _editor_file(p, base):
+                h.update(str(p.relative_to(paths.ROOT)).encode())
                 h.update(p.read_bytes())
     return h.hexdigest()[:16]
 

@@ -8,9 +8,10 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from analysis import paths
 from analysis.periods import parse_month
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[3] / "config" / "sample.yml"
+DEFAULT_CONFIG = paths.CONFIG / "sample.yml"
 
 
 class GeneratorConfig(BaseModel):

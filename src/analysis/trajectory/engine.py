@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analysis import io
+from analysis import io, metadata
 from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
@@ -30,13 +30,13 @@ from analysis.targets import Target, TargetSet, load
 from analysis.trajectory import calibration, hindcast as hindcasts
 from analysis.trajectory.series import finish, prepare_many
 
-# What the operational gap counts, for indicators that are a share or a rate of something countable.
-GAP_UNITS = {"households_fiber": "households", "hamlets_ftth_coverage": "hamlets", "hamlets_mbb_coverage": "hamlets",
-             "bts_site_sharing": "BTS positions", "mbb_subs_per_100": "subscriptions",
-             "fbb_subs_per_100": "subscriptions", "smartphone_share": "smartphone subscriptions",
-             "state_apps_on_cloud": "applications", "adults_with_smartphone": "adults"}
 # The tables this stage writes (the run's cache and the report inputs take their names from here).
 OUTPUTS = ("status", "trajectories", "models", "backtest", "calibration", "hindcast", "gaps", "milestones_status")
+WRITES = (*(f"{name}.parquet" for name in OUTPUTS), "trajectories.json")
+# What the stage reads besides the target set: the indicators, the geography, the hamlets listed by name, the
+# department's milestone register.
+READS = ("indicators.parquet", "reference_areas.parquet", "hamlet_coverage.parquet", "hamlet_registry.parquet",
+         "milestones.parquet")
 STORED_LEVELS = ("province", "district", "province_2025")   # back-test rows kept (communes: pooled, not stored)
 PROJECTION_COLUMNS = ("indicator_id", "area_code", "area_level", "period", "projected", "lower", "upper", "model")
 STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "frequency", "latest_value",
@@ -52,17 +52,18 @@ BACKTEST_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_leve
                    "lower": pl.Float64, "upper": pl.Float64, "inside": pl.Boolean}
 
 
-def _gap_count(indicator_id: str, target: float, row: dict) -> float | None:
-    """How many more of the counted thing the area needs now: target share × denominator − numerator."""
-    if indicator_id not in GAP_UNITS or row.get("numerator") is None or row.get("denominator") is None:
+def _gap_count(target: Target, row: dict) -> float | None:
+    """How many more of the counted thing the area needs now: target share × denominator − numerator (for an
+    indicator whose file names what its gap counts)."""
+    if not target.indicator.countable or row.get("numerator") is None or row.get("denominator") is None:
         return None
-    need = target / 100 * row["denominator"] - row["numerator"]
+    need = target.target / target.indicator.scale * row["denominator"] - row["numerator"]
     return float(max(math.ceil(need - 1e-9), 0))
 
 
 def _unit_step(target: Target, last: dict) -> float | None:
     """One counted unit (a hamlet, an application) in the indicator's units: ceiling / denominator."""
-    if target.ceiling is None or target.id not in GAP_UNITS or not last.get("denominator"):
+    if target.ceiling is None or not target.indicator.countable or not last.get("denominator"):
         return None
     return target.ceiling / last["denominator"]
 
@@ -116,8 +117,8 @@ def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[st
     for area, level, p, last in items:
         row, projection = finish(p, target, as_of, tables.get(calibration.group_of(level), {}),
                                  _unit_step(target, last))
-        row.update(indicator_id=target.id, area_code=area, area_level=level, gap_unit=GAP_UNITS.get(target.id),
-                   gap_count=None if row.get("gap") is None else _gap_count(target.id, target.target, last))
+        row.update(indicator_id=target.id, area_code=area, area_level=level, gap_unit=target.indicator.gap_unit,
+                   gap_count=None if row.get("gap") is None else _gap_count(target, last))
         status.append(row)
         if projection is not None:
             n = len(projection.periods)
@@ -266,7 +267,8 @@ def milestones(processed: Path, target_set: TargetSet, as_of: date) -> pl.DataFr
 
 
 def gaps(processed: Path, as_of: date) -> pl.DataFrame:
-    """The hamlets still without FTTH or without mobile broadband at the latest month, by name."""
+    """The hamlets still without FTTH or without mobile broadband at the latest month, by name (each indicator
+    whose file asks for the list)."""
     cov, reg = processed / "hamlet_coverage.parquet", processed / "hamlet_registry.parquet"
     if not (cov.exists() and reg.exists()):
         return pl.DataFrame()
@@ -277,8 +279,13 @@ def gaps(processed: Path, as_of: date) -> pl.DataFrame:
     latest = coverage["period"].max()
     parts = [uncovered_hamlets(coverage, registry, flag, latest).with_columns(
         indicator_id=pl.lit(ind_id), period=pl.lit(latest))
-        for flag, ind_id in (("ftth", "hamlets_ftth_coverage"), ("mbb", "hamlets_mbb_coverage"))]
+        for ind_id, flag in _hamlet_lists().items()]
     return pl.concat(parts).select("indicator_id", "period", "hamlet_code", "hamlet", "commune_code", "district_code")
+
+
+def _hamlet_lists() -> dict[str, str]:
+    """indicator id -> the coverage flag it counts, for the indicators whose hamlets are listed by name."""
+    return {i.id: i.params["flag"] for i in metadata.catalogue().values() if i.lists_hamlets}
 
 
 def _in_scope(ind: pl.DataFrame, processed: Path, target_set: TargetSet) -> pl.DataFrame:

@@ -12,11 +12,12 @@ import json
 
 import polars as pl
 
+from analysis import paths
 from analysis.areas import REFORM_LEVELS, district_provinces, province_boxes
 from analysis.crosswalk import area_crosswalk
 from analysis.periods import interpolate_yearly, month_range
 
-SUITES = Path(__file__).resolve().parents[3] / "expectations" / "gx" / "expectations"
+SUITES = paths.EXPECTATIONS / "gx" / "expectations"
 PROCESSED = ("subscribers", "hamlet_coverage", "bts_sites", "speed_tests", "population", "hamlet_registry",
              "smartphone_survey", "state_apps", "milestones", "reference_areas", "quarantine")
 MONTHLY_REPORTS = ("subscribers", "hamlet_coverage", "bts_sites")

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis import paths
 from analysis.errors import AnalysisError
 from analysis.validate.checks import with_keys
 from analysis.validate.rows import needed
 
-PROJECT = Path(__file__).resolve().parents[3] / "expectations"
+PROJECT = paths.EXPECTATIONS
 
 
 @dataclass

@@ -44,6 +44,15 @@ def summary_frame(results: list[RuleResult]) -> pl.DataFrame:
     return pl.DataFrame([asdict(r) for r in results], schema=SUMMARY_SCHEMA)
 
 
+WRITES = ("validation/summary.json",)
+
+
+def publishable(processed: Path) -> bool | None:
+    """The verdict of the last validation, from its summary: False when a critical rule failed, None if none ran."""
+    path = processed / WRITES[0]
+    return json.loads(path.read_text(encoding="utf-8")).get("publishable") if path.exists() else None
+
+
 def load_summary(processed: Path) -> pl.DataFrame | None:
     path = processed / "validation" / "summary.json"
     if not path.exists():

@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from analysis import paths
 from analysis.sample.settings import GeneratorConfig, load_config
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[4] / "config" / "sample-national.yml"
+DEFAULT_CONFIG = paths.CONFIG / "sample-national.yml"
 
 
 class NationalConfig(GeneratorConfig):

@@ -1,0 +1,66 @@
+"""The four stages the runner chains, each declared once: its notebook, what it reads and writes (the names its
+own module declares), and the parameters that change its result. The runner takes the skip-if-unchanged keys,
+the freshness checks and what reports wait for from here, and knows nothing else of a stage."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from analysis.run.config import RunConfig
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    notebook: str
+    reads: Callable[[RunConfig], list[Path]]        # files (or folders) whose content the result depends on
+    writes: Callable[[RunConfig], list[Path]]       # what must exist for a skipped stage to count as done
+    parameters: Callable[[RunConfig, dict], dict]   # the notebook's parameters: all of them enter the key
+
+
+def cleaned(cfg: RunConfig) -> list[Path]:
+    """The manifest and every table clean wrote, as its manifest lists them."""
+    manifest = cfg.processed / "manifest.json"
+    if not manifest.exists():
+        return [manifest]
+    outputs = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
+    return [manifest, *(cfg.processed / o["path"] for o in outputs)]
+
+
+def _in(cfg: RunConfig, names: tuple[str, ...]) -> list[Path]:
+    return [cfg.processed / n for n in names]
+
+
+def _clean() -> Stage:
+    from analysis.clean import stage
+    return Stage(
+        "clean", "01-clean.ipynb", lambda c: [c.raw], lambda c: _in(c, stage.WRITES),
+        lambda c, _: {"raw": str(c.raw), "processed": str(c.processed), "bts_radius_m": c.bts_radius_m,
+                      "provinces": c.provinces if isinstance(c.provinces, str) else ",".join(c.provinces)})
+
+
+def _validate() -> Stage:
+    from analysis.validate import stage
+    return Stage("validate", "02-validate.ipynb", cleaned, lambda c: _in(c, stage.WRITES),
+                 lambda c, _: {"processed": str(c.processed), "reports": str(c.reports)})
+
+
+def _indicators() -> Stage:
+    from analysis.indicators import engine
+    return Stage("indicators", "03-indicators.ipynb", lambda c: _in(c, engine.reads()),
+                 lambda c: _in(c, engine.WRITES),
+                 lambda c, _: {"processed": str(c.processed), "min_tests": c.min_tests})
+
+
+def _trajectories() -> Stage:
+    from analysis.targets import source
+    from analysis.trajectory import engine
+    return Stage("trajectories", "04-trajectories.ipynb",
+                 lambda c: [*_in(c, engine.READS), source(c.targets)], lambda c: _in(c, engine.WRITES),
+                 lambda c, run: {"processed": str(c.processed), "targets": c.targets, "as_of": run["month"]})
+
+
+def stages() -> dict[str, Stage]:
+    return {s.name: s for s in (_clean(), _validate(), _indicators(), _trajectories())}
