@@ -39,6 +39,11 @@ report: venv
 run: report
 
 test: venv
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+		echo "************************************************************************************"; \
+		echo "* chromium is not installed: the browser tests of the pages will be SKIPPED.        *"; \
+		echo "* Install Debian's chromium (apt-get install chromium), or run .ci/run as CI does.  *"; \
+		echo "************************************************************************************"; }
 	$(BIN)/python -m pytest
 
 test-fast: venv

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis import faults
+
 
 def _umask() -> int:
     # Read once, at import, before any thread exists: os.umask can only be read by setting it.
@@ -28,6 +30,7 @@ def _atomic(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        faults.point(f"write:{path.name}")   # the new content is whole in the temporary file, not yet in place
         os.chmod(tmp, MODE)
         os.replace(tmp, path)
     finally:

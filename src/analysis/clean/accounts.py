@@ -36,12 +36,18 @@ class Account:
     notes: dict = field(default_factory=dict)
 
     def balanced(self) -> bool:
-        return self.rows_read == (self.kept + self.quarantined + sum(self.non_data.values()) + self.superseded
-                                  + self.not_cleaned)
+        return balances(self.record())
 
     def record(self) -> dict:
         out = {k: v for k, v in vars(self).items() if k not in ("kinds", "non_data", "notes")}
         return {**out, "kinds": sorted(self.kinds), "non_data": dict(self.non_data), **self.notes}
+
+
+def balances(record: dict) -> bool:
+    """A file's account as the manifest records it: every row read is kept, quarantined, not data, superseded
+    by a resubmission or not cleaned (its kind needs a table the run does not have)."""
+    return record["rows_read"] == (record["kept"] + record["quarantined"] + sum(record["non_data"].values())
+                                   + record["superseded"] + record["not_cleaned"])
 
 
 REMOVED = "[personal data removed]"

@@ -20,7 +20,7 @@ from typing import Callable
 
 import polars as pl
 
-from analysis import __version__, io
+from analysis import __version__, faults, io
 from analysis.areas import national_units, province_boxes, reference_areas
 from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_text
@@ -394,8 +394,12 @@ def _publish(staging: Path, written: list[str], manifest: dict, processed: Path)
     for name in OWNED:
         if name not in written and (processed / f"{name}.parquet").exists():
             (processed / f"{name}.parquet").unlink()
-    for name in written:
+    faults.point("clean.staged")
+    for i, name in enumerate(written):
         (staging / f"{name}.parquet").replace(processed / f"{name}.parquet")
+        if i == len(written) // 2:
+            faults.point("clean.publishing")   # half the tables are the new ones, the manifest the old one
+    faults.point("clean.before_manifest")
     io.write_json(manifest, processed / "manifest.json")
 
 
@@ -483,5 +487,4 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
         "fuzzy_matches": [{"text": k[0], "code": k[1], "how": k[2], "rows": n} for k, n in sorted(c.ctx.fuzzy.items())],
         "kinds_found": sorted({k for a in c.accounts.values() for k in a.kinds}),
         "kinds_cleaned": [k for k in RECIPES if k in rows],
-        "unbalanced": [],
     }

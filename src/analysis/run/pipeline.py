@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from analysis import io
+from analysis import faults, io
 from analysis.errors import AnalysisError
 from analysis.run import lock, pages
 from analysis.run.config import RunConfig
@@ -164,6 +164,8 @@ class Pipeline:
     def reports(self, jobs: list[Job]) -> None:
         with ThreadPoolExecutor(self.cfg.workers) as pool:
             futures: list[Future] = [pool.submit(self.report, j) for j in jobs]
+            wait(futures[:1])
+            faults.point("run.reports")   # a page is in the staging folder, the previous run's folder untouched
             done, pending = wait(futures, return_when=FIRST_EXCEPTION)
             failed = [f for f in done if f.exception()]
             if failed:
