@@ -7,10 +7,8 @@ Results are appended to benchmarks/results.md with the machine and the date.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import platform
 import subprocess
 import sys
@@ -20,8 +18,10 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis.sample.cache import sample
+
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache" / "bench-sample"
+CACHE = ROOT / ".cache" / "samples"  # set to the sample's folder in main()
 BUDGET_SECONDS, BUDGET_MB = 15.0, 1024.0  # both stages: issue #3 (clean) and issue #4 (validate, GX import included)
 TRAJECTORY_BUDGET_SECONDS = 20.0          # issue #5: all indicators, areas and models
 RUN_BUDGET_SECONDS, RERUN_BUDGET_SECONDS = 60.0, 10.0  # issue #6: the whole run, and a run with nothing changed
@@ -52,21 +52,12 @@ def timed(args: list[str]) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
-def generator_key() -> str:
-    """A hash of the sample generator's code and settings: the cached sample is written again when it changes."""
-    files = sorted((ROOT / "src" / "analysis" / "sample").rglob("*.py")) + [ROOT / "config" / "sample.yml"]
-    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
-
-
 def main() -> int:
-    key = generator_key()
-    if not (CACHE / "key").exists() or (CACHE / "key").read_text() != key:
-        shutil.rmtree(CACHE, ignore_errors=True)
-    if not (CACHE / "truth" / "meta.json").exists():
-        print("bench: writing the full sample (seed 7) once into .cache/bench-sample ...", flush=True)
-        subprocess.run([sys.executable, "-m", "analysis", "sample", "--raw", str(CACHE / "raw"),
-                        "--truth", str(CACHE / "truth")], check=True)
-        (CACHE / "key").write_text(key)
+    global CACHE
+    # The full sample (seed 7), written once into .cache/samples/ and reused until the generator changes; the
+    # tests take theirs from the same place.
+    print("bench: the full sample (seed 7), from .cache/samples/ or written there once ...", flush=True)
+    CACHE = sample(seed=7)
     meta = json.loads((CACHE / "truth" / "meta.json").read_text())
     machine = f"{platform.node()} ({os.cpu_count()} cores, {platform.python_version()})"
     when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"

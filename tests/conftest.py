@@ -1,4 +1,5 @@
-"""Shared fixtures: samples are generated once per session into a temporary folder, never into data/."""
+"""Shared fixtures: samples are generated once and cached by the generator's hash (.cache/samples/), never into
+data/; what a test writes goes to its own temporary folder."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.sample.generate import generate
+from analysis.sample.cache import sample
 from analysis.sample.settings import DEFAULT_CONFIG
 
 # The sample's province (the generator's ground truth, config/sample.yml): the code tests may name.
@@ -15,19 +16,15 @@ SHORT = ("2024-09", "2024-11")  # three months that include resubmissions and ev
 
 
 @pytest.fixture(scope="session")
-def short_sample(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("short")
-    # Resubmissions are rare (3% of files); a short sample raises the rate so the tests see several.
-    generate(root / "raw", root / "truth", seed=7, first_month=SHORT[0], last_month=SHORT[1],
-             mess_rates={"resubmission": 0.2})
-    return root
+def short_sample() -> Path:
+    # Resubmissions are rare (3% of files); a short sample raises the rate so the tests see several. Written once
+    # into .cache/samples/ and reused while the generator is unchanged; a test copies it before writing to it.
+    return sample(seed=7, first_month=SHORT[0], last_month=SHORT[1], mess_rates={"resubmission": 0.2})
 
 
 @pytest.fixture(scope="session")
-def full_sample(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("full")
-    generate(root / "raw", root / "truth", seed=7)
-    return root
+def full_sample() -> Path:
+    return sample(seed=7)
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,11 @@
 so text that a spreadsheet would run as a formula is neutralised first."""
 from __future__ import annotations
 
-import html
 import urllib.parse
 
 import polars as pl
 
+from analysis.templating import render
 from analysis.text import t
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,5 +24,4 @@ def csv_link(frame: pl.DataFrame, name: str, lang: str) -> str:
     """The data behind a table or chart, embedded in the page as a CSV download (UTF-8 with BOM, for Excel)."""
     body = "\ufeff" + neutralise(frame).write_csv()
     href = "data:text/csv;charset=utf-8," + urllib.parse.quote(body)
-    return (f'<p class="csv"><a download="{html.escape(name)}.csv" href="{html.escape(href)}">'
-            f'{html.escape(t("csv", lang))}</a></p>')
+    return render("csv_link.html.j2", name=name, href=href, label=t("csv", lang))

@@ -21,11 +21,6 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
-def name_key(text: str) -> str:
-    """The key two spellings of one place share: 'TP. Thái Nguyên', 'thai nguyen city' -> 'thainguyen'."""
-    return name_keys(text)[0]
-
-
 @lru_cache(maxsize=1 << 16)
 def header_key(text: str) -> str:
     """Key for a column header: folded, punctuation and spacing collapsed to single spaces."""

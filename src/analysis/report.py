@@ -1,7 +1,7 @@
 """Tables and charts the report notebooks show, built from the status, indicators and trajectories tables.
 
-Every string a reader sees comes from the catalogue (`text`), every cell is HTML-escaped (`table`), and every
-chart is a static SVG (vl-convert), so a page needs no script and no network.
+Every string a reader sees comes from the catalogue (`text`), every table is written by a template with autoescape
+(`templating`), and every chart is a static SVG (vl-convert), so a page needs no script and no network.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import geography, metadata
+from analysis import geography, metadata, templating
 from analysis.areas import PLAN_LEVELS
 from analysis.downloads import csv_link
 from analysis.geography import Geography
@@ -61,8 +61,10 @@ def inputs(processed: str | Path, as_of: str, targets: str) -> Inputs:
 
 
 def table(frame: pl.DataFrame):
-    """A frame as a reader sees it: no index, no dtypes, every cell HTML-escaped (operator text included)."""
-    return frame.to_pandas().style.hide(axis="index").format(escape="html")
+    """A frame as a reader sees it: no index, no dtypes, every cell escaped by the template (operator text
+    included); the one table style of the pages."""
+    from IPython.display import HTML
+    return HTML(templating.table(frame.columns, frame.rows()))
 
 
 def check_district(code: str, geo: Geography) -> str:
@@ -132,8 +134,8 @@ def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Targe
         data = pl.concat([data.with_columns(lower=pl.lit(None, pl.Float64), upper=pl.lit(None, pl.Float64)),
                           proj.select("period", value="projected", kind=pl.lit("projected"), lower="lower",
                                       upper="upper")], how="diagonal")
-    return HTML(f'<figure>{svg.data}</figure>' + csv_link(data.with_columns(pl.col("period").cast(pl.String)),
-                                                          f"{target.id}-{area_code}", lang))
+    return HTML(templating.render("figure.html.j2", svg=svg.data, csv=csv_link(
+        data.with_columns(pl.col("period").cast(pl.String)), f"{target.id}-{area_code}", lang)))
 
 
 def milestones_table(ms: pl.DataFrame, lang: str):
@@ -167,7 +169,7 @@ def hamlet_gaps(gaps: pl.DataFrame, lang: str, geo: Geography, district_code: st
         pl.col("hamlet").alias(t("col_hamlet", lang)),
         pl.col("indicator_id").replace_strict(what).alias(t("col_missing", lang)))
     data = out.select("hamlet_code", "hamlet", "commune_code", "commune", "district_code", "district", "indicator_id")
-    return HTML(table(shown).to_html() + csv_link(data, "hamlets-uncovered", lang))
+    return HTML(table(shown).data + csv_link(data, "hamlets-uncovered", lang))
 
 
 def quality(summary: pl.DataFrame | None, lang: str):
@@ -206,4 +208,4 @@ def communes_ranked(status: pl.DataFrame, target: Target, lang: str, geo: Geogra
         t("col_gap", lang): [gap(r, target, lang) for r in shown.iter_rows(named=True)],
         t("col_status", lang): [c["status"].get(s, s) for s in shown["status"]]})
     data = rows.select("area_code", "name", "parent_code", "latest_value", "gap", "gap_count", "status")
-    return HTML(table(out).to_html() + csv_link(data, f"communes-{target.id}", lang))
+    return HTML(table(out).data + csv_link(data, f"communes-{target.id}", lang))

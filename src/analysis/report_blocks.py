@@ -1,10 +1,9 @@
-"""Report blocks written as HTML by hand where a table cannot do the job (cards that fit a phone, a grid coloured
-by status, a footer, CSV downloads). Every text is passed through `html.escape` here, at the one place it is
-written into the page."""
+"""Report blocks a table cannot do (cards that fit a phone, a grid coloured by status, the method, a footer), each
+a Jinja2 template with autoescape (src/analysis/templates/blocks/): this module gathers what a block shows, the
+template writes it, escaped."""
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,15 +16,8 @@ from analysis.areas import PLAN_LEVELS, REFORM_LEVELS
 from analysis.downloads import csv_link
 from analysis.geography import Geography
 from analysis.targets import TargetSet
+from analysis.templating import render, table
 from analysis.text import catalogue, eta, gap, month, number, t, value
-
-def e(x: object) -> str:
-    return html.escape("" if x is None else str(x))
-
-
-def badge(status: str, lang: str) -> str:
-    word = catalogue(lang)["status"].get(status, status)
-    return f'<span class="badge s-{e(status)}">{e(word)}</span>'
 
 
 def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code: str) -> HTML:
@@ -51,14 +43,11 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
             (c["card_ratio"], _ratio(r, lang)),
             (c["card_progress"], "—" if r.get("progress_p") is None else number(r["progress_p"], lang, 2)),
         ]
-        rows_html = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in fields)
-        note = ""
-        if r.get("ratio_disagrees"):
-            note = '<p class="note">' + e(c["ratio_disagrees"].format(
-                ratio=c["ratio_status"].get(r["ratio_status"], r["ratio_status"]),
-                status=c["status"].get(r["status"], r["status"]))) + "</p>"
-        cards.append(f'<div class="card s-{e(r["status"])}"><h3>{e(name)}</h3>{badge(r["status"], lang)}'
-                     f'<table class="kv">{rows_html}</table>{note}</div>')
+        note = c["ratio_disagrees"].format(
+            ratio=c["ratio_status"].get(r["ratio_status"], r["ratio_status"]),
+            status=c["status"].get(r["status"], r["status"])) if r.get("ratio_disagrees") else None
+        cards.append({"name": name, "status": r["status"], "word": c["status"].get(r["status"], r["status"]),
+                      "fields": fields, "note": note})
         data.append({"indicator_id": tg.id, "indicator": name, "status": r["status"],
                      "baseline": r.get("baseline_value"), "latest": r.get("latest_value"),
                      "latest_period": str(r.get("latest_period") or ""),
@@ -70,7 +59,7 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
                      "ratio_r": r.get("ratio_r"), "ratio_status": r.get("ratio_status"),
                      "progress_p": r.get("progress_p")})
     frame = pl.DataFrame(data, infer_schema_length=None)
-    return HTML(f'<div class="cards">{"".join(cards)}</div>' + csv_link(frame, f"scorecard-{area_code}", lang))
+    return HTML(render("cards.html.j2", cards=cards) + csv_link(frame, f"scorecard-{area_code}", lang))
 
 
 def _at_deadline(r: dict, tg, lang: str) -> tuple[str, str]:
@@ -94,9 +83,9 @@ def _ratio(r: dict, lang: str) -> str:
 STATUSES = ("achieved", "achieved_late", "missed", "on_track", "at_risk", "off_track", "insufficient_data", "no_data")
 
 
-def legend(lang: str) -> str:
-    """Every status a page can show, as its badge."""
-    return f'<p class="legend">{e(t("legend_title", lang))}: ' + " ".join(badge(s, lang) for s in STATUSES) + "</p>"
+def legend_items(lang: str) -> list[tuple[str, str]]:
+    """Every status a page can show, with its word."""
+    return [(s, catalogue(lang)["status"].get(s, s)) for s in STATUSES]
 
 
 def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography,
@@ -106,24 +95,22 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geo
     c = catalogue(lang)
     d = status.filter(pl.col("area_level") == level)
     if d.is_empty():
-        return HTML(f"<p>{e(c['grid_none'])}</p>")
-    districts = sorted(d["area_code"].unique().to_list())
+        return HTML(render("paragraphs.html.j2", parts=[("p", c["grid_none"])]))
     cells = {(r["area_code"], r["indicator_id"]): r for r in d.iter_rows(named=True)}
-    head = "".join(f"<th>{e(tg.indicator.short(lang))}</th>" for tg in target_set.targets)
-    body, data = [], []
-    for code in districts:
-        tds = []
+    rows, data = [], []
+    for code in sorted(d["area_code"].unique().to_list()):
+        row = []
         for tg in target_set.targets:
             r = cells.get((code, tg.id), {"status": "no_data"})
-            word = c["status"].get(r["status"], r["status"])
-            v = "—" if r.get("latest_value") is None else number(r["latest_value"], lang)
-            tds.append(f'<td class="cell s-{e(r["status"])}" title="{e(word)}">{e(v)}</td>')
+            row.append((r["status"], c["status"].get(r["status"], r["status"]),
+                        "—" if r.get("latest_value") is None else number(r["latest_value"], lang)))
             data.append({"area_code": code, "area": geo.name(code, lang, level), "indicator_id": tg.id,
                          "latest": r.get("latest_value"), "status": r["status"]})
-        body.append(f"<tr><th>{e(geo.name(code, lang, level))}</th>{''.join(tds)}</tr>")
+        rows.append((geo.name(code, lang, level), row))
     frame = pl.DataFrame(data, infer_schema_length=None)
-    return HTML(f'<table class="grid"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-                + legend(lang) + csv_link(frame, f"{level}-by-target", lang))
+    return HTML(render("grid.html.j2", heads=[tg.indicator.short(lang) for tg in target_set.targets], rows=rows,
+                       legend_title=t("legend_title", lang), legend_items=legend_items(lang))
+                + csv_link(frame, f"{level}-by-target", lang))
 
 
 def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography, province: str) -> HTML:
@@ -133,7 +120,7 @@ def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geogr
     every = geo.count(level)
     key = "new_units_note_all" if shown >= every else "new_units_note"  # all: Bắc Kạn's units are in the data
     note = t(key, lang).format(shown=number(shown, lang, 0), all=number(every, lang, 0))
-    return HTML(f"<p>{e(note)}</p>" + _old_and_merged(status, target_set, lang, province)
+    return HTML(render("paragraphs.html.j2", parts=[("p", note)]) + _old_and_merged(status, target_set, lang, province)
                 + status_grid(status, target_set, lang, geo, level).data)
 
 
@@ -149,10 +136,9 @@ def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code
         pl.col("area_level") == "province")).iter_rows(named=True)}
     shown = lambda r, tg: "—" if not r or r.get("latest_value") is None else (
         f"{value(r['latest_value'], tg, lang)} ({month(r['latest_period'], lang)})")
-    rows = "".join(f"<tr><th>{e(tg.name(lang))}</th><td>{e(shown(old.get(tg.id), tg))}"
-                   f"</td><td>{e(shown(merged.get(tg.id), tg))}</td></tr>" for tg in target_set.targets)
-    return (f'<table class="grid"><thead><tr><th></th><th>{e(c["old_province"])}</th>'
-            f'<th>{e(c["merged_province"])}</th></tr></thead><tbody>{rows}</tbody></table>')
+    return table([c["old_province"], c["merged_province"]],
+                 [[shown(old.get(tg.id), tg), shown(merged.get(tg.id), tg)] for tg in target_set.targets],
+                 cls="grid", row_heads=[tg.name(lang) for tg in target_set.targets])
 
 
 def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography) -> HTML:
@@ -175,12 +161,9 @@ def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: G
                      c["col_required_pace"]: "—" if r["required_pace"] is None else number(r["required_pace"], lang, 2),
                      c["col_months_at_pace"]: "—" if months is None else number(months, lang, 0)})
     if not rows:
-        return HTML(f"<p>{e(c['hamlets_none'])}</p>")
+        return HTML(render("paragraphs.html.j2", parts=[("p", c["hamlets_none"])]))
     frame = pl.DataFrame(rows)
-    head = "".join(f"<th>{e(k)}</th>" for k in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in frame.iter_rows())
-    return HTML(f"<p>{e(c['takes_intro'])}</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                + csv_link(frame, "what-it-takes", lang))
+    return HTML(table(frame.columns, frame.rows(), intro=c["takes_intro"]) + csv_link(frame, "what-it-takes", lang))
 
 
 def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:
@@ -192,32 +175,31 @@ def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet
     c = catalogue(lang)
     pct = lambda x: "—" if x is None else f"{number(100 * x, lang, 0)} %"   # noqa: E731
     n = lambda x: number(x or 0, lang, 0)   # noqa: E731
-    parts = [f"<p>{e(c['method_text'])}</p>", f"<h3>{e(c['method_measured_title'])}</h3>"]
+    parts = [("p", c["method_text"]), ("h3", c["method_measured_title"])]
     origins = backtest.filter(pl.col("inside").is_not_null())["origin"] if backtest.height else None
     if origins is not None and origins.len():
         cov = {r["area_level"]: r for r in coverage(backtest).iter_rows(named=True)}
-        parts.append("<p>" + e(c["method_backtest"].format(
+        parts.append(("p", c["method_backtest"].format(
             origins=n(origins.n_unique()), first=month(origins.min(), lang), last=month(origins.max(), lang),
             province=pct(cov["province"]["coverage"]), n_province=n(cov["province"]["points"]),
-            district=pct(cov["district"]["coverage"]), n_district=n(cov["district"]["points"]))) + "</p>")
+            district=pct(cov["district"]["coverage"]), n_district=n(cov["district"]["points"]))))
     else:
-        parts.append(f"<p>{e(c['method_backtest_none'])}</p>")
+        parts.append(("p", c["method_backtest_none"]))
     if hindcast.is_empty():
-        parts.append(f"<p>{e(c['method_hindcast_none'])}</p>")
-        return HTML("".join(parts))
+        parts.append(("p", c["method_hindcast_none"]))
+        return HTML(render("paragraphs.html.j2", parts=parts))
     for r in summary(hindcast, by=("origin", "target_date")).iter_rows(named=True):
-        parts.append("<p>" + e(c["method_hindcast"].format(
+        parts.append(("p", c["method_hindcast"].format(
             origin=month(r["origin"], lang), due=month(r["target_date"], lang), right=n(r["right"]),
-            called=n(r["called"]), share=pct(r["calls_right"]), coverage=pct(r["coverage_at_deadline"]))) + "</p>")
+            called=n(r["called"]), share=pct(r["calls_right"]), coverage=pct(r["coverage_at_deadline"]))))
     latest = hindcast.filter(pl.col("origin") == hindcast["origin"].max())
     weak = summary(latest, by=("indicator_id",)).filter(pl.col("coverage_at_deadline") < 0.6).sort(
         "coverage_at_deadline")
     items = [f"{tg.name(lang)} ({pct(r['coverage_at_deadline'])})"
              for r in weak.iter_rows(named=True) if (tg := target_set.get(r["indicator_id"])) is not None]
     if items:
-        parts.append("<p>" + e(c["method_weak"].format(items="; ".join(items),
-                                                        origin=month(latest["origin"][0], lang))) + "</p>")
-    return HTML("".join(parts))
+        parts.append(("p", c["method_weak"].format(items="; ".join(items), origin=month(latest["origin"][0], lang))))
+    return HTML(render("paragraphs.html.j2", parts=parts))
 
 
 def footer(processed: Path, target_set: TargetSet, as_of, lang: str) -> HTML:
@@ -227,16 +209,13 @@ def footer(processed: Path, target_set: TargetSet, as_of, lang: str) -> HTML:
     by_source: dict[str, list[dict]] = {}
     for f in manifest["inputs"]:
         by_source.setdefault(f["path"].split("/")[0] if "/" in f["path"] else ".", []).append(f)
-    sources = "".join(
-        f"<li>{e(name)}: {len(files)} {e(c['footer_files'])}, sha256 "
-        f"<code>{e(hashlib.sha256(''.join(sorted(f['sha256'] for f in files)).encode()).hexdigest()[:16])}</code></li>"
-        for name, files in sorted(by_source.items()))
-    run_id = f"{manifest.get('code_version', '')} · {manifest.get('started', '')[:19]}"
-    definitions = "".join(f"<tr><th>{e(tg.name(lang))}</th><td>{e(tg.indicator.definition(lang))}</td></tr>"
-                          for tg in target_set.targets)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return HTML(f'<div class="footer"><p>{e(c["footer_as_of"])} {e(month(as_of, lang))} · '
-                f'{e(target_set.name(lang))}</p>'
-                f'<p>{e(c["footer_sources"])}:</p><ul>{sources}</ul>'
-                f'<p>{e(c["footer_run"])}: <code>{e(run_id)}</code> · {e(c["footer_generated"])} {e(stamp)}</p>'
-                f'<p>{e(c["footer_definitions"])}:</p><table class="definitions">{definitions}</table></div>')
+    sources = [(name, len(files), c["footer_files"],
+                hashlib.sha256("".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()[:16])
+               for name, files in sorted(by_source.items())]
+    return HTML(render(
+        "footer.html.j2", as_of_label=c["footer_as_of"], as_of=month(as_of, lang), target_set=target_set.name(lang),
+        sources_label=c["footer_sources"], sources=sources, run_label=c["footer_run"],
+        run_id=f"{manifest.get('code_version', '')} · {manifest.get('started', '')[:19]}",
+        generated_label=c["footer_generated"], stamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        definitions_label=c["footer_definitions"],
+        definitions=[(tg.name(lang), tg.indicator.definition(lang)) for tg in target_set.targets]))

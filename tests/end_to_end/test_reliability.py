@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -177,19 +176,25 @@ def test_a_csv_of_a_gigabyte_is_cleaned_a_part_at_a_time(tmp_path):
     assert peak_mb < 600, peak_mb
 
 
-@pytest.mark.parametrize("stage, after", [("validate", 1.0), ("validate", 4.0), ("indicators", 0.6),
-                                          ("trajectories", 0.8), ("trajectories", 2.0)])
-def test_later_stages_killed_leave_whole_outputs_and_rerun(run_root, tmp_path, stage, after):
+# Each stage killed while writing its first output (whole in a temporary file, not yet in place) and its last (the
+# others already new): named points, so each case proves where it died.
+@pytest.mark.parametrize("stage, point", [
+    ("validate", "write:summary.json"), ("validate", "write:summary.parquet"),
+    ("indicators", "write:indicators.parquet"), ("indicators", "write:indicators.json"),
+    ("trajectories", "write:status.parquet"), ("trajectories", "write:trajectories.json")])
+def test_later_stages_killed_leave_whole_outputs_and_rerun(run_root, tmp_path, stage, point):
+    import os
     import shutil
     processed = tmp_path / "p"
     shutil.copytree(run_root / "processed", processed)
     cmd = [sys.executable, "-m", "analysis", stage, "--processed", str(processed)]
     if stage == "validate":
         cmd += ["--reports", str(tmp_path / "r")]
-    victim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(after)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
+    target = next(processed.rglob(point.removeprefix("write:")))
+    before = target.read_bytes()
+    victim = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "ANALYSIS_CRASH_AT": point})
+    assert victim.returncode == -signal.SIGKILL and f"crash point {point}" in victim.stderr, victim.stderr[-500:]
+    assert target.read_bytes() == before   # the file it was writing is still the previous one, whole
     _readable(processed)
     for f in processed.rglob("*.json"):
         json.loads(f.read_text(encoding="utf-8"))

@@ -32,7 +32,7 @@ def judged(full_processed, tmp_path_factory) -> dict:
     """The full sample's indicators judged as of 2025-06 and as of its latest month (2026-09)."""
     source, _ = full_processed
     out = tmp_path_factory.mktemp("judged")
-    for f in source.glob("*.parquet"):
+    for f in [*source.glob("*.parquet"), source / "manifest.json"]:   # the tables and the geography cleaning wrote
         shutil.copy2(f, out / f.name)
     indicators(out)
     tables = {"2025-06": engine.frames(out, load(None), date(2025, 6, 1))}

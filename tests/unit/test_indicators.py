@@ -37,7 +37,7 @@ def test_households_fiber_by_hand():
 
 def test_report_tables_escape_operator_text():
     from analysis.report import table
-    html = table(pl.DataFrame({"x": ['<img src=x onerror="alert(1)">']})).to_html()
+    html = table(pl.DataFrame({"x": ['<img src=x onerror="alert(1)">']})).data
     assert "<img" not in html and "&lt;img" in html
 
 

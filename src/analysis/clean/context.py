@@ -107,34 +107,9 @@ class Context:
         return Places(code, parent, error.alias(commune), province)
 
     def _resolve(self, rows: pl.DataFrame, a: AreaResolver) -> tuple[pl.Series, pl.Series, pl.Series]:
-        """(code, parent, error) per row of (p, d, c) texts, by resolver `a`. Resolved a level at a time, each
-        distinct text once: provinces, then districts within their province, then communes within their district,
-        so a national table's millions of rows cost a Python call per distinct name, not per combination of three
-        spellings. An approximate match is counted in `fuzzy` so the manifest lists it."""
-        prov = _lookup(rows["p"], lambda t: _or_error(a.province(t), t, "province"))
-        rows = rows.with_columns(pc=prov["code"], pe=prov["error"])
-        dist = rows.select("pc", "d").unique()
-        found = [_or_error(a.district(dt, pc) if dt else None, dt, "district") for pc, dt in dist.iter_rows()]
-        dist = dist.with_columns(dc=pl.Series([f[0] for f in found], dtype=pl.String),
-                                 de=pl.Series([f[1] for f in found], dtype=pl.String))
-        rows = rows.join(dist, on=["pc", "d"], how="left", nulls_equal=True, maintain_order="left")
-        comm = rows.select("pc", "dc", "c", up=pl.coalesce("pe", "de")).unique()
-        out = []
-        for pc, dc, ct, up in comm.iter_rows():
-            code = a.commune_code(ct) if ct else None
-            if code:
-                out.append((code, a.commune_parent[code], None, "code"))
-            elif not ct:
-                out.append((None, None, "commune is empty", "empty"))
-            elif up:
-                out.append((None, None, up, "upstream"))
-            else:
-                c, parent, how = a.commune_within(ct, dc, pc)
-                out.append((c, parent, None if c else how, how))
-        comm = comm.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
-                                   for i, n in enumerate(("code", "parent", "error", "how"))))
-        joined = rows.with_columns(up=pl.coalesce("pe", "de")).join(
-            comm, on=["pc", "dc", "c", "up"], how="left", nulls_equal=True, maintain_order="left")
+        """(code, parent, error) per row of (p, d, c) texts, by resolver `a` (`AreaResolver.resolve`); an
+        approximate match is counted in `fuzzy` so the manifest lists it."""
+        joined = a.resolve(rows)
         fuzzy = (joined.filter(pl.col("how").str.starts_with("fuzzy"))
                  .group_by("p", "d", "c", "code", "how").len().iter_rows())
         with self.lock:  # batches are parsed on two threads
@@ -159,17 +134,3 @@ class Context:
                                     pl.Series("error", [None if o[0] else o[1] for o in out], dtype=pl.String))
         joined = pairs.join(res, on=["c", "h", "new"], how="left", nulls_equal=True, maintain_order="left")
         return joined["code"], joined["error"].alias("hamlet")
-
-
-
-def _or_error(code: str | None, text: str | None, what: str) -> tuple[str | None, str | None]:
-    return code, (f"{what} not recognised: {text!r}" if text and not code else None)
-
-
-def _lookup(texts: pl.Series, resolve) -> pl.DataFrame:
-    """(code, error) per row from `resolve(text) -> (code, error)` called once per distinct text."""
-    distinct = texts.unique()
-    got = [resolve(t) for t in distinct.to_list()]
-    table = pl.DataFrame({"t": distinct, "code": pl.Series([g[0] for g in got], dtype=pl.String),
-                          "error": pl.Series([g[1] for g in got], dtype=pl.String)})
-    return pl.DataFrame({"t": texts}).join(table, on="t", how="left", nulls_equal=True, maintain_order="left")

@@ -4,11 +4,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
@@ -32,10 +32,6 @@ class Sheet:
     """One sheet (or the one grid of a CSV): `_row` then c0..cN as text, nulls for empty cells."""
     name: str | None
     frame: pl.DataFrame
-
-    @property
-    def cells(self) -> list[str]:
-        return [c for c in self.frame.columns if c != "_row"]
 
 
 def _refuse_unsupported(data: bytes, file: str) -> None:
@@ -186,34 +182,50 @@ def read_csv(path: Path, file: str, data: bytes | None = None) -> tuple[Sheet, s
     return Sheet(None, _numbered(grid, 1)), read_as if read_as == "cp1258" else encoding
 
 
-_SHEET_REL = re.compile(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
-_REL = re.compile(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|'
-                  r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
-_ROW = re.compile(r'<row\b[^>]*?\br="(\d+)"[^>]*>(.*?)</row>', re.S)
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 def _first_rows(path: Path) -> dict[str, int]:
     """Sheet name -> the spreadsheet row of its first cell with content. fastexcel starts a sheet at that cell,
-    so without this offset a sheet with empty rows above its title would report every row number wrong."""
-    import html
+    so without this offset a sheet with empty rows above its title would report every row number wrong.
+
+    Read with an XML parser (any attribute order, prefix or entity a writer uses), a sheet only up to its first
+    row with a value. Measured on the sample's 435 workbooks: 2.6 s against 1.8 s for the regular expressions it
+    replaced (about 3% of the clean stage, on its two reader threads), with identical offsets."""
     out: dict[str, int] = {}
     with zipfile.ZipFile(path) as z:
-        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = {m[0] or m[3]: (m[1] or m[2]) for m in _REL.findall(rels)}
-        for name, rid in _SHEET_REL.findall(book):
-            target = targets.get(rid, "")
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+        for sheet in book.iter(f"{_MAIN}sheet"):
+            target = targets.get(sheet.get(f"{_DOC_REL}id"), "")
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             try:
-                with z.open(member) as f:
-                    head = f.read(1 << 16).decode("utf-8", "replace")
+                stream = z.open(member)
             except KeyError:
                 continue
-            for number, body in _ROW.findall(head):
-                if "<v>" in body or "<v " in body or "<is>" in body:
-                    out[html.unescape(name)] = int(number)
-                    break
+            with stream:
+                row = _first_row_with_a_value(stream)
+            if row is not None:
+                out[sheet.get("name")] = row
     return out
+
+
+def _first_row_with_a_value(stream) -> int | None:
+    parser = ElementTree.XMLPullParser(events=("end",))
+    rows = 0
+    while chunk := stream.read(1 << 14):
+        parser.feed(chunk)
+        for _, el in parser.read_events():
+            if el.tag == f"{_MAIN}row":
+                rows += 1   # `r` may be left out: the row is then the one after the previous
+                rows = int(el.get("r") or rows)
+                if any(c.find(f"{_MAIN}v") is not None or c.find(f"{_MAIN}is") is not None for c in el):
+                    return rows
+                el.clear()
+    return None
 
 
 EXCEL_ERRORS = {"Ref": "#REF!", "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",

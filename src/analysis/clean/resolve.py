@@ -51,7 +51,6 @@ class AreaResolver:
             self.commune_accent[code] = accent_key(name)
             for k in name_keys(name):
                 self.commune_by_key[k].add(code)
-        self._cache: dict[tuple, tuple[str | None, str | None, str]] = {}
         self._within: dict[tuple, tuple[str | None, str | None, str]] = {}
 
     @classmethod
@@ -99,26 +98,43 @@ class AreaResolver:
 
     def commune(self, district_text: str | None, commune_text: str | None, province_text: str | None = None
                 ) -> tuple[str | None, str | None, str]:
-        """(commune code, district code, how): how is 'code', 'name', 'fuzzy:<score>' or the reason it failed."""
-        key = (province_text, district_text, commune_text)
-        if key not in self._cache:
-            self._cache[key] = self._commune(district_text, commune_text, province_text)
-        return self._cache[key]
+        """(commune code, district code, how) of one row: how is 'code', 'name', 'fuzzy:<score>' or the reason it
+        failed. One row of `resolve`, the resolver every cleaned row goes through."""
+        row = self.resolve(pl.DataFrame({"p": [province_text], "d": [district_text], "c": [commune_text]},
+                                        schema={"p": pl.String, "d": pl.String, "c": pl.String})).row(0, named=True)
+        return row["code"], row["parent"], row["how"] if row["code"] else row["error"]
 
-    def _commune(self, district_text: str | None, commune_text: str | None, province_text: str | None
-                 ) -> tuple[str | None, str | None, str]:
-        if not commune_text:
-            return None, None, "commune is empty"
-        code = self.commune_code(commune_text)
-        if code:
-            return code, self.commune_parent[code], "code"
-        province = self.province(province_text)
-        if province_text and not province:
-            return None, None, f"province not recognised: {province_text!r}"
-        district = self.district(district_text, province)
-        if district_text and not district:
-            return None, None, f"district not recognised: {district_text!r}"
-        return self.commune_within(commune_text, district, province)
+    def resolve(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """code, parent, error, how per row of (p, d, c) texts: province, district and commune as written.
+        Resolved a level at a time, each distinct text once: provinces, then districts within their province, then
+        communes within their district, so a national table's millions of rows cost a Python call per distinct
+        name, not per combination of three spellings. A commune code wins over any name; a province or district
+        that is named and not recognised is the row's error."""
+        prov = _lookup(rows["p"], lambda t: _or_error(self.province(t), t, "province"))
+        rows = rows.with_columns(pc=prov["code"], pe=prov["error"])
+        dist = rows.select("pc", "d").unique()
+        found = [_or_error(self.district(dt, pc) if dt else None, dt, "district") for pc, dt in dist.iter_rows()]
+        dist = dist.with_columns(dc=pl.Series([f[0] for f in found], dtype=pl.String),
+                                 de=pl.Series([f[1] for f in found], dtype=pl.String))
+        rows = rows.join(dist, on=["pc", "d"], how="left", nulls_equal=True, maintain_order="left")
+        comm = rows.select("pc", "dc", "c", up=pl.coalesce("pe", "de")).unique()
+        out = []
+        for pc, dc, ct, up in comm.iter_rows():
+            code = self.commune_code(ct) if ct else None
+            if code:
+                out.append((code, self.commune_parent[code], None, "code"))
+            elif not ct:
+                out.append((None, None, "commune is empty", "empty"))
+            elif up:
+                out.append((None, None, up, "upstream"))
+            else:
+                c, parent, how = self.commune_within(ct, dc, pc)
+                out.append((c, parent, None if c else how, how))
+        comm = comm.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
+                                   for i, n in enumerate(("code", "parent", "error", "how"))))
+        return rows.with_columns(up=pl.coalesce("pe", "de")).join(
+            comm, on=["pc", "dc", "c", "up"], how="left", nulls_equal=True, maintain_order="left").select(
+            "p", "d", "c", "code", "parent", "error", "how")
 
     def commune_code(self, text: str) -> str | None:
         """The text as a commune code ('5461' or '05461'), if it is one."""
@@ -185,6 +201,19 @@ class AreaResolver:
             return district, "district", "name"
         code, _, how = self.commune(None, t)
         return (code, "commune", how) if code else (None, None, f"area not recognised: {t!r}")
+
+
+def _or_error(code: str | None, text: str | None, what: str) -> tuple[str | None, str | None]:
+    return code, (f"{what} not recognised: {text!r}" if text and not code else None)
+
+
+def _lookup(texts: pl.Series, resolve) -> pl.DataFrame:
+    """(code, error) per row from `resolve(text) -> (code, error)` called once per distinct text."""
+    distinct = texts.unique()
+    got = [resolve(t) for t in distinct.to_list()]
+    table = pl.DataFrame({"t": distinct, "code": pl.Series([g[0] for g in got], dtype=pl.String),
+                          "error": pl.Series([g[1] for g in got], dtype=pl.String)})
+    return pl.DataFrame({"t": texts}).join(table, on="t", how="left", nulls_equal=True, maintain_order="left")
 
 
 def _unique(keys: list[str], by_key: dict[str, set[str]], in_scope) -> str | None:

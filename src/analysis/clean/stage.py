@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections import deque
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -27,42 +25,56 @@ from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_te
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.kinds import near_miss
-from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, csv_parts, read_file
+from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
-from analysis.clean.tables import continue_table, duplicated_columns, find_table
+from analysis.clean.scheduling import Batches, bounded_map
+from analysis.clean.tables import Table, continue_table, duplicated_columns, find_table
 from analysis.crosswalk import area_crosswalk, new_provinces
 from analysis.errors import AnalysisError
 
 
 @dataclass(frozen=True)
 class Recipe:
+    """How one kind is cleaned: each part says what it needs, so the stage treats every kind alike."""
     clean: Callable[[pl.DataFrame, Context], pl.DataFrame]
-    finish: Callable[[pl.DataFrame], pl.DataFrame]
+    finish: Callable[[pl.DataFrame, Context], pl.DataFrame]   # the kept rows into the table (with the settings)
     key: tuple[str, ...]          # one row per key in the output; repeats are merged or quarantined
     monthly_report: bool = False  # an operator's report for a month: a later submission replaces an earlier one
     # Repeats of a key in one file are parts of one figure (a commune split over two rows): this sums them.
     summed: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    # The kinds whose cleaned tables this one reads (cleaned before it), and how it takes them into the context;
+    # without them its rows are counted as not cleaned, with the reason.
+    needs: tuple[str, ...] = ()
+    uses: Callable[[Context, dict[str, pl.DataFrame]], None] | None = None
+
+
+def _rows(finish: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[pl.DataFrame, Context], pl.DataFrame]:
+    return lambda frame, _ctx: finish(frame)
+
+
+def _hamlets(ctx: Context, done: dict[str, pl.DataFrame]) -> None:
+    ctx.hamlets = HamletResolver(done["hamlet_registry"])
 
 
 # In dependency order: the hamlet registry resolves the coverage reports' hamlets.
 RECIPES: dict[str, Recipe] = {
-    "hamlet_registry": Recipe(registers.hamlet_registry, registers.finish_hamlet_registry, ("hamlet_code",)),
-    "population": Recipe(registers.population, registers.finish_population, ("commune_code", "year")),
-    "subscribers": Recipe(reports.subscribers, reports.finish_subscribers,
+    "hamlet_registry": Recipe(registers.hamlet_registry, _rows(registers.finish_hamlet_registry), ("hamlet_code",)),
+    "population": Recipe(registers.population, _rows(registers.finish_population), ("commune_code", "year")),
+    "subscribers": Recipe(reports.subscribers, _rows(reports.finish_subscribers),
                           ("period", "operator", "commune_code", "service", "segment"), True, reports.sum_parts),
-    "hamlet_coverage": Recipe(reports.hamlet_coverage, reports.finish_hamlet_coverage,
-                              ("period", "operator", "hamlet_code"), True),
-    "bts_sites": Recipe(network.bts_sites, lambda f: f, ("period", "operator", "site_id"), True),
-    "speed_tests": Recipe(network.speed_tests, network.finish_speed_tests, ("test_id",)),
-    "smartphone_survey": Recipe(registers.smartphone_survey, registers.finish_smartphone_survey,
+    "hamlet_coverage": Recipe(reports.hamlet_coverage, _rows(reports.finish_hamlet_coverage),
+                              ("period", "operator", "hamlet_code"), True, needs=("hamlet_registry",), uses=_hamlets),
+    "bts_sites": Recipe(network.bts_sites, lambda f, ctx: network.finish_bts_sites(f, ctx.bts_radius_m),
+                        ("period", "operator", "site_id"), True),
+    "speed_tests": Recipe(network.speed_tests, _rows(network.finish_speed_tests), ("test_id",)),
+    "smartphone_survey": Recipe(registers.smartphone_survey, _rows(registers.finish_smartphone_survey),
                                 ("area_code", "year")),
-    "state_apps": Recipe(registers.state_apps, registers.finish_state_apps, ("as_of", "app")),
-    "milestones": Recipe(registers.milestones, registers.finish_milestones, ("as_of", "milestone")),
+    "state_apps": Recipe(registers.state_apps, _rows(registers.finish_state_apps), ("as_of", "app")),
+    "milestones": Recipe(registers.milestones, _rows(registers.finish_milestones), ("as_of", "milestone")),
 }
 READERS = 2  # files parsed at once; more does not help on two cores
-IN_PARTS = object()  # what `load` returns for a CSV too large to read at once
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
 STREAMED = ("speed_tests", "subscribers")
@@ -70,8 +82,6 @@ STREAMED = ("speed_tests", "subscribers")
 COMPACT = ("operator", "network", "service", "segment", "province_code", "district_code", "commune_code",
            "source_file")
 STREAM_BATCH_ROWS = 1_000_000
-PARSERS = 1  # a thread parsing streamed batches (two measured no faster: the cores are already busy reading)
-BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of text)
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote
@@ -99,6 +109,19 @@ def provinces_in(scope: str | list[str] | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+@dataclass
+class Loaded:
+    """One raw file as a reader thread left it: its hash and its sheets, each with the table found in it; or the
+    reason it cannot be read; or a CSV too large to read at once, left to the main thread a part at a time."""
+    path: Path
+    digest: str
+    sheets: list[Sheet] = field(default_factory=list)
+    tables: list[Table | None] = field(default_factory=list)
+    encoding: str | None = None
+    problem: str | None = None
+    in_parts: bool = False
+
+
 class Cleaner:
     def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str],
                  primary: str | None) -> None:
@@ -115,10 +138,7 @@ class Cleaner:
                                             and new_provinces([c]) == new_provinces([primary])))
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
-        self._parser = ThreadPoolExecutor(PARSERS)  # streamed batches are parsed here while files are read
-        self._pending: dict[str, list[Future]] = {}
-        self._streamed_upto: dict[str, int] = {}
-        self._batches_of: dict[tuple[str, str], set[int]] = {}  # (kind, file) -> the batches its tables went in
+        self.batches = Batches(self.ctx.tables, STREAMED, self._parse_batch, STREAM_BATCH_ROWS)
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
 
@@ -129,7 +149,7 @@ class Cleaner:
                                               "kind": None, "column": None, "reason": message, "raw": ""}],
                                             schema=QUARANTINE_SCHEMA))
 
-    def load(self, path: Path) -> tuple[Path, str, object, list]:
+    def load(self, path: Path) -> Loaded:
         """Hash and parse one file and find each sheet's table (thread-safe: fastexcel, polars and hashlib release
         the GIL while they work, so two files are read and classified at once)."""
         rel = path.relative_to(self.raw).as_posix()
@@ -138,28 +158,28 @@ class Cleaner:
                 <= MAX_FILE_BYTES else None)
         digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
         if data is None and path.suffix.lower() in (".csv", ".txt") and path.stat().st_size > MAX_FILE_BYTES:
-            return path, digest, IN_PARTS, []  # read a part at a time by the main thread, in `read`
+            return Loaded(path, digest, in_parts=True)  # read a part at a time by the main thread, in `read`
         try:
-            loaded = read_file(path, rel, data)
+            sheets, encoding = read_file(path, rel, data)
         except AnalysisError as exc:
-            return path, digest, exc, []
+            return Loaded(path, digest, problem=exc.message)
         # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
         # into categories and straight back into text.
-        tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height else None for sheet in loaded[0]]
-        return path, digest, loaded, tables
+        tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height else None for sheet in sheets]
+        return Loaded(path, digest, sheets, tables, encoding)
 
-    def read(self, path: Path, digest: str, loaded: object, tables: list) -> None:
-        rel = path.relative_to(self.raw).as_posix()
-        acc = self.accounts[rel] = Account(rel, digest, path.stat().st_size)
-        if isinstance(loaded, AnalysisError):
-            self._file_problem(acc, loaded.message)
+    def read(self, loaded: Loaded) -> None:
+        rel = loaded.path.relative_to(self.raw).as_posix()
+        acc = self.accounts[rel] = Account(rel, loaded.digest, loaded.path.stat().st_size)
+        if loaded.problem is not None:
+            self._file_problem(acc, loaded.problem)
             return
-        if loaded is IN_PARTS:
-            self._read_parts(path, acc)
+        if loaded.in_parts:
+            self._read_parts(loaded.path, acc)
             return
-        sheets, acc.encoding = loaded
-        acc.sheets = len(sheets)
-        for sheet, table in zip(sheets, tables):
+        acc.encoding = loaded.encoding
+        acc.sheets = len(loaded.sheets)
+        for sheet, table in zip(loaded.sheets, loaded.tables):
             self._add(acc, sheet, table)
 
     def _add(self, acc: Account, sheet, table, reason: str | None = None) -> str | None:
@@ -205,8 +225,8 @@ class Cleaner:
                 # Each part of a streamed kind is a batch, parsed while the next part is read, and no further
                 # part is read until it is: a file's parts come faster than they parse.
                 if first is not None and first.kind.name in STREAMED:
-                    self._flush(first.kind.name, background=True)
-                    self._wait_backlog(1)
+                    self.batches.send(first.kind.name)
+                    self.batches.wait_backlog(1)
         except AnalysisError as exc:
             # The rows before the problem were read and are accounted for; the rest of the file is not read.
             self._file_problem(acc, exc.message if acc.rows_read == 0 else
@@ -287,38 +307,6 @@ class Cleaner:
             good = good.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in good.columns)
         return good
 
-    def stream(self) -> None:
-        """Parse a streamed kind's waiting tables once they hold a batch, so its raw text never piles up."""
-        for kind in STREAMED:
-            waiting = [i for i in range(self._streamed_upto.get(kind, 0), len(self.ctx.tables))
-                       if self.ctx.tables[i].kind.name == kind]
-            if sum(self.ctx.tables[i].frame.height for i in waiting) >= STREAM_BATCH_ROWS:
-                self._flush(kind, background=True)
-
-    def _flush(self, kind: str, background: bool = False) -> None:
-        """Parse the kind's tables not parsed yet: here, or on the parser thread while this one keeps reading
-        (polars works outside the GIL, so reading and parsing overlap on two cores). Each batch's results and
-        quarantine rows are collected in the order the batches were sent, so the output does not depend on
-        which finished first."""
-        start = self._streamed_upto.get(kind, 0)
-        which = {i for i in range(start, len(self.ctx.tables)) if self.ctx.tables[i].kind.name == kind}
-        self._streamed_upto[kind] = len(self.ctx.tables)
-        if not which:
-            return
-        for i in which:  # a file read in parts can fall in two batches: its sums are then made again at the end
-            self._batches_of.setdefault((kind, self.ctx.tables[i].file), set()).add(start)
-        if background:
-            self._wait_backlog(BACKLOG - 1)
-            self._pending.setdefault(kind, []).append(self._parser.submit(self._parse_batch, kind, which))
-        else:
-            self._collect(kind, *self._parse_batch(kind, which))
-
-    def _wait_backlog(self, most: int) -> None:
-        """Wait until at most `most` batches wait for the parser, so text read faster than it is parsed cannot
-        pile up."""
-        while len(running := [f for fs in self._pending.values() for f in fs if not f.done()]) > most:
-            wait(running, return_when=FIRST_COMPLETED)
-
     def _parse_batch(self, kind: str, which: set[int]) -> tuple[pl.DataFrame | None, list]:
         sink: list = []
         return self._parse(kind, which, sink), sink
@@ -328,18 +316,20 @@ class Cleaner:
         if part is not None:
             self._parsed.setdefault(kind, []).append(part)
 
+    def stream(self) -> None:
+        self.batches.stream()
+
     def close(self) -> None:
-        self._parser.shutdown(cancel_futures=True)
+        self.batches.close()
 
     def clean_kind(self, kind: str) -> pl.DataFrame | None:
         recipe = RECIPES[kind]
         if kind in STREAMED:
-            for batch in self._pending.pop(kind, []):
-                self._collect(kind, *batch.result())
-            self._flush(kind)
+            for part, sink in self.batches.results(kind):
+                self._collect(kind, part, sink)
             parts = self._parsed.pop(kind, [])
             good = pl.concat(parts, how="diagonal_relaxed") if parts else None
-            split = [f for (k, f), batches in self._batches_of.items() if k == kind and len(batches) > 1]
+            split = self.batches.split(kind)
             if good is not None and recipe.summed and split:
                 across = pl.col("source_file").cast(pl.String).is_in(split)
                 good = pl.concat([good.filter(~across), recipe.summed(good.filter(across))], how="diagonal_relaxed")
@@ -361,30 +351,20 @@ class Cleaner:
             self._to_quarantine(kind, bad)
         for t, n in good.group_by("_t").agg(raw_rows(good)).iter_rows():
             self.accounts[files[t]].kept += n
-        if kind == "bts_sites":
-            return network.finish_bts_sites(good, self.ctx.bts_radius_m)
         # Grouped and sorted on categories (fast, small); `keep` writes them as text.
-        return recipe.finish(good)
+        return recipe.finish(good, self.ctx)
+
+    def not_cleaned(self, kind: str, missing: list[str]) -> None:
+        """A kind whose needed tables are missing: its rows are counted as not cleaned, with the reason."""
+        for t in self.ctx.tables:
+            if t.kind.name == kind:
+                acc = self.accounts[t.file]
+                acc.not_cleaned += t.frame.height
+                acc.not_cleaned_reason = f"no {' or '.join(m.replace('_', ' ') for m in missing)} among the raw files"
 
     def manifest_notes(self) -> None:
         for f, notes in self.ctx.file_notes.items():
             self.accounts[f].notes.update(notes)
-        for t in self.ctx.tables:
-            if t.kind.name == "hamlet_coverage" and self.ctx.hamlets is None:
-                self.accounts[t.file].not_cleaned_reason = "no hamlet registry among the raw files"
-
-
-def _bounded_map(fn: Callable, items: list, workers: int):
-    """`fn` over `items` on `workers` threads, in order, with at most two results per worker waiting: unlike
-    Executor.map, files are not read far ahead of the cleaning that frees them, so memory stays bounded."""
-    with ThreadPoolExecutor(workers) as pool:
-        ahead: deque = deque()
-        for item in items:
-            ahead.append(pool.submit(fn, item))
-            if len(ahead) > 2 * workers:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
 
 
 def _publish(staging: Path, written: list[str], manifest: dict, processed: Path) -> None:
@@ -424,8 +404,8 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     processed.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
     try:
-        for loaded in _bounded_map(c.load, files, READERS):
-            c.read(*loaded)
+        for loaded in bounded_map(c.load, files, READERS):
+            c.read(loaded)
             c.stream()
         manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
         _publish(staging, [o["path"].removesuffix(".parquet") for o in manifest["outputs"]], manifest, processed)
@@ -449,23 +429,22 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
 
     keep("reference_areas", reference_areas(c.provinces))
     keep("area_crosswalk", area_crosswalk(c.provinces))  # old communes -> the units of 1 July 2025, with weights
-    registry = None
+    done: dict[str, pl.DataFrame] = {}   # the tables a later kind needs, kept until it is cleaned
+    needed = {n for r in RECIPES.values() for n in r.needs}
     # In dependency order. (Cleaning the streamed kinds last, while their last batches are still parsed, saved 2 s
     # nationally but held both at once: 8.4 GB.)
-    for kind in RECIPES:
-        if kind == "hamlet_coverage":
-            c.ctx.hamlets = HamletResolver(registry) if registry is not None else None
-            if c.ctx.hamlets is None:
-                # Without the registry no hamlet can be resolved: the reports are counted, not quarantined.
-                for t in c.ctx.tables:
-                    if t.kind.name == kind:
-                        c.accounts[t.file].not_cleaned += t.frame.height
-                continue
+    for kind, recipe in RECIPES.items():
+        missing = [n for n in recipe.needs if n not in done]
+        if missing:   # e.g. coverage reports without the registry: counted as not cleaned, never quarantined
+            c.not_cleaned(kind, missing)
+            continue
+        if recipe.uses:
+            recipe.uses(c.ctx, done)
         table = c.clean_kind(kind)
         if table is not None:
             keep(kind, table)
-            if kind == "hamlet_registry":
-                registry = table
+            if kind in needed:
+                done[kind] = table
     c.manifest_notes()
     keep("quarantine", pl.concat(c.quarantine) if c.quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA))
     unbalanced = [a.path for a in c.accounts.values() if not a.balanced()]

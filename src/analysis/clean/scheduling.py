@@ -1,0 +1,85 @@
+"""How cleaning uses two cores: files read ahead on reader threads, in order and never far ahead of the cleaning
+that frees them; the streamed kinds parsed a batch at a time on a thread of their own while reading goes on. What
+is done to a file or a row is the Cleaner's; when and on which thread is decided here."""
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Callable, Iterator
+
+import polars as pl
+
+PARSERS = 1  # a thread parsing streamed batches (two measured no faster: the cores are already busy reading)
+BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of text)
+
+Parsed = tuple[pl.DataFrame | None, list]   # a batch's parsed rows and its quarantine rows
+
+
+def bounded_map(fn: Callable, items: list, workers: int) -> Iterator:
+    """`fn` over `items` on `workers` threads, in order, with at most two results per worker waiting: unlike
+    Executor.map, files are not read far ahead of the cleaning that frees them, so memory stays bounded."""
+    with ThreadPoolExecutor(workers) as pool:
+        ahead: deque = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            if len(ahead) > 2 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+class Batches:
+    """A streamed kind's tables, parsed a batch at a time once they hold `batch_rows` rows: on the parser thread
+    while the reader goes on (polars works outside the GIL, so reading and parsing overlap), with at most
+    `BACKLOG` batches waiting, so text read faster than it is parsed cannot pile up. Results come back in the
+    order the batches were sent, so the output does not depend on which finished first."""
+
+    def __init__(self, tables: list, kinds: tuple[str, ...], parse: Callable[[str, set[int]], Parsed],
+                 batch_rows: int) -> None:
+        self.tables, self.kinds, self._parse, self.batch_rows = tables, kinds, parse, batch_rows
+        self._pool = ThreadPoolExecutor(PARSERS)
+        self._pending: dict[str, list[Future]] = {}
+        self._upto: dict[str, int] = {}
+        self._batches_of: dict[tuple[str, str], set[int]] = {}  # (kind, file) -> the batches its tables went in
+
+    def stream(self) -> None:
+        """Send each streamed kind's waiting tables to the parser once they hold a batch."""
+        for kind in self.kinds:
+            waiting = [i for i in range(self._upto.get(kind, 0), len(self.tables)) if self.tables[i].kind.name == kind]
+            if sum(self.tables[i].frame.height for i in waiting) >= self.batch_rows:
+                self.send(kind)
+
+    def send(self, kind: str) -> None:
+        """The kind's tables not sent yet, as one batch to the parser thread."""
+        which = self._take(kind)
+        if which:
+            self.wait_backlog(BACKLOG - 1)
+            self._pending.setdefault(kind, []).append(self._pool.submit(self._parse, kind, which))
+
+    def wait_backlog(self, most: int) -> None:
+        """Wait until at most `most` batches wait for the parser."""
+        while len(running := [f for fs in self._pending.values() for f in fs if not f.done()]) > most:
+            wait(running, return_when=FIRST_COMPLETED)
+
+    def results(self, kind: str) -> list[Parsed]:
+        """Every batch of the kind in the order sent, the tables not sent yet parsed here as the last."""
+        out = [batch.result() for batch in self._pending.pop(kind, [])]
+        which = self._take(kind)
+        if which:
+            out.append(self._parse(kind, which))
+        return out
+
+    def split(self, kind: str) -> list[str]:
+        """Files whose rows fell in two batches (a file read in parts): their sums are made again at the end."""
+        return [f for (k, f), batches in self._batches_of.items() if k == kind and len(batches) > 1]
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def _take(self, kind: str) -> set[int]:
+        start = self._upto.get(kind, 0)
+        which = {i for i in range(start, len(self.tables)) if self.tables[i].kind.name == kind}
+        self._upto[kind] = len(self.tables)
+        for i in which:
+            self._batches_of.setdefault((kind, self.tables[i].file), set()).add(start)
+        return which

@@ -1,0 +1,27 @@
+"""HTML written from Jinja2 templates (src/analysis/templates/blocks/) with autoescape on: every value a block
+shows, from the data or the catalogue, is escaped by the template engine where it is written, never by hand."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from analysis import paths
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    # StrictUndefined: a name missing from a block's context is an error, not an empty cell on a leader's page.
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(paths.TEMPLATES / "blocks"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def render(template: str, **context: object) -> str:
+    return environment().get_template(template).render(**context).strip()
+
+
+def table(columns: list[str], rows: list[list[object]], **options: object) -> str:
+    """A table with a head and rows (cells shown as their text; None as nothing); `cls`, `intro`, `row_heads`."""
+    cells = [["" if v is None else v for v in row] for row in rows]
+    return render("table.html.j2", columns=columns, rows=cells, cls=options.get("cls"),
+                  intro=options.get("intro"), row_heads=options.get("row_heads"))
