@@ -328,12 +328,17 @@ def test_pages_and_tables_are_readable_by_others(run_root):
 
 def test_the_national_set_writes_a_page_for_every_district_it_judges(run_root, tmp_path):
     """national-2025 names no provinces: it judges every district of the run's geography, Bắc Kạn's too."""
+    import shutil
+
     from analysis import geography
     from analysis.areas import reference_areas
+    shutil.copytree(run_root / "processed", tmp_path / "processed")
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
                         str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"),
                         "--targets", "national-2025"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
+    # A copied processed folder is still current: only what the target set changes runs again.
+    assert "unchanged, skipped clean" in r.stderr and "done trajectories" in r.stderr
     run = json.loads((tmp_path / "reports" / "2024-11" / "run.json").read_text(encoding="utf-8"))
     districts = {p["file"] for p in run["pages"] if p["kind"] == "district"}
     # The package's districts of the run's two provinces (config/run.yml), not the cleaned table's.

@@ -89,7 +89,7 @@ class Pipeline:
     def stage(self, st: Stage) -> None:
         c = self.cfg
         parameters = st.parameters(c, self.resolved)
-        key = Stamps.key(st.reads(c), parameters, self.code)
+        key = Stamps.key(st.reads(c), _what(parameters), self.code)
         t0 = time.perf_counter()
         if not self.force and self.stamps.fresh(st.name, key, st.writes(c)):
             self.skipped.append(st.name)
@@ -185,7 +185,8 @@ class Pipeline:
             month, jobs = self.resolved["month"], self.jobs
             run_dir = c.reports / month
             key = Stamps.key([c.processed / f for f in pages.reads()],
-                             {"month": month, "jobs": [j.__dict__ for j in jobs]}, self.code)
+                             {"month": month, "jobs": [{**j.__dict__, "parameters": _what(j.parameters)}
+                                                       for j in jobs]}, self.code)
             written = [run_dir / j.page for j in jobs]
             if not self.force and self.stamps.fresh("reports", key, written + [run_dir / "run.json"]):
                 self.skipped.append("reports")
@@ -230,6 +231,15 @@ class Pipeline:
             shutil.rmtree(old)
         else:
             self.staging.rename(run_dir)
+
+
+LOCATIONS = ("raw", "processed", "reports")
+
+
+def _what(parameters: dict) -> dict:
+    """The parameters that change a result: where the folders are does not (their contents are hashed), so a
+    processed folder copied or moved elsewhere is still current."""
+    return {k: v for k, v in parameters.items() if k not in LOCATIONS}
 
 
 def run(cfg: RunConfig, force: bool = False) -> str:
