@@ -28,7 +28,7 @@ class Geography:
 
     def __post_init__(self) -> None:
         for lang in ("vi", "en"):
-            col = "name_vi" if lang == "vi" else "name_en"
+            col = f"name_{lang}"
             by_level = {(lv, c): n for lv, c, n in self.areas.select("level", "area_code", col).iter_rows()}
             # Without a level, a code names the unit of the plan's geography (the 2025 units reused old codes).
             first: dict[str, str] = {}
@@ -47,7 +47,7 @@ class Geography:
     def names(self, lang: str) -> pl.DataFrame:
         """level, area_code, parent_code, name: for joining names onto a table (a code names one unit a level)."""
         return self.areas.select("level", "area_code", "parent_code",
-                                 name=pl.col("name_vi" if lang == "vi" else "name_en"))
+                                 name=pl.col(f"name_{lang}"))
 
     # -- units -------------------------------------------------------------------------------------------------
     @property

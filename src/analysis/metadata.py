@@ -51,23 +51,23 @@ class Indicator(BaseModel):
         return self
 
     def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
+        return getattr(self, f"name_{lang}")
 
     def short(self, lang: str) -> str:
-        return self.short_vi if lang == "vi" else self.short_en
+        return getattr(self, f"short_{lang}")
 
     def definition(self, lang: str) -> str:
-        return self.definition_vi if lang == "vi" else self.definition_en
+        return getattr(self, f"definition_{lang}")
 
     def gap_words(self, lang: str) -> str | None:
-        return self.gap_unit_vi if lang == "vi" else self.gap_unit_en
+        return getattr(self, f"gap_unit_{lang}")
 
     @property
     def lists_hamlets(self) -> bool:
         return self.hamlet_missing_vi is not None
 
     def hamlet_missing(self, lang: str) -> str | None:
-        return self.hamlet_missing_vi if lang == "vi" else self.hamlet_missing_en
+        return getattr(self, f"hamlet_missing_{lang}")
 
     @property
     def countable(self) -> bool:

@@ -97,7 +97,7 @@ class Milestone(BaseModel):
     name_en: str
 
     def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
+        return getattr(self, f"name_{lang}")
 
 
 class TargetSet(BaseModel):
@@ -126,7 +126,7 @@ class TargetSet(BaseModel):
             raise ValueError(f"an indicator has two targets in one set: {sorted({i for i in ids if ids.count(i) > 1})}")
 
     def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
+        return getattr(self, f"name_{lang}")
 
     def get(self, indicator_id: str) -> Target | None:
         return next((t for t in self.targets if t.id == indicator_id), None)
