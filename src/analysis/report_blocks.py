@@ -80,6 +80,48 @@ def _ratio(r: dict, lang: str) -> str:
     return c["ratio_rule"].get(r.get("ratio_rule"), "—")
 
 
+# Statuses that leave something to do: what the headline's shortfalls and "furthest behind" count.
+SHORT = ("missed", "off_track", "at_risk")
+
+
+def headline(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography, area_code: str,
+             below: str) -> HTML:
+    """The page's first lines, from the status table: how many of the set's targets are met, met late, missed
+    (or on track, at risk, off track before a deadline); the largest shortfalls, each in its gap's own unit; and the
+    areas of level `below` within this one furthest behind (most targets short, then the largest relative gap)."""
+    c = catalogue(lang)
+    ids = [tg.id for tg in target_set.targets]
+    mine = {r["indicator_id"]: r for r in status.filter(
+        (pl.col("area_code") == area_code) & pl.col("area_level").is_in(PLAN_LEVELS)).iter_rows(named=True)}
+    states = [mine.get(i, {"status": "no_data"})["status"] for i in ids]
+    parts = [c["headline_status"][s].format(n=number(states.count(s), lang, 0)) for s in STATUSES if s in states]
+    counts = c["headline_counts"].format(total=number(len(ids), lang, 0), parts=", ".join(parts))
+    sentences = []
+    short = sorted(((tg, mine[tg.id]) for tg in target_set.targets if mine.get(tg.id, {}).get("status") in SHORT
+                    and mine[tg.id].get("gap")), key=lambda x: -x[1]["gap"] / abs(x[0].target or 1))
+    if short:
+        sentences.append(c["headline_gaps"].format(items="; ".join(
+            c["headline_gap"].format(name=tg.indicator.short(lang), gap=gap(r, tg, lang),
+                                     target=value(tg.target, tg, lang)) for tg, r in short[:2])))
+    children = geo.codes(below, area_code)
+    rows = status.filter((pl.col("area_level") == below) & pl.col("area_code").is_in(children)
+                         & pl.col("indicator_id").is_in(ids))
+    if rows.height:
+        behind = (rows.join(pl.DataFrame({"indicator_id": ids, "_t": [abs(tg.target) or 1.0 for tg in target_set.targets]}),
+                            on="indicator_id")
+                  .group_by("area_code").agg(short=pl.col("status").is_in(SHORT).sum(), judged=pl.len(),
+                                             relative=(pl.col("gap").fill_null(0) / pl.col("_t")).sum())
+                  .filter(pl.col("short") > 0).sort(["short", "relative", "area_code"], descending=[True, True, False]))
+        if behind.height:
+            sentences.append(c["headline_behind"].format(items=", ".join(
+                c["headline_behind_item"].format(name=geo.name(r["area_code"], lang, below),
+                                                 short=number(r["short"], lang, 0), judged=number(r["judged"], lang, 0))
+                for r in behind.head(3).iter_rows(named=True))))
+        else:
+            sentences.append(c["headline_none_behind"])
+    return HTML(render("headline.html.j2", counts=counts, sentences=sentences))
+
+
 STATUSES = ("achieved", "achieved_late", "missed", "on_track", "at_risk", "off_track", "insufficient_data", "no_data")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from analysis.periods import interpolate_yearly
 from analysis.text import number
+from tests.conftest import PROVINCE
 
 pytestmark = pytest.mark.slow
 
@@ -351,3 +352,23 @@ def test_the_national_set_writes_a_page_for_every_district_it_judges(run_root, t
     assert targets == {f"target-{i}-vi.html" for i in ("households_fiber", "fbb_subs_per_100",
                                                         "adults_with_smartphone", "fbb_download_mbps",
                                                         "mbb_download_mbps")}
+
+
+def test_every_page_opens_with_a_headline_that_counts_the_status_table(run_root, reports):
+    """The province page's first block says how many targets stand where, as the status table has them."""
+    import html as h
+
+    from analysis.targets import load
+    from analysis.text import catalogue
+    status = pl.read_parquet(run_root / "processed" / "status.parquet")
+    plan = load()
+    mine = status.filter((pl.col("area_level") == "province") & (pl.col("area_code") == PROVINCE))
+    states = [dict(mine.select("indicator_id", "status").iter_rows()).get(tg.id, "no_data") for tg in plan.targets]
+    words = catalogue("vi")["headline_status"]
+    page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
+    block = h.unescape(re.search(r'<div class="headline">(.*?)</div>', page, re.S).group(1))
+    for s in set(states):
+        assert words[s].format(n=states.count(s)) in block, (s, block)
+    assert block.index(f"{len(plan.targets)} chỉ tiêu") < block.index("Chậm nhất")
+    for p in (reports / "2024-11").glob("*.html"):
+        assert '<div class="headline">' in p.read_text(encoding="utf-8"), p.name
