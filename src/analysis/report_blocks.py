@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 from IPython.display import HTML
 
-from analysis import metadata
+from analysis import metadata, palette
 from analysis.areas import PLAN_LEVELS, REFORM_LEVELS
 from analysis.downloads import csv_link
 from analysis.geography import Geography
@@ -47,7 +47,7 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
             ratio=c["ratio_status"].get(r["ratio_status"], r["ratio_status"]),
             status=c["status"].get(r["status"], r["status"])) if r.get("ratio_disagrees") else None
         cards.append({"name": name, "status": r["status"], "word": c["status"].get(r["status"], r["status"]),
-                      "fields": fields, "note": note})
+                      "symbol": palette.symbol(r["status"]), "fields": fields, "note": note})
         data.append({"indicator_id": tg.id, "indicator": name, "status": r["status"],
                      "baseline": r.get("baseline_value"), "latest": r.get("latest_value"),
                      "latest_period": str(r.get("latest_period") or ""),
@@ -122,12 +122,12 @@ def headline(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geogra
     return HTML(render("headline.html.j2", counts=counts, sentences=sentences))
 
 
-STATUSES = ("achieved", "achieved_late", "missed", "on_track", "at_risk", "off_track", "insufficient_data", "no_data")
+STATUSES = tuple(palette.STATUSES)   # one vocabulary, in the legend's order
 
 
-def legend_items(lang: str) -> list[tuple[str, str]]:
-    """Every status a page can show, with its word."""
-    return [(s, catalogue(lang)["status"].get(s, s)) for s in STATUSES]
+def legend_items(lang: str) -> list[tuple[str, str, str]]:
+    """Every status a page can show, with its word and symbol."""
+    return [(s, catalogue(lang)["status"].get(s, s), palette.symbol(s)) for s in STATUSES]
 
 
 def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography,
@@ -144,7 +144,7 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geo
         row = []
         for tg in target_set.targets:
             r = cells.get((code, tg.id), {"status": "no_data"})
-            row.append((r["status"], c["status"].get(r["status"], r["status"]),
+            row.append((r["status"], c["status"].get(r["status"], r["status"]), palette.symbol(r["status"]),
                         "—" if r.get("latest_value") is None else number(r["latest_value"], lang)))
             data.append({"area_code": code, "area": geo.name(code, lang, level), "indicator_id": tg.id,
                          "latest": r.get("latest_value"), "status": r["status"]})

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from analysis.periods import interpolate_yearly
+from analysis.palette import symbol
 from analysis.text import number
 from tests.conftest import PROVINCE
 
@@ -160,7 +161,7 @@ def test_numbers_in_the_province_page_are_the_status_table(reports):
         unit = c["units"][tg.unit]
         assert card[c["card_latest"]] == f"{number(s['latest_value'], 'vi')} {unit} ({month(s['latest_period'], 'vi')})"
         assert card[c["card_baseline"]] == f"{number(s['baseline_value'], 'vi')} {unit} ({month(s['baseline_period'], 'vi')})"
-        assert card["status"] == c["status"][s["status"]], tg.id
+        assert card["status"] == f"{symbol(s['status'])} {c['status'][s['status']]}", tg.id   # symbol and word
         # before the deadline (the short sample ends 2024-11): the projection, with its interval where there is one
         assert s["value_at_deadline"] is None and c["card_at_deadline"] not in card
         shown = "—" if s["projected_at_target"] is None else f"{number(s['projected_at_target'], 'vi')} {unit}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analysis import io, paths
+from analysis import io, palette, paths
 from analysis.errors import AnalysisError
 
 NOTEBOOKS = paths.NOTEBOOKS
@@ -82,6 +82,6 @@ def to_html(notebook: Path, target: Path, title: str) -> Path:
     exporter = HTMLExporter(config=config, template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4),
-                                          resources={"metadata": {"name": title}})
+                                          resources={"metadata": {"name": title}, "status_css": palette.css()})
     io.write_text(body, target)
     return target
