@@ -86,11 +86,11 @@ BAK_TOL = 0.03
 
 @pytest.fixture(scope="module")
 def across_cleaned(tmp_path_factory):
-    from analysis.sample.generate import generate
-    root = tmp_path_factory.mktemp("across")
-    generate(root / "raw", root / "truth", seed=7, first_month=ACROSS[0], last_month=ACROSS[1])
-    stage.run(root / "raw", root / "p", today=date(2026, 11, 25))
-    cleaned = {p.stem: pl.read_parquet(p) for p in (root / "p").glob("*.parquet")}
+    from analysis.sample.cache import sample
+    root = sample(seed=7, first_month=ACROSS[0], last_month=ACROSS[1])   # written once, cached by its hash
+    out = tmp_path_factory.mktemp("across")
+    stage.run(root / "raw", out, today=date(2026, 11, 25))
+    cleaned = {p.stem: pl.read_parquet(p) for p in out.glob("*.parquet")}
     truth = {p.stem: pl.read_parquet(p) for p in (root / "truth").glob("*.parquet")}
     return cleaned, truth
 
