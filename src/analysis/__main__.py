@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="sites of different operators closer than this share one BTS position (default 50)")
     s.add_argument("--provinces", default=None,
                    help="old provinces whose files are read and names resolved against, the department's first, "
-                        "e.g. 19 or 19,06, or all (default: provinces in config/run.yml)")
+                        "as two-digit codes separated by commas, or all (default: provinces in config/run.yml)")
     stage("validate", "run the Great Expectations suites over the cleaned tables")
     s = stage("indicators", "compute the plan indicators by province, district and commune, monthly")
     s.add_argument("--min-tests", type=int, default=100,
@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--targets", default=None, help="target set: a file or a name under config/targets/")
     s.add_argument("--workers", type=int, default=None, help="report notebooks at once (default: one per core)")
     s.add_argument("--provinces", default=None,
-                   help="old provinces read, the department's first, e.g. 19,06, or all (config: provinces)")
+                   help="old provinces read, the department's first, as two-digit codes separated by commas, "
+                        "or all (config: provinces)")
     s.add_argument("--force", action="store_true", help="rerun every stage even if its inputs are unchanged")
     s.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p

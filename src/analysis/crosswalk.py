@@ -34,19 +34,12 @@ def _province_keys() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def new_provinces(old_codes: list[str]) -> list[str]:
-    """The codes of the provinces from 1 July 2025 that the given old ones went into (['19'] -> ['19'], as
-    ['06'] -> ['19']: Bắc Kạn went into Thái Nguyên)."""
+    """The codes of the provinces from 1 July 2025 that the given old ones went into (old Thái Nguyên and old Bắc
+    Kạn both give the new Thái Nguyên, which kept the old one's code)."""
     old_keys, new_codes = _province_keys()
     wanted = {old_keys[c] for c in old_codes if c in old_keys}
     return sorted(new_codes[k] for k, olds in _converter()["DICT_PROVINCE"].items() if wanted & set(olds))
 
-
-def old_provinces(new_codes: list[str]) -> list[str]:
-    """The codes of the old provinces that went into the given provinces of 1 July 2025 (['19'] -> ['06', '19'])."""
-    old_keys, new_codes_by_key = _province_keys()
-    code_of = {k: c for c, k in old_keys.items()}
-    return sorted(code_of[k] for new_key, olds in _converter()["DICT_PROVINCE"].items()
-                  if new_codes_by_key.get(new_key) in new_codes for k in olds if k in code_of)
 
 
 def _legacy_codes(province_keys: list[str]) -> dict[str, tuple[str, str, str]]:
@@ -66,7 +59,7 @@ def _new_codes(province_code: str) -> dict[str, str]:
 def area_crosswalk(provinces: list[str] | str) -> pl.DataFrame:
     """old_code, old_district_code, old_province_code, new_code, new_province_code, weight_households,
     weight_population, split: every old commune of the provinces from 1 July 2025 that the given old provinces
-    went into (for Thái Nguyên, 19: its own 172 communes and Bắc Kạn's 108)."""
+    went into (for old Thái Nguyên: its own 172 communes and Bắc Kạn's 108)."""
     return _crosswalk_of(tuple(new_provinces([provinces] if isinstance(provinces, str) else provinces)))
 
 

@@ -137,7 +137,7 @@ class AreaResolver:
             "p", "d", "c", "code", "parent", "error", "how")
 
     def commune_code(self, text: str) -> str | None:
-        """The text as a commune code ('5461' or '05461'), if it is one."""
+        """The text as a commune code (five digits, or four with the leading zero lost), if it is one."""
         t = text.strip()
         return t.zfill(5) if t.isdigit() and t.zfill(5) in self.commune_parent else None
 

@@ -95,7 +95,8 @@ def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
 
 def provinces_in(scope: str | list[str] | None) -> list[str]:
     """The province codes of a scope, the primary one first: None (the run's, `provinces` in config/run.yml),
-    'all' (a ministry's run, no primary), or codes such as ['19'] or '19,06' (the first is the primary)."""
+    'all' (a ministry's run, no primary), or two-digit codes as a list or comma-separated (the first is the
+    primary)."""
     known = sorted(national_units()["provinceCode"].unique())
     if scope is None:
         from analysis.run.config import default_provinces
@@ -105,7 +106,7 @@ def provinces_in(scope: str | list[str] | None) -> list[str]:
     codes = [c.strip().zfill(2) for c in (scope.split(",") if isinstance(scope, str) else scope) if c.strip()]
     unknown = [c for c in codes if c not in known]
     if unknown or not codes:
-        raise AnalysisError(f"unknown province code(s) {unknown or scope!r}: use two-digit codes such as 19, or all")
+        raise AnalysisError(f"unknown province code(s) {unknown or scope!r}: use two-digit statistics-office codes, or all")
     return list(dict.fromkeys(codes))
 
 
@@ -387,7 +388,7 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
         provinces: str | list[str] | None = None) -> dict:
     """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json).
     `provinces` is the geography names are resolved against (`provinces_in`): by default the department's
-    province and the one that joined it in 2025, or codes such as '19' (the first is the primary), or 'all'."""
+    province and the one that joined it in 2025, or two-digit codes (the first is the primary), or 'all'."""
     if not raw.is_dir():
         raise AnalysisError("raw folder not found", file=str(raw))
     if bts_radius_m <= 0:
