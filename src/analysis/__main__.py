@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--processed", type=Path, default=None, help="folder of processed tables (config: processed)")
     s.add_argument("--reports", type=Path, default=None, help="folder of reports (config: reports)")
     s.add_argument("--as-of", default=None, help="the month reported, YYYY-MM or 'latest' (config: as_of)")
-    s.add_argument("--lang", default=None, help="report language, vi or en (config: lang)")
+    s.add_argument("--lang", default=None, help="the pages' languages, vi, en or vi,en; a run leaves the month's "
+                                                "pages in other languages in place (config: languages)")
     s.add_argument("--targets", default=None, help="target set: a file or a name under config/targets/")
     s.add_argument("--workers", type=int, default=None, help="report notebooks at once (default: one per core)")
     s.add_argument("--provinces", default=None,
@@ -128,7 +129,7 @@ def _stage(args: argparse.Namespace) -> str:
     if args.command == "run":
         from analysis.run import config, pipeline
         cfg = config.load(args.config, {"raw": args.raw, "processed": args.processed, "reports": args.reports,
-                                        "as_of": args.as_of, "lang": args.lang, "targets": args.targets,
+                                        "as_of": args.as_of, "languages": args.lang, "targets": args.targets,
                                         "workers": args.workers, "provinces": args.provinces})
         return pipeline.run(cfg, force=args.force)
     raise AnalysisError(f"unknown stage {args.command!r}")

@@ -25,7 +25,7 @@ _EN_TYPE = {"Thành phố": "City", "Huyện": "District", "Thị xã": "Town", 
             "Phường": "Ward", "Xã": "Commune", "Thị trấn": "Township"}
 
 
-_COLUMNS = ("provinceCode, province, provinceShort, provinceBounds, districtCode, district, districtShort, "
+_COLUMNS = ("provinceCode, province, provinceShort, provinceLat, provinceLon, provinceBounds, districtCode, district, districtShort, "
             "districtType, districtLat, districtLon, wardCode, ward, wardShort, wardType, wardLat, wardLon, wardBounds")
 
 
@@ -49,8 +49,8 @@ def legacy_units(province_code: str) -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def reformed_units() -> pl.DataFrame:
     """Every commune-level unit from 1 July 2025 (3,321 in 34 provinces), as the package has it."""
-    return pl.DataFrame(query("SELECT provinceCode, province, provinceShort, wardCode, ward, wardShort, wardType, "
-                              "wardAreaKm2 FROM admin_units ORDER BY wardCode"))
+    return pl.DataFrame(query("SELECT provinceCode, province, provinceShort, provinceLat, provinceLon, wardCode, ward, "
+                              "wardShort, wardType, wardLat, wardLon, wardAreaKm2 FROM admin_units ORDER BY wardCode"))
 
 
 def units_on(areas: pl.DataFrame, day: date) -> pl.DataFrame:
@@ -102,24 +102,24 @@ def _title_en(short: str, unit_type: str) -> str:
 
 
 def reference_areas(province_code: str | Sequence[str]) -> pl.DataFrame:
-    """The `reference_areas` table: provinces, districts and communes with validity dates (of one province,
-    several, or all 63 for a ministry-level run)."""
+    """The `reference_areas` table: provinces, districts and communes with validity dates and the package's
+    official centre (lat, lon: what the pages' maps draw), of one province, several, or all 63 (a ministry's run)."""
     codes = [province_code] if isinstance(province_code, str) else list(province_code)
     u = pl.concat([legacy_units(c) for c in codes]) if len(codes) < 63 else national_units()
     province = (u.unique("provinceCode", keep="first").sort("provinceCode").select(
         area_code="provinceCode", level=pl.lit("province"), name_vi="province",
         name_en=pl.col("provinceShort").map_elements(lambda s: f"{fold(s).title()} Province", return_dtype=pl.String),
-        parent_code=pl.lit(None, pl.String)))
+        parent_code=pl.lit(None, pl.String), lat="provinceLat", lon="provinceLon"))
     districts = (u.unique("districtCode", keep="first").sort("districtCode").select(
         area_code="districtCode", level=pl.lit("district"), name_vi="district",
         name_en=pl.struct("districtShort", "districtType").map_elements(
             lambda r: _title_en(r["districtShort"], r["districtType"]), return_dtype=pl.String),
-        parent_code="provinceCode"))
+        parent_code="provinceCode", lat="districtLat", lon="districtLon"))
     communes = u.select(
         area_code="wardCode", level=pl.lit("commune"), name_vi="ward",
         name_en=pl.struct("wardShort", "wardType").map_elements(
             lambda r: _title_en(r["wardShort"], r["wardType"]), return_dtype=pl.String),
-        parent_code="districtCode")
+        parent_code="districtCode", lat="wardLat", lon="wardLon")
     legacy = pl.concat([province, districts, communes]).with_columns(
         valid_from=pl.lit(LEGACY_VALID_FROM), valid_to=pl.lit(LEGACY_VALID_TO))
     return pl.concat([legacy, _reformed_areas(codes)])
@@ -133,11 +133,11 @@ def _reformed_areas(old_provinces: list[str]) -> pl.DataFrame:
     province = (u.unique("provinceCode", keep="first").sort("provinceCode").select(
         area_code="provinceCode", level=pl.lit(REFORM_LEVELS["province"]), name_vi="province",
         name_en=pl.col("provinceShort").map_elements(lambda s: f"{fold(s).title()} Province", return_dtype=pl.String),
-        parent_code=pl.lit(None, pl.String)))
+        parent_code=pl.lit(None, pl.String), lat="provinceLat", lon="provinceLon"))
     communes = u.select(
         area_code="wardCode", level=pl.lit(REFORM_LEVELS["commune"]), name_vi="ward",
         name_en=pl.struct("wardShort", "wardType").map_elements(
             lambda r: _title_en(r["wardShort"], r["wardType"]), return_dtype=pl.String),
-        parent_code="provinceCode")
+        parent_code="provinceCode", lat="wardLat", lon="wardLon")
     return pl.concat([province, communes]).with_columns(valid_from=pl.lit(REFORM_VALID_FROM),
                                                         valid_to=pl.lit(None, pl.Date))

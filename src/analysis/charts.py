@@ -1,61 +1,212 @@
-"""Charts as Vega-Lite specifications, drawn to static SVG by vl-convert (the renderer Altair itself uses).
+"""Charts as Vega-Lite specifications: interactive on the pages and in JupyterLab, a static SVG for print.
+
+One spec per chart, two ways to show it:
+- On a report page (the runner sets `PAGE_ENV`): a figure holding the spec, drawn by the Vega runtime the page
+  carries (tooltips with value, month, interval and target; the chart takes the page's width), and the same chart
+  as a static SVG drawn here by vl-convert, which the page prints and shows if the script cannot run.
+- In JupyterLab: the spec under the Vega-Lite MIME type, drawn by JupyterLab's own renderer.
 
 Report notebooks build their specs here rather than through Altair: `import altair` costs about a second (its
-JSON-schema machinery), paid again by each of the twenty-odd report kernels of a run, while the SVG is the same.
-Analysts exploring in JupyterLab can pass any of these specs to `alt.Chart.from_dict`.
+JSON-schema machinery), paid again by each report kernel of a run, for the same spec. Analysts can pass any of
+these specs to `alt.Chart.from_dict`.
 """
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+import os
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import polars as pl
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier only: nothing is fetched
-BLUE, RED = "#1f4e79", "#c0392b"
+from analysis import palette, paths
+from analysis.text import catalogue, month, number
+
+# JupyterLab 4 draws Vega-Lite 5 (application/vnd.vegalite.v5+json); the specs use nothing Vega-Lite 6 changed, and
+# the pages draw them with Vega-Lite 6, whose Vega (6) is the one vl-convert bundles: a Vega-Lite 5 runtime over
+# Vega 6 warns in the console on every chart.
+VL_VERSION = "6.4"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"   # an identifier only: nothing is fetched
+MIME = "application/vnd.vegalite.v5+json"
+PAGE_ENV = "ANALYSIS_PAGE"      # set by the runner for the kernels whose notebooks become pages
+STATIC_WIDTH = 560
+BLUE, RED = palette.OKABE_ITO["blue"], palette.OKABE_ITO["vermillion"]
+
+# Time axes that never overlap: a tick every six months on monthly series, every quarter's first month on
+# quarterly ones, every year on yearly ones; Vega hides any label that would still collide ("greedy").
+AXES = {
+    "monthly": {"format": "%m/%Y", "tickCount": {"interval": "month", "step": 6}},
+    "dated": {"format": "%m/%Y", "tickCount": {"interval": "month", "step": 6}},
+    "quarterly": {"format": "Q%q/%Y", "tickCount": {"interval": "month", "step": 3}},
+    "yearly": {"format": "%Y", "tickCount": {"interval": "year", "step": 1}},
+}
+# Text at least 11 px at every width: the interactive chart takes the page's width instead of being scaled down.
+CONFIG = {"view": {"stroke": None}, "font": "system-ui, sans-serif",
+          "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelOverlap": "greedy", "labelSeparation": 6,
+                   "labelAngle": 0},
+          "legend": {"labelFontSize": 11, "titleFontSize": 11}, "title": {"fontSize": 14, "anchor": "start"}}
 
 
 def _values(frame: pl.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts: dates as ISO strings, NaN and None dropped by Vega-Lite as missing."""
-    return json.loads(frame.with_columns(pl.col(pl.Date).cast(pl.String)).write_json())
+    """Rows as JSON-ready dicts: dates as ISO strings, numbers to 4 decimals (a chart draws no finer; the page
+    carries less), NaN and None dropped by Vega-Lite as missing."""
+    return json.loads(frame.with_columns(pl.col(pl.Date).cast(pl.String), pl.col(pl.Float64).round(4)).write_json())
+
+
+def packed(rows: list[dict]) -> tuple[dict, list[dict]]:
+    """Many rows for a spec, light: one object of columns (Vega-Lite's `flatten` makes the rows again), and a
+    column with few distinct values written once each and indexed (a `calculate` decodes it). Returns the data
+    and the transforms that restore the rows; 2,355 map rows weigh 0.3 MB as JSON rows, about 0.1 MB packed."""
+    names = list(rows[0]) if rows else []
+    columns, transforms = {}, [{"flatten": names}] if names else []
+    for name in names:
+        col = [r.get(name) for r in rows]
+        distinct = list(dict.fromkeys(col))
+        if len(distinct) * 4 < len(col) and all(isinstance(v, str) for v in distinct):
+            index = {v: i for i, v in enumerate(distinct)}
+            columns[name] = [index[v] for v in col]
+            transforms.append({"calculate": f"{json.dumps(distinct, ensure_ascii=False)}[datum[{json.dumps(name)}]]",
+                               "as": name})
+        else:
+            columns[name] = col
+    return {"values": [columns]}, transforms
 
 
 def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float, target_date: date, *,
-          title: str, unit: str, x_title: str, baseline: tuple[date, float] | None = None, width: int = 560,
+          title: str, unit: str, lang: str, frequency: str = "monthly", baseline: tuple[date, float] | None = None,
           height: int = 220) -> dict:
     """Observed series (period, value), projection with its 80% interval (period, projected, lower, upper), the
-    target (a dashed red line at its value, a diamond at its date) and the required path: the straight line from
-    the baseline to the target at its date."""
-    x = {"field": "period", "type": "temporal", "title": x_title, "axis": {"format": "%m/%Y"}}
-    layers = [{"data": {"values": _values(observed)}, "mark": {"type": "line", "point": True, "color": BLUE},
+    target (a dashed line at its value, a diamond at its date) and the required path: the straight line from the
+    baseline to the target at its date. Every point carries its tooltip, its numbers and months written as the
+    page writes them. The width is the container's; `static()` fixes it for an image."""
+    c = catalogue(lang)
+    fmt = (lambda v: f"{number(v, lang)} {unit}") if unit else (lambda v: number(v, lang))
+    when = (lambda d: str(d.year)) if frequency == "yearly" else (lambda d: month(d, lang))
+    x = {"field": "period", "type": "temporal", "title": None, "axis": AXES.get(frequency, AXES["monthly"])}
+    tip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_value"]}]
+    obs = observed.with_columns(
+        when=pl.col("period").map_elements(when, return_dtype=pl.String),
+        shown=pl.col("value").map_elements(fmt, return_dtype=pl.String))
+    datasets: dict[str, list[dict]] = {}
+    layers = [{"data": {"values": _values(obs)},
+               "mark": {"type": "line", "point": {"filled": True, "size": 36}, "color": BLUE},
                "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit,
-                                          "scale": {"zero": False}}}}]
+                                          "scale": {"zero": False}},
+                            "tooltip": tip}}]
     if projected is not None and projected.height:
-        values = _values(projected.select("period", "projected", "lower", "upper"))
-        layers += [{"data": {"values": values}, "mark": {"type": "area", "opacity": 0.18, "color": BLUE},
+        proj = projected.select("period", "projected", "lower", "upper").with_columns(
+            when=pl.col("period").map_elements(when, return_dtype=pl.String),
+            shown=pl.col("projected").map_elements(fmt, return_dtype=pl.String),
+            interval=pl.when(pl.col("lower").is_not_null() & pl.col("upper").is_not_null())
+            .then(pl.concat_str(pl.col("lower").map_elements(lambda v: number(v, lang), return_dtype=pl.String),
+                                pl.lit(" – "),
+                                pl.col("upper").map_elements(fmt, return_dtype=pl.String))))
+        datasets["projection"] = _values(proj)
+        values = {"name": "projection"}   # one copy for the band and the line
+        ptip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_projected"]},
+                {"field": "interval", "title": c["chart_interval"]}]
+        layers += [{"data": values, "mark": {"type": "area", "opacity": 0.18, "color": BLUE},
                     "encoding": {"x": x, "y": {"field": "lower", "type": "quantitative"},
                                  "y2": {"field": "upper"}}},
-                   {"data": {"values": values}, "mark": {"type": "line", "strokeDash": [4, 3], "color": BLUE},
-                    "encoding": {"x": x, "y": {"field": "projected", "type": "quantitative"}}}]
+                   {"data": values, "mark": {"type": "line", "strokeDash": [4, 3], "color": BLUE,
+                                                         "point": {"size": 30, "opacity": 0.35}},
+                    "encoding": {"x": x, "y": {"field": "projected", "type": "quantitative"}, "tooltip": ptip}}]
     if baseline is not None:
         path = [{"period": baseline[0].isoformat(), "value": baseline[1]},
                 {"period": target_date.isoformat(), "value": target}]
         layers.append({"data": {"values": path}, "mark": {"type": "line", "color": RED, "strokeWidth": 1,
                                                           "opacity": 0.7},
                        "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
-    goal = [{"target": target, "date": target_date.isoformat()}]
+    goal = [{"target": target, "period": target_date.isoformat(), "when": when(target_date), "shown": fmt(target)}]
+    gtip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_target"]}]
     layers += [{"data": {"values": goal}, "mark": {"type": "rule", "color": RED, "strokeDash": [6, 4]},
-                "encoding": {"y": {"field": "target", "type": "quantitative"}}},
-               {"data": {"values": goal}, "mark": {"type": "point", "shape": "diamond", "size": 90, "filled": True,
+                "encoding": {"y": {"field": "target", "type": "quantitative"}, "tooltip": gtip}},
+               {"data": {"values": goal}, "mark": {"type": "point", "shape": "diamond", "size": 110, "filled": True,
                                                    "color": RED},
-                "encoding": {"x": {"field": "date", "type": "temporal"},
-                             "y": {"field": "target", "type": "quantitative"}}}]
-    return {"$schema": SCHEMA, "title": title, "width": width, "height": height, "layer": layers,
-            "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"}}
+                "encoding": {"x": x, "y": {"field": "target", "type": "quantitative"}, "tooltip": gtip}}]
+    return {"$schema": SCHEMA, "title": title, "width": "container", "height": height, "layer": layers,
+            "datasets": datasets, "config": CONFIG}
 
 
-def svg(spec: dict):
-    """The chart as an inline SVG output (no script, no network)."""
+def static(spec: dict) -> dict:
+    """The same chart for an image: a fixed width (vl-convert has no page to take it from), and without what only
+    a pointer uses (the points that carry tooltips on lines: a third of an image's weight)."""
+    def still(layer: dict) -> dict:
+        mark = layer.get("mark")
+        if isinstance(mark, dict) and mark.get("type") == "line" and "point" in mark:
+            layer = {**layer, "mark": {k: v for k, v in mark.items() if k != "point"}}
+        return layer
+    out = {**spec, "layer": [still(layer) for layer in spec["layer"]]} if "layer" in spec else dict(spec)
+    return {**out, "width": STATIC_WIDTH} if spec.get("width") == "container" else out
+
+
+def svg(spec: dict) -> str:
+    """The chart as SVG text (no script, no network; vl-convert escapes the texts it draws)."""
     import vl_convert
-    from IPython.display import SVG
-    return SVG(vl_convert.vegalite_to_svg(spec))
+    return vl_convert.vegalite_to_svg(static(spec), vl_version=VL_VERSION)
+
+
+def script_json(data: object) -> str:
+    """JSON that can sit inside a <script> element: '<', '>' and '&' written as escapes, so no text in the data
+    (an operator's "</script>") can end the element; JSON.parse reads them back unchanged."""
+    return (json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+@dataclass
+class Figure:
+    """A chart with the data behind it (`extra`: the download links' HTML), shown as its context wants; `statics`:
+    the images that print in its place when they are not the chart itself (a map per key target)."""
+    spec: dict
+    extra: str = ""
+    statics: list[dict] | None = None
+    cls: str = ""
+
+    def html(self) -> str:
+        from markupsafe import Markup
+
+        from analysis import templating
+        images = [Markup(svg(s)) for s in (self.statics if self.statics is not None else [self.spec])]
+        return templating.render("figure.html.j2", images=images, spec=Markup(script_json(self.spec)),
+                                 extra=Markup(self.extra), cls=self.cls)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        if os.environ.get(PAGE_ENV) == "1":
+            return {"text/html": self.html()}
+        return {MIME: static(self.spec), "text/plain": f"<chart: {self.spec.get('title', '')}>"}
+
+
+def number_locale(lang: str) -> dict:
+    """The d3 number format of the language, from Babel's locale data (the pages' own formats): for the charts
+    that format numbers in the browser."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    from analysis.text import LOCALES
+    return {"decimal": get_decimal_symbol(LOCALES[lang]), "thousands": get_group_symbol(LOCALES[lang]),
+            "grouping": [3], "currency": ["", ""]}
+
+
+# -- the runtime a page carries ------------------------------------------------------------------------------
+def _bundle() -> bytes:
+    import vl_convert
+    return vl_convert.javascript_bundle(snippet="window.vegaEmbed = vegaEmbed;", vl_version=VL_VERSION).encode()
+
+
+@lru_cache(maxsize=1)
+def runtime() -> str:
+    """Vega, Vega-Lite and Vega-Embed (with its tooltips) for a page, from vl-convert (no download): 0.9 MB of
+    script, gzip-compressed and base64-encoded (0.4 MB); the page decompresses it with the browser's own
+    DecompressionStream. Built once per vl-convert version (1.8 s) and kept in .cache/."""
+    import vl_convert
+    cache = paths.ROOT / ".cache" / "vega" / f"vl-convert-{vl_convert.__version__}-vl{VL_VERSION}.js.gz.b64"
+    if cache.exists():
+        return cache.read_text(encoding="ascii")
+    packed = base64.b64encode(gzip.compress(_bundle(), compresslevel=9, mtime=0)).decode("ascii")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(packed, encoding="ascii")
+    tmp.replace(cache)
+    return packed

@@ -1,15 +1,26 @@
-"""The data behind a table or chart, embedded in its page as a CSV download: a reader opens it in a spreadsheet,
-so text that a spreadsheet would run as a formula is neutralised first."""
+"""The data behind a table or chart, embedded in its page as downloads a reader can open:
+
+- an .xlsx (xlsxwriter): numbers as numbers, dates as dates, headers, status words and indicator names in the page's
+  language, and a second sheet with the indicators' definitions and the source;
+- the CSV: the same rows with their codes, UTF-8 with a BOM (Excel reads the Vietnamese letters).
+
+Text from operators stays text: in the workbook every string is written as a string (never a formula or a link);
+in the CSV a cell a spreadsheet would run as a formula gets a leading apostrophe.
+"""
 from __future__ import annotations
 
+import base64
+import io
 import urllib.parse
+from datetime import date, datetime
 
 import polars as pl
 
 from analysis.templating import render
-from analysis.text import t
+from analysis.text import catalogue, t
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
@@ -20,8 +31,104 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
         for c in text)
 
 
-def csv_link(frame: pl.DataFrame, name: str, lang: str) -> str:
-    """The data behind a table or chart, embedded in the page as a CSV download (UTF-8 with BOM, for Excel)."""
-    body = "\ufeff" + neutralise(frame).write_csv()
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(body)
-    return render("csv_link.html.j2", name=name, href=href, label=t("csv", lang))
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    return ("\ufeff" + neutralise(frame).write_csv()).encode("utf-8")
+
+
+def _shown(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Codes a reader does not read turned into words: statuses, the bases of a date or value, indicator ids
+    (a column of names beside them is kept as it is)."""
+    from analysis import metadata
+    c = catalogue(lang)
+    words = {"status": c["status"], "ratio_status": c["ratio_status"], "kind": c["download_kinds"],
+             "eta_basis": c["download_kinds"], "at_target_date_basis": c["download_kinds"],
+             "projected_at_target_basis": c["download_kinds"]}
+    out = frame
+    for col, mapping in words.items():
+        if col in out.columns and out.schema[col] == pl.String:
+            out = out.with_columns(pl.col(col).replace(mapping))
+    if "indicator_id" in out.columns and "indicator" not in out.columns:
+        names = {i: m.name(lang) for i, m in metadata.catalogue().items()}
+        out = out.with_columns(pl.col("indicator_id").replace(names).alias("indicator")).select(
+            "indicator", *[c for c in out.columns if c != "indicator_id"])
+    return out
+
+
+def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None) -> bytes:
+    """The frame as an .xlsx in the page's language, with a sheet of definitions and the source."""
+    import xlsxwriter
+
+    from analysis import metadata
+    c = catalogue(lang)
+    shown = _shown(frame, lang)
+    buffer = io.BytesIO()
+    # No string becomes a formula, a number or a link: what an operator typed stays what it was.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                        "strings_to_urls": False})
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    day = book.add_format({"num_format": "mm/yyyy"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet = book.add_worksheet(c["download_sheet_data"])
+    headers = c["download_columns"]
+    for j, col in enumerate(shown.columns):
+        sheet.write_string(0, j, headers.get(col, col), bold)
+        sheet.set_column(j, j, 14 if shown.schema[col] != pl.String else 24)
+    for i, row in enumerate(shown.iter_rows(), start=1):
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                sheet.write_boolean(i, j, v)
+            elif isinstance(v, (int, float)):
+                if v == v and abs(v) != float("inf"):     # NaN and infinities: left empty
+                    sheet.write_number(i, j, v)
+            elif isinstance(v, (date, datetime)):
+                sheet.write_datetime(i, j, datetime(v.year, v.month, v.day) if type(v) is date else v, day)
+            else:
+                sheet.write_string(i, j, str(v))
+    sheet.freeze_panes(1, 0)
+    notes = book.add_worksheet(c["download_sheet_notes"])
+    notes.set_column(0, 0, 42)
+    notes.set_column(1, 1, 90)
+    ids = indicators or (frame["indicator_id"].unique().sort().to_list() if "indicator_id" in frame.columns
+                         else list(metadata.catalogue()))
+    notes.write_string(0, 0, c["col_indicator"], bold)
+    notes.write_string(0, 1, c["download_definition"], bold)
+    for i, ind in enumerate((metadata.get(x) for x in ids if x in metadata.catalogue()), start=1):
+        notes.write_string(i, 0, ind.name(lang), wrap)
+        notes.write_string(i, 1, ind.definition(lang), wrap)
+    notes.write_string(len(ids) + 2, 0, c["download_source"], bold)
+    notes.write_string(len(ids) + 2, 1, c["download_source_text"], wrap)
+    book.close()
+    return buffer.getvalue()
+
+
+def links(frame: pl.DataFrame, name: str, lang: str) -> str:
+    """The data behind a table or chart, embedded in the page: an .xlsx in the page's language and the CSV."""
+    xlsx = f"data:{XLSX};base64," + base64.b64encode(workbook(frame, lang)).decode("ascii")
+    csv = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv_bytes(frame).decode("utf-8"))
+    return render("downloads.html.j2", name=name, xlsx=xlsx, csv=csv, xlsx_label=t("xlsx", lang),
+                  csv_label=t("csv", lang))
+
+
+MONTH_FILE = "all-figures-{lang}.xlsx"   # the month's bulk workbook, in the month's folder beside the pages
+MONTH_COLUMNS = ("indicator_id", "area_level", "area_code", "area", "latest_value", "latest_period", "baseline_value",
+                 "baseline_period", "target", "target_date", "status", "projected_at_target", "lower_at_target",
+                 "upper_at_target", "gap", "gap_count", "eta", "eta_basis", "current_pace", "required_pace")
+
+
+def month_workbook(processed, lang: str) -> bytes | None:
+    """Every indicator, area and status the month judged, in one workbook (None before trajectories ran)."""
+    from pathlib import Path
+
+    from analysis import geography
+    path = Path(processed) / "status.parquet"
+    if not path.exists():
+        return None
+    status = pl.read_parquet(path)
+    names = geography.load(processed).names(lang).select(area_level="level", area_code="area_code", area="name")
+    frame = (status.join(names, on=["area_level", "area_code"], how="left")
+             .with_columns(pl.col("area_level").replace(catalogue(lang)["download_levels"]))
+             .sort("indicator_id", "area_level", "area_code")
+             .select([c for c in MONTH_COLUMNS if c in status.columns or c == "area"]))
+    return workbook(frame, lang)

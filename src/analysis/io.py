@@ -51,6 +51,10 @@ def write_text(text: str, path: Path) -> None:
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+def write_bytes(data: bytes, path: Path) -> None:
+    _atomic(path, lambda p: p.write_bytes(data))
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:

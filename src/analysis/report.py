@@ -13,7 +13,7 @@ import polars as pl
 
 from analysis import geography, metadata, templating
 from analysis.areas import PLAN_LEVELS
-from analysis.downloads import csv_link
+from analysis.downloads import links
 from analysis.geography import Geography
 from analysis.targets import Target, TargetSet, load
 from analysis.text import catalogue, eta, gap, month, number, t, value
@@ -60,11 +60,13 @@ def inputs(processed: str | Path, as_of: str, targets: str) -> Inputs:
     return Inputs(data, target_set, month, ind.filter(pl.col("period") <= month), tables, geography.load(data))
 
 
-def table(frame: pl.DataFrame):
+def table(frame: pl.DataFrame, lang: str | None = None):
     """A frame as a reader sees it: no index, no dtypes, every cell escaped by the template (operator text
-    included); the one table style of the pages."""
+    included); the one table style of the pages. Given the language, a long table shows its first rows and folds
+    the rest."""
     from IPython.display import HTML
-    return HTML(templating.table(frame.columns, frame.rows()))
+    fold = (templating.FOLD_AFTER, t("more_rows", lang)) if lang else None
+    return HTML(templating.table(frame.columns, frame.rows(), fold=fold))
 
 
 def check_district(code: str, geo: Geography) -> str:
@@ -106,14 +108,13 @@ def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str,
             unit = catalogue(lang)["units"].get(tg.unit, tg.unit)
             cols[f"{tg.name(lang)} ({unit})"] = [
                 "—" if values.get(a) is None else number(values[a], lang) for a in communes]
-    return table(pl.DataFrame(cols))
+    return table(pl.DataFrame(cols), lang)
 
 
 def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Target, area_code: str, as_of: date,
                     lang: str, status: pl.DataFrame | None = None):
     """The observed series, the projection with its 80% interval, the target at its date and the required path
-    from the baseline, as static SVG, with the chart's data as a CSV download under it."""
-    from IPython.display import HTML
+    from the baseline (interactive on the page, a static SVG in print), with the chart's data as a download."""
     from analysis import charts
     # The area of the plan's geography: the units of 1 July 2025 reused old codes (a level tells them apart).
     area = (pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code) & pl.col("area_level").is_in(
@@ -126,16 +127,15 @@ def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Targe
         if row.height and row["baseline_period"][0] is not None:
             base = (row["baseline_period"][0], row["baseline_value"][0])
     unit = catalogue(lang)["units"].get(target.unit, target.unit)
-    svg = charts.svg(charts.trend(obs, proj, target.target, target.target_date,
-                                  title=target.name(lang), unit=unit,
-                                  x_title=t("month", lang), baseline=base))
-    data = obs.with_columns(kind=pl.lit("observed")).rename({"value": "value"})
+    spec = charts.trend(obs, proj, target.target, target.target_date, title=target.name(lang), unit=unit, lang=lang,
+                        frequency=target.indicator.frequency, baseline=base)
+    data = obs.with_columns(kind=pl.lit("observed"))
     if proj is not None and proj.height:
         data = pl.concat([data.with_columns(lower=pl.lit(None, pl.Float64), upper=pl.lit(None, pl.Float64)),
                           proj.select("period", value="projected", kind=pl.lit("projected"), lower="lower",
                                       upper="upper")], how="diagonal")
-    return HTML(templating.render("figure.html.j2", svg=svg.data, csv=csv_link(
-        data.with_columns(pl.col("period").cast(pl.String)), f"{target.id}-{area_code}", lang)))
+    return charts.Figure(spec, links(data.with_columns(pl.col("period").cast(pl.String)),
+                                        f"{target.id}-{area_code}", lang))
 
 
 def milestones_table(ms: pl.DataFrame, lang: str):
@@ -169,27 +169,35 @@ def hamlet_gaps(gaps: pl.DataFrame, lang: str, geo: Geography, district_code: st
         pl.col("hamlet").alias(t("col_hamlet", lang)),
         pl.col("indicator_id").replace_strict(what).alias(t("col_missing", lang)))
     data = out.select("hamlet_code", "hamlet", "commune_code", "commune", "district_code", "district", "indicator_id")
-    return HTML(table(shown).data + csv_link(data, "hamlets-uncovered", lang))
+    return HTML(table(shown, lang).data + links(data, "hamlets-uncovered", lang))
 
 
 def quality(summary: pl.DataFrame | None, lang: str):
-    """The data-quality section: every rule that did not pass (warnings: a critical one stops publication before
-    any report), in the reader's language, with counts and a few examples, all escaped."""
-    from IPython.display import Markdown
+    """The data-quality section for leaders: each warning in plain words, with what it means for the figures (a
+    critical failure stops publication before any page); the rules, tables, counts and examples behind them fold
+    away for analysts, all escaped."""
+    from IPython.display import HTML, Markdown
     if summary is None:
         return Markdown(t("quality_ok", lang))
     failed = summary.filter(~pl.col("success")).sort("severity", "failing", descending=[False, True])
     if failed.is_empty():
         return Markdown(t("quality_ok", lang))
-    rules = catalogue(lang)["rules"]
-    return table(failed.select(
+    c = catalogue(lang)
+    rules, meanings = c["rules"], c["meanings"]
+    plain = [meanings.get(r["rule"], c["quality_generic"]).format(
+        n=number(r["failing"], lang, 0), rule=rules.get(r["rule"], r["rule"])) for r in failed.iter_rows(named=True)]
+    detail = table(failed.select(
         pl.col("rule").map_elements(lambda r: rules.get(r, r), return_dtype=pl.String).alias(t("quality_rule", lang)),
         pl.col("severity").map_elements(lambda s: t(f"severity_{s}", lang), return_dtype=pl.String)
         .alias(t("quality_severity", lang)),
         pl.col("table").alias(t("quality_table", lang)),
         pl.col("failing").map_elements(lambda n: number(n, lang, 0), return_dtype=pl.String)
         .alias(t("quality_failing", lang)),
-        pl.col("examples").list.head(3).list.join("; ").alias(t("quality_examples", lang))))
+        pl.col("examples").list.head(3).list.join("; ").alias(t("quality_examples", lang)))).data
+    intro = c["quality_plain_intro"].format(rules=number(summary.height, lang, 0))
+    return HTML(templating.render("paragraphs.html.j2", parts=[("p", intro)])
+                + templating.render("list.html.j2", items=plain)
+                + templating.fold(c["quality_details"], detail))
 
 
 def communes_ranked(status: pl.DataFrame, target: Target, lang: str, geo: Geography, limit: int = 40):
@@ -208,4 +216,4 @@ def communes_ranked(status: pl.DataFrame, target: Target, lang: str, geo: Geogra
         t("col_gap", lang): [gap(r, target, lang) for r in shown.iter_rows(named=True)],
         t("col_status", lang): [c["status"].get(s, s) for s in shown["status"]]})
     data = rows.select("area_code", "name", "parent_code", "latest_value", "gap", "gap_count", "status")
-    return HTML(table(out).data + csv_link(data, f"communes-{target.id}", lang))
+    return HTML(table(out, lang).data + links(data, f"communes-{target.id}", lang))

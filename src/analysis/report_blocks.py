@@ -13,10 +13,10 @@ from IPython.display import HTML
 
 from analysis import metadata, palette
 from analysis.areas import PLAN_LEVELS, REFORM_LEVELS
-from analysis.downloads import csv_link
+from analysis.downloads import links
 from analysis.geography import Geography
 from analysis.targets import TargetSet
-from analysis.templating import render, table
+from analysis.templating import FOLD_AFTER, fold, render, table
 from analysis.text import catalogue, eta, gap, month, number, t, value
 
 
@@ -59,7 +59,7 @@ def scorecard(status: pl.DataFrame, target_set: TargetSet, lang: str, area_code:
                      "ratio_r": r.get("ratio_r"), "ratio_status": r.get("ratio_status"),
                      "progress_p": r.get("progress_p")})
     frame = pl.DataFrame(data, infer_schema_length=None)
-    return HTML(render("cards.html.j2", cards=cards) + csv_link(frame, f"scorecard-{area_code}", lang))
+    return HTML(render("cards.html.j2", cards=cards) + links(frame, f"scorecard-{area_code}", lang))
 
 
 def _at_deadline(r: dict, tg, lang: str) -> tuple[str, str]:
@@ -152,7 +152,7 @@ def status_grid(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geo
     frame = pl.DataFrame(data, infer_schema_length=None)
     return HTML(render("grid.html.j2", heads=[tg.indicator.short(lang) for tg in target_set.targets], rows=rows,
                        legend_title=t("legend_title", lang), legend_items=legend_items(lang))
-                + csv_link(frame, f"{level}-by-target", lang))
+                + links(frame, f"{level}-by-target", lang))
 
 
 def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography, province: str) -> HTML:
@@ -163,7 +163,21 @@ def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geogr
     key = "new_units_note_all" if shown >= every else "new_units_note"  # all: Bắc Kạn's units are in the data
     note = t(key, lang).format(shown=number(shown, lang, 0), all=number(every, lang, 0))
     return HTML(render("paragraphs.html.j2", parts=[("p", note)]) + _old_and_merged(status, target_set, lang, province)
-                + status_grid(status, target_set, lang, geo, level).data)
+                + status_counts(status, target_set, lang, level)
+                + fold(t("grid_each", lang).format(n=number(shown, lang, 0)),
+                       status_grid(status, target_set, lang, geo, level).data))
+
+
+def status_counts(status: pl.DataFrame, target_set: TargetSet, lang: str, level: str) -> str:
+    """How many areas of a level are in each status, per target: the summary a long grid folds behind."""
+    c = catalogue(lang)
+    d = status.filter(pl.col("area_level") == level)
+    counts = {(r["indicator_id"], r["status"]): r["len"] for r in d.group_by("indicator_id", "status").len()
+              .iter_rows(named=True)}
+    shown = [s for s in STATUSES if any(k[1] == s for k in counts)]
+    rows = [[number(counts.get((tg.id, s), 0), lang, 0) for s in shown] for tg in target_set.targets]
+    return table([f"{palette.symbol(s)} {c['status'].get(s, s)}" for s in shown], rows, cls="counts",
+                 row_heads=[tg.indicator.short(lang) for tg in target_set.targets])
 
 
 def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code: str) -> str:
@@ -180,7 +194,7 @@ def _old_and_merged(status: pl.DataFrame, target_set: TargetSet, lang: str, code
         f"{value(r['latest_value'], tg, lang)} ({month(r['latest_period'], lang)})")
     return table([c["old_province"], c["merged_province"]],
                  [[shown(old.get(tg.id), tg), shown(merged.get(tg.id), tg)] for tg in target_set.targets],
-                 cls="grid", row_heads=[tg.name(lang) for tg in target_set.targets])
+                 cls="compare", row_heads=[tg.name(lang) for tg in target_set.targets])
 
 
 def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography) -> HTML:
@@ -205,7 +219,8 @@ def what_it_takes(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: G
     if not rows:
         return HTML(render("paragraphs.html.j2", parts=[("p", c["hamlets_none"])]))
     frame = pl.DataFrame(rows)
-    return HTML(table(frame.columns, frame.rows(), intro=c["takes_intro"]) + csv_link(frame, "what-it-takes", lang))
+    return HTML(table(frame.columns, frame.rows(), intro=c["takes_intro"], fold=(FOLD_AFTER, c["more_rows"]))
+                + links(frame, "what-it-takes", lang))
 
 
 def method(backtest: pl.DataFrame, hindcast: pl.DataFrame, target_set: TargetSet, lang: str) -> HTML:

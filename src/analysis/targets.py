@@ -41,6 +41,8 @@ class Target(BaseModel):
     # How a value meets the target: ">=" or ">" for a higher-is-better indicator ("> 80%" in a plan is strict),
     # "<=" or "<" for a lower one; by default the non-strict one of the direction.
     comparison: Literal[">=", ">", "<=", "<"] | None = None
+    # One of the plan's headline targets: printed pages draw a map for each (the interactive map has them all).
+    key: bool = False
 
     _months = field_validator("target_date", "baseline", mode="before")(lambda v: None if v is None else _month(v))
 

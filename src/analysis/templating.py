@@ -5,8 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import jinja2
+from markupsafe import Markup
 
 from analysis import paths
+
+FOLD_AFTER = 12   # rows a long table shows before the rest folds behind a disclosure (phone, print)
 
 
 @lru_cache(maxsize=1)
@@ -21,7 +24,16 @@ def render(template: str, **context: object) -> str:
 
 
 def table(columns: list[str], rows: list[list[object]], **options: object) -> str:
-    """A table with a head and rows (cells shown as their text; None as nothing); `cls`, `intro`, `row_heads`."""
+    """A table with a head and rows (cells shown as their text; None as nothing); `cls`, `intro`, `row_heads`, and
+    `fold` (rows shown, the disclosure's label with {rest} for the rows behind it) for a long one."""
     cells = [["" if v is None else v for v in row] for row in rows]
+    fold = options.get("fold")
+    if fold:
+        fold = (fold[0], fold[1].format(rest=len(cells) - fold[0], all=len(cells)))
     return render("table.html.j2", columns=columns, rows=cells, cls=options.get("cls"),
-                  intro=options.get("intro"), row_heads=options.get("row_heads"))
+                  intro=options.get("intro"), row_heads=options.get("row_heads"), fold=fold)
+
+
+def fold(label: str, body: str) -> str:
+    """Detail behind a disclosure: a leader sees the summary, whoever needs the detail opens it (not printed)."""
+    return render("fold.html.j2", label=label, body=Markup(body))

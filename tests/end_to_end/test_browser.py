@@ -55,27 +55,85 @@ def pages(reports):
     return sorted((reports / "2024-11").glob("*.html")) + [reports / "index.html"]
 
 
-def test_every_report_loads_offline_with_no_error_and_draws_its_charts(browser, reports):
+def drawn(page) -> None:
+    """Wait until every chart of the page is drawn by the page's own runtime (its static image then hides)."""
+    total = page.locator("figure.chart").count()
+    if total:
+        page.wait_for_function(f"document.querySelectorAll('figure.chart.live').length === {total}", timeout=20000)
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(browser, reports, width):
+    """Both languages, every kind of page, at a desktop's and a phone's width: no request, no console error, every
+    chart drawn live, and nothing wider than the screen outside a table that scrolls in its own box."""
     ARTIFACTS.mkdir(exist_ok=True)
     for path in pages(reports):
-        context, page, seen = visit(browser, path)
+        context, page, seen = visit(browser, path, width)
+        drawn(page)
         assert seen["errors"] == [] and seen["requests"] == [] and seen["dialogs"] == [], (path.name, seen)
-        figures = page.locator("figure svg")
-        for i in range(figures.count()):
-            # vl-convert draws marks as paths inside groups classed mark-*: a chart without them drew nothing.
-            marks = figures.nth(i).locator("g[class*='mark-'] path")
+        for i in range(page.locator("figure.chart").count()):
+            marks = page.locator("figure.chart").nth(i).locator(".chart-live svg g[class*='mark-'] path")
             assert marks.count() > 0, (path.name, i)
-        page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width, path.name
+        # text of the charts at least 11 px at every width
+        sizes = page.evaluate("[...document.querySelectorAll('.chart-live svg text')]"
+                              ".map(t => parseFloat(getComputedStyle(t).fontSize))")
+        assert not sizes or min(sizes) >= 11, (path.name, min(sizes))
+        if width == 1200 or path.stem in ("province-vi", "district-170-vi", "target-households_fiber-en"):
+            page.screenshot(path=str(ARTIFACTS / f"{path.stem}-{width}px.png"), full_page=True)
         context.close()
 
 
-def test_scorecard_fits_a_phone(browser, reports):
-    for name in ("province-vi.html", "district-170-vi.html", "target-households_fiber-vi.html"):
-        context, page, _ = visit(browser, reports / "2024-11" / name, width=375)
-        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, name
-        box = page.locator(".cards").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, name
-        page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}-375px.png"))
+def test_hovering_a_point_shows_its_value_date_and_interval(browser, reports):
+    context, page, _ = visit(browser, reports / "2024-11" / "target-households_fiber-vi.html")
+    drawn(page)
+    points = page.locator("figure.chart.live .chart-live g.mark-symbol path")
+    assert points.count() > 0
+    points.last.hover(force=True)   # the last point of the chart's last symbol layer: the target's diamond
+    tip = page.locator("#vg-tooltip-element")
+    tip.wait_for(state="visible", timeout=5000)
+    assert "Mục tiêu" in tip.inner_text() and "85,0 %" in tip.inner_text()   # Plan 171: 85% of households
+    # a projected month: its value and the 80% interval, written the Vietnamese way
+    page.mouse.move(0, 0)
+    projected = page.locator("figure.chart.live .chart-live g.mark-symbol").nth(1).locator("path")
+    projected.first.hover(force=True)
+    text = tip.inner_text()
+    assert "Dự báo" in text and "Khoảng dự báo 80%" in text and " – " in text, text
+    context.close()
+
+
+def test_the_map_draws_a_mark_for_each_area_judged(browser, reports):
+    """The interactive map: as many dots as the status table has areas for the target shown, at each geography."""
+    import polars as pl
+    status = pl.read_parquet(reports.parent / "processed" / "status.parquet")
+    context, page, seen = visit(browser, reports / "2024-11" / "province-vi.html")
+    drawn(page)
+    live = page.locator("figure.map .chart-live")
+    target = live.locator("select").nth(0).input_value()
+    expected = lambda level: status.filter((pl.col("indicator_id") == target) & (pl.col("area_level") == level)).height
+    dots = live.locator("g.mark-symbol.role-mark").nth(1).locator("path")  # the first layer is the faint base
+    assert dots.count() == expected("district") > 0
+    live.locator("select").nth(1).select_option("commune")
+    page.wait_for_timeout(300)
+    assert live.locator("g.mark-symbol.role-mark").nth(1).locator("path").count() == expected("commune") > 100
+    live.locator("select").nth(1).select_option("commune_2025")
+    page.wait_for_timeout(300)
+    assert live.locator("g.mark-symbol.role-mark").nth(1).locator("path").count() == expected("commune_2025")
+    assert seen["requests"] == [] and seen["errors"] == []
+    context.close()
+
+
+def test_the_province_report_prints_on_at_most_ten_a4_pages(browser, reports):
+    """Chromium's print to PDF, as a leader would print it: A4, at most ten pages, no blank first page."""
+    import re
+    for lang in ("vi", "en"):
+        context, page, _ = visit(browser, reports / "2024-11" / f"province-{lang}.html")
+        drawn(page)
+        pdf = page.pdf(prefer_css_page_size=True)
+        (ARTIFACTS / f"province-{lang}.pdf").write_bytes(pdf)
+        count = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert 1 <= count <= 10, (lang, count)
+        assert b"/MediaBox [0 0 595" in pdf or b"/MediaBox [ 0 0 595" in pdf   # A4: 595 x 842 points
         context.close()
 
 

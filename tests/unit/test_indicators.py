@@ -124,21 +124,6 @@ def test_yearly_survey_and_dated_register():
     assert _one("state_apps_on_cloud", state_apps=apps).is_empty()
 
 
-def test_csv_downloads_neutralise_formulas_and_escape_the_link():
-    import urllib.parse
-    from analysis.downloads import csv_link, neutralise
-    frame = pl.DataFrame({"hamlet": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "Xóm Na Mao", "a\"b<c>"],
-                          "n": [-1, 2, 3, 4, 5, 6]})
-    out = neutralise(frame)
-    assert out["hamlet"].to_list() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "Xóm Na Mao", "a\"b<c>"]
-    assert out["n"].to_list() == [-1, 2, 3, 4, 5, 6]  # numbers stay numbers
-    link = csv_link(frame, "x<y", "vi")
-    assert 'download="x&lt;y.csv"' in link and "<c>" not in link
-    href = link.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    text = urllib.parse.unquote(href.removeprefix("data:text/csv;charset=utf-8,"))
-    assert text.startswith("\ufeffhamlet,n\n") and "'=HYPERLINK" in text
-
-
 def test_roll_up_carries_old_communes_onto_the_2025_units():
     # Phường Quan Triều (05431) and Phường Quang Vinh (05434) of TP Thái Nguyên both went whole into the new
     # Phường Quan Triều (05482) on 1 July 2025 (the package's conversion): its figures are their sums, 1 + 2 of 2 + 4.

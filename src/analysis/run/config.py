@@ -22,7 +22,8 @@ class RunConfig(BaseModel):
     processed: Path = Path("data/processed")
     reports: Path = Path("reports")
     as_of: str = "latest"
-    lang: Literal["vi", "en"] = "vi"
+    # The pages' languages, published side by side (province-vi.html, province-en.html); the first is the index's.
+    languages: list[Literal["vi", "en"]] = ["vi", "en"]
     targets: str = "plan-171-2025"
     # The old provinces whose files are read, the department's first (its page is the province report); "all"
     # for a ministry's run. Written in config/run.yml only: no province code lives in the code.
@@ -37,6 +38,16 @@ class RunConfig(BaseModel):
         if v != "latest":
             parse_month(v)  # raises ValueError with the expected form
         return v
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, v: object) -> list[str]:
+        items = [x.strip() for x in v.split(",")] if isinstance(v, str) else list(v or [])
+        if not items:
+            raise ValueError("name at least one language: vi, en")
+        if len(set(items)) != len(items):
+            raise ValueError("a language is named twice")
+        return items
 
     @field_validator("provinces", mode="before")
     @classmethod

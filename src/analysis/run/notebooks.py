@@ -60,6 +60,11 @@ def _kernel_manager():
 def execute(name: str, out: Path, parameters: dict) -> Path:
     """Run notebooks/<name> with `parameters` into `out`."""
     import papermill as pm
+
+    from analysis.charts import PAGE_ENV
+    # Kernels inherit the environment: their charts become page figures (spec, runtime hook and static image),
+    # not JupyterLab's Vega-Lite output.
+    os.environ[PAGE_ENV] = "1"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters, kernel_name=kernel(),
@@ -70,18 +75,35 @@ def execute(name: str, out: Path, parameters: dict) -> Path:
     return out
 
 
-def to_html(notebook: Path, target: Path, title: str) -> Path:
-    """Readers get no code: inputs and prompts removed, and a template with no external script."""
+def _page_words(lang: str) -> str:
+    """Words the stylesheet shows (the hint over a wide table), in the page's language, as CSS strings."""
+    import json
+
+    from analysis.text import t
+    return f"\n:root {{ --scroll-hint: {json.dumps(t('scroll_hint', lang), ensure_ascii=False)}; }}"
+
+
+def to_html(notebook: Path, target: Path, title: str, lang: str = "vi",
+            alternates: list[dict] | None = None) -> Path:
+    """Readers get no code: inputs and prompts removed, and a template with no external script. A page with charts
+    carries the Vega runtime once; `alternates` (lang, label, href) link the page in its other languages."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
+
+    from analysis import charts
     config = Config()
     # A cell tagged "analyst" (the notebook's own description, for whoever opens it in JupyterLab) is not the page's.
     config.TagRemovePreprocessor.remove_cell_tags = {"analyst"}
     config.TagRemovePreprocessor.enabled = True
     exporter = HTMLExporter(config=config, template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4),
-                                          resources={"metadata": {"name": title}, "status_css": palette.css()})
+    nb = nbformat.read(notebook, as_version=4)
+    has_charts = any('class="chart-spec"' in str(o.get("data", {}).get("text/html", ""))
+                     for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    body, _ = exporter.from_notebook_node(nb, resources={
+        "metadata": {"name": title}, "language_code": lang, "status_css": palette.css() + _page_words(lang),
+        "vega_runtime": charts.runtime() if has_charts else None,
+        "vega_locale": charts.script_json(charts.number_locale(lang)), "alternates": alternates or []})
     io.write_text(body, target)
     return target

@@ -2,7 +2,7 @@
 the title of each. The runner makes its jobs here and the index groups the pages by the same kinds."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -13,7 +13,9 @@ from analysis import paths
 from analysis.errors import AnalysisError
 from analysis.geography import Geography
 from analysis.targets import TargetSet
-from analysis.text import t
+from analysis.text import LOCALES, t
+
+LANGUAGES = tuple(LOCALES)   # every language the catalogue has, in the order the pages link them
 
 FILE = paths.CONFIG / "reports.yml"
 
@@ -67,6 +69,9 @@ class Job:
     parameters: dict
     page: str         # the HTML file name in the run folder
     title: str
+    lang: str
+    key: str          # the page whatever its language: the kind, a district's or a target's code
+    alternates: tuple[tuple[str, str], ...] = ()   # (language, file) of the same page in the other languages
 
 
 def districts(geo: Geography, target_set: TargetSet) -> list[str]:
@@ -78,16 +83,24 @@ def districts(geo: Geography, target_set: TargetSet) -> list[str]:
     return sorted(scope.filter(scope["area_level"] == "district")["area_code"].to_list())
 
 
-def jobs(common: dict, lang: str, geo: Geography, target_set: TargetSet) -> list[Job]:
-    """Every page of the run, in the order of config/reports.yml."""
+def jobs(common: dict, languages: list[str], geo: Geography, target_set: TargetSet,
+         elsewhere: dict[tuple[str, str], str] | None = None) -> list[Job]:
+    """Every page of the run in every language, in the order of config/reports.yml, each knowing its other
+    languages' files: this run's, and `elsewhere` ((key, lang) -> file: pages of the month a run in other
+    languages published, which stay)."""
     out = []
     for p in catalogue().pages:
-        if p.over == "once":
-            out.append(Job(p.kind, p.kind, p.notebook, common, p.file.format(lang=lang), t(p.title, lang)))
-            continue
-        items = ([(d, f"{t(p.title, lang)} {geo.name(d, lang, 'district')}") for d in districts(geo, target_set)]
-                 if p.over == "districts" else
-                 [(tg.id, t(p.title, lang) if p.title else tg.name(lang)) for tg in target_set.targets])
-        out += [Job(p.kind, f"{p.kind} {code}", p.notebook, {**common, p.parameter: code},
-                    p.file.format(code=code, lang=lang), title) for code, title in items]
-    return out
+        for lang in languages:
+            if p.over == "once":
+                out.append(Job(p.kind, f"{p.kind} {lang}", p.notebook, {**common, "lang": lang},
+                               p.file.format(lang=lang), t(p.title, lang), lang, p.kind))
+                continue
+            items = ([(d, f"{t(p.title, lang)} {geo.name(d, lang, 'district')}")
+                      for d in districts(geo, target_set)] if p.over == "districts" else
+                     [(tg.id, t(p.title, lang) if p.title else tg.name(lang)) for tg in target_set.targets])
+            out += [Job(p.kind, f"{p.kind} {code} {lang}", p.notebook, {**common, "lang": lang, p.parameter: code},
+                        p.file.format(code=code, lang=lang), title, lang, f"{p.kind}:{code}") for code, title in items]
+    files = {(j.key, j.lang): j.page for j in out} | {k: v for k, v in (elsewhere or {}).items()
+                                                       if k[1] not in languages}
+    return [replace(j, alternates=tuple((lang, files[(j.key, lang)]) for lang in LANGUAGES
+                                        if lang != j.lang and (j.key, lang) in files)) for j in out]

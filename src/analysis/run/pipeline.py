@@ -6,6 +6,7 @@ is named with its cell and error, and is kept in reports/_running/ for inspectio
 """
 from __future__ import annotations
 
+import json
 import platform
 import shutil
 import sys
@@ -142,19 +143,21 @@ class Pipeline:
             self._resolved["month"] = month_of(read_indicators(self.cfg.processed), self.cfg.as_of).strftime("%Y-%m")
         return self._resolved
 
-    def _jobs(self) -> list[Job]:
+    def _jobs(self, elsewhere: dict[tuple[str, str], str] | None = None) -> list[Job]:
         from analysis import geography
         from analysis.targets import load
         c = self.cfg
-        common = {"processed": str(c.processed), "lang": c.lang, "targets": c.targets}
-        return pages.jobs(common, c.lang, geography.load(c.processed), load(c.targets))
+        common = {"processed": str(c.processed), "targets": c.targets}
+        return pages.jobs(common, c.languages, geography.load(c.processed), load(c.targets), elsewhere)
 
     def report(self, job: Job) -> None:
+        from analysis.text import t
         self.progress.start(job.label)
         t0 = time.perf_counter()
         stem = job.page.removesuffix(".html")
         nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", self._parameters(job))
-        to_html(nb, self.staging / job.page, job.title)
+        to_html(nb, self.staging / job.page, job.title, job.lang,
+                [{"lang": lang, "label": t("language_name", lang), "href": file} for lang, file in job.alternates])
         self.timings[job.label] = round(time.perf_counter() - t0, 1)
         self.progress.end(job.label, self.timings[job.label])
 
@@ -182,8 +185,11 @@ class Pipeline:
         self.progress = Progress()
         try:
             self.chain()
-            month, jobs = self.resolved["month"], self.jobs
+            month = self.resolved["month"]
             run_dir = c.reports / month
+            # The month's pages in languages this run does not publish stay, and this run's pages link to them.
+            kept = kept_pages(run_dir, c.languages)
+            jobs = self.jobs = self._jobs({(p["key"], p["lang"]): p["file"] for p in kept})
             key = Stamps.key([c.processed / f for f in pages.reads()],
                              {"month": month, "jobs": [{**j.__dict__, "parameters": _what(j.parameters)}
                                                        for j in jobs]}, self.code)
@@ -193,26 +199,59 @@ class Pipeline:
                 for j in jobs:
                     self.progress.end(j.label, 0.0, skipped=True)
                 shutil.rmtree(self.staging, ignore_errors=True)
-                index = write_index(c.reports, c.lang)
+                index = write_index(c.reports, c.languages[0])
                 return (f"run: nothing changed since the last run; {run_dir} and {index} are current "
                         f"({time.perf_counter() - t0:.1f} s)")
             self.stamps.forget("reports")
             self.reports(jobs)
         finally:
             self.progress.close()
-        self._finish(run_dir, month, jobs, started, t0)
+        self._finish(run_dir, month, jobs, kept, started, t0)
         self.stamps.done("reports", key)
-        index = write_index(c.reports, c.lang)
+        index = write_index(c.reports, c.languages[0])
         return (f"run: {len(jobs)} reports in {run_dir} and {index} in {time.perf_counter() - t0:.0f} s"
                 + (f" (unchanged, not rerun: {', '.join(self.skipped)})" if self.skipped else ""))
 
-    def _finish(self, run_dir: Path, month: str, jobs: list[Job], started: datetime, t0: float) -> None:
-        """run.json, the stage notebooks of stages skipped this time, then the folder swapped in whole."""
+    def _month_files(self, month: str, run_dir: Path) -> dict[str, dict[str, str]]:
+        """The month's data checks (a page) and its bulk workbook, one per language of the run (kind -> language
+        -> file); another language's files of the month's last run stay."""
+        from analysis import downloads
+        from analysis.periods import parse_month
+        from analysis.text import t
+        from analysis.validate import page
+        out: dict[str, dict[str, str]] = {"validation": {}, "workbook": {}}
+        checks = {lang: page.FILE.format(lang=lang) for lang in self.cfg.languages}
+        for lang in self.cfg.languages:
+            others = [{"lang": o, "label": t("language_name", o), "href": f} for o, f in checks.items() if o != lang]
+            if page.write(self.cfg.processed, self.staging / checks[lang], lang, parse_month(month), others):
+                out["validation"][lang] = checks[lang]
+            data = downloads.month_workbook(self.cfg.processed, lang)
+            if data is not None:
+                io.write_bytes(data, self.staging / downloads.MONTH_FILE.format(lang=lang))
+                out["workbook"][lang] = downloads.MONTH_FILE.format(lang=lang)
+        record = run_dir / "run.json"
+        before = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
+        for kind, files in out.items():
+            for lang, file in (before.get(kind) or {}).items():
+                if lang not in files and (run_dir / file).exists():
+                    shutil.copy2(run_dir / file, self.staging / file)
+                    files[lang] = file
+        return out
+
+    def _finish(self, run_dir: Path, month: str, jobs: list[Job], kept: list[dict], started: datetime,
+                t0: float) -> None:
+        """run.json, the stage notebooks of stages skipped this time and the pages of other languages, then the
+        folder swapped in whole."""
         notebooks = self.staging / "notebooks"
+        for p in kept:
+            for name in (p["file"], p.get("notebook")):
+                if name and (run_dir / name).exists():
+                    shutil.copy2(run_dir / name, self.staging / name)
         for st in stages().values():
             previous = run_dir / "notebooks" / st.notebook
             if not (notebooks / st.notebook).exists() and previous.exists():
                 shutil.copy2(previous, notebooks / st.notebook)
+        files = self._month_files(month, run_dir)
         packages = ("polars", "pandas", "papermill", "nbconvert", "great-expectations", "vl-convert-python",
                     "vietnamadminunits")
         io.write_json({
@@ -220,8 +259,9 @@ class Pipeline:
             "versions": {"python": platform.python_version(), **{p: version(p) for p in packages}},
             "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
             "seconds": round(time.perf_counter() - t0, 1), "timings_s": self.timings, "skipped": self.skipped,
-            "pages": [{"kind": j.kind, "file": j.page, "title": j.title,
-                       "notebook": f"notebooks/{j.page.removesuffix('.html')}.ipynb"} for j in jobs],
+            **files,
+            "pages": [{"kind": j.kind, "key": j.key, "lang": j.lang, "file": j.page, "title": j.title,
+                       "notebook": f"notebooks/{j.page.removesuffix('.html')}.ipynb"} for j in jobs] + kept,
         }, self.staging / "run.json")
         if run_dir.exists():
             old = self.cfg.reports / f"_old_{month}"
@@ -231,6 +271,19 @@ class Pipeline:
             shutil.rmtree(old)
         else:
             self.staging.rename(run_dir)
+
+
+def kept_pages(run_dir: Path, languages: list[str]) -> list[dict]:
+    """The pages of the month's last run in languages other than these (run.json's entries): a run in English
+    leaves the Vietnamese pages in place. Entries from before run.json named a page's language and key are
+    never carried (they cannot be told apart)."""
+    import json
+    record = run_dir / "run.json"
+    if not record.exists():
+        return []
+    entries = json.loads(record.read_text(encoding="utf-8")).get("pages", [])
+    return [p for p in entries if p.get("lang") and p.get("key") and p["lang"] not in languages
+            and (run_dir / p["file"]).exists()]
 
 
 LOCATIONS = ("raw", "processed", "reports")

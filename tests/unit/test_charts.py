@@ -1,0 +1,76 @@
+"""Chart and map specs: what a reader hovers (values, months and intervals written the page's way), time axes that
+do not crowd, data that cannot end its script element, and packed data that unpacks to the rows it came from."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+
+from analysis import charts
+
+
+def _series():
+    observed = pl.DataFrame({"period": [date(2025, 1, 1), date(2025, 2, 1)], "value": [83.456, 84.04]})
+    projected = pl.DataFrame({"period": [date(2025, 3, 1)], "projected": [84.6], "lower": [83.26],
+                              "upper": [85.949]})
+    return observed, projected
+
+
+def test_tooltips_carry_values_and_months_as_the_page_writes_them():
+    observed, projected = _series()
+    spec = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title="Cáp quang", unit="%", lang="vi",
+                        baseline=(date(2023, 9, 1), 75.9))
+    obs = spec["layer"][0]["data"]["values"]
+    assert [(r["when"], r["shown"]) for r in obs] == [("01/2025", "83,5 %"), ("02/2025", "84,0 %")]
+    proj = spec["datasets"]["projection"][0]
+    assert (proj["when"], proj["shown"], proj["interval"]) == ("03/2025", "84,6 %", "83,3 – 85,9 %")
+    goal = spec["layer"][-1]
+    assert goal["data"]["values"][0]["shown"] == "85,0 %"
+    assert [t["title"] for t in goal["encoding"]["tooltip"]] == ["Tháng", "Mục tiêu"]
+    en = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title="Fibre", unit="%", lang="en")
+    assert en["datasets"]["projection"][0]["interval"] == "83.3 – 85.9 %"
+
+
+def test_time_axes_by_frequency_and_text_at_least_11_px():
+    observed, _ = _series()
+    yearly = charts.trend(observed, None, 94, date(2025, 12, 1), title="t", unit="%", lang="vi", frequency="yearly")
+    axis = yearly["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["format"] == "%Y" and axis["tickCount"] == {"interval": "year", "step": 1}
+    assert yearly["layer"][0]["data"]["values"][0]["when"] == "2025"
+    monthly = charts.trend(observed, None, 94, date(2025, 12, 1), title="t", unit="%", lang="vi")
+    assert monthly["layer"][0]["encoding"]["x"]["axis"]["tickCount"] == {"interval": "month", "step": 6}
+    assert monthly["config"]["axis"]["labelOverlap"] == "greedy"
+    assert min(monthly["config"]["axis"]["labelFontSize"], monthly["config"]["axis"]["titleFontSize"]) >= 11
+
+
+def test_the_static_image_has_a_fixed_width_and_no_hover_points():
+    observed, projected = _series()
+    spec = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title="t", unit="%", lang="vi")
+    still = charts.static(spec)
+    assert spec["width"] == "container" and still["width"] == charts.STATIC_WIDTH
+    assert not any(isinstance(l["mark"], dict) and "point" in l["mark"] for l in still["layer"])
+    svg = charts.svg(spec)
+    assert svg.startswith("<svg") and "<script" not in svg
+
+
+def test_text_in_the_data_cannot_end_the_script_element():
+    hostile = {"title": "</script><script>alert(1)</script> & <!--", "n": "\u2028"}
+    text = charts.script_json(hostile)
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == hostile
+
+
+def test_packed_data_unpacks_to_its_rows():
+    rows = [{"p": i, "l": ["district", "commune"][i % 2], "s": "missed" if i % 3 else "achieved", "v": f"{i},0 %"}
+            for i in range(40)]
+    data, transforms = charts.packed(rows)
+    columns = data["values"][0]
+    assert transforms[0] == {"flatten": ["p", "l", "s", "v"]}
+    # Few distinct words are written once and indexed; the rest stay as they are.
+    coded = {t["as"]: json.loads(t["calculate"].split("[datum")[0]) for t in transforms[1:]}
+    assert set(coded) == {"l", "s"} and coded["l"] == ["district", "commune"]
+    unpacked = [{k: (coded[k][columns[k][i]] if k in coded else columns[k][i]) for k in columns}
+                for i in range(len(rows))]
+    assert unpacked == rows
+    assert len(json.dumps(data)) < len(json.dumps(rows)) / 2
