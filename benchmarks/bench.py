@@ -106,15 +106,19 @@ def main() -> int:
         pages = sorted(run_json.parent.glob("*.html"))
         province_mb = (run_json.parent / "province-vi.html").stat().st_size / 1e6
         total_mb = sum(p.stat().st_size for p in pages) / 1e6
-        stages = ", ".join(f"{k} {v:.0f}" for k, v in manifest["timings_s"].items()
-                           if not k.startswith(("district", "target", "province")))
-        reports = [v for k, v in manifest["timings_s"].items() if k.startswith(("district", "target", "province"))]
+        kinds = ("district", "target", "province", "explorer")
+        stages = ", ".join(f"{k} {v:.0f}" for k, v in manifest["timings_s"].items() if not k.startswith(kinds))
+        reports = [v for k, v in manifest["timings_s"].items() if k.startswith(kinds)]
         within = first_s < RUN_BUDGET_SECONDS and again_s < RERUN_BUDGET_SECONDS and province_mb < 3
         lines.append(f"| {when} | {machine} | run (all reports) | {sample} | {first_s:.1f} s; again, nothing "
                      f"changed: {again_s:.1f} s | {first_mb:,.0f} MB | — | — | stages (s): {stages}; "
                      f"{len(reports)} reports, {sum(reports):.0f} s of notebook time on {manifest['parameters']['workers']} "
                      f"workers; pages: province {province_mb:.2f} MB, {len(pages)} pages {total_mb:.1f} MB | "
                      f"{'within' if within else 'OVER'} budget |")
+        sized, fits = page_sizes(run_json.parent)
+        lines.append(f"| {when} | {machine} | page sizes (issue 19 budgets) | {sample} | — | — | — | — | {sized} | "
+                     f"{'within' if fits else 'OVER'} budget |")
+        ok &= within and fits
         ok &= within
     lines += scaling(machine, when)
     if os.environ.get("BENCH_NATIONAL", "1") != "0":  # BENCH_NATIONAL=0 make bench: the province only
@@ -135,6 +139,24 @@ def main() -> int:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+PAGE_BUDGETS_MB = {"province": 2.0, "district": 1.0, "target": 1.0, "explorer": 5.0}   # issue 19
+MONTH_BUDGET_MB = 40.0   # a month's pages, both languages
+
+
+def page_sizes(month: Path) -> tuple[str, bool]:
+    """The largest page of each kind against its budget, and the month's pages in all languages."""
+    sizes = {p.name: p.stat().st_size / 1e6 for p in month.glob("*.html")}
+    parts, fits = [], True
+    for kind, budget in PAGE_BUDGETS_MB.items():
+        mine = [v for k, v in sizes.items() if k.startswith(f"{kind}-")]
+        if mine:
+            parts.append(f"{kind} ≤ {max(mine):.2f} MB of {budget:.1f} ({len(mine)} pages)")
+            fits &= max(mine) <= budget
+    total = sum(sizes.values())
+    fits &= total <= MONTH_BUDGET_MB
+    return "; ".join(parts) + f"; the month {total:.1f} MB of {MONTH_BUDGET_MB:.0f} ({len(sizes)} pages)", fits
 
 
 def _subset(raw: Path, years: set[str], into: Path) -> int:

@@ -23,7 +23,7 @@ from functools import lru_cache
 import polars as pl
 
 from analysis import palette, paths
-from analysis.text import catalogue, month, number
+from analysis.text import catalogue
 
 # JupyterLab 4 draws Vega-Lite 5 (application/vnd.vegalite.v5+json); the specs use nothing Vega-Lite 6 changed, and
 # the pages draw them with Vega-Lite 6, whose Vega (6) is the one vl-convert bundles: a Vega-Lite 5 runtime over
@@ -75,44 +75,50 @@ def packed(rows: list[dict]) -> tuple[dict, list[dict]]:
     return {"values": [columns]}, transforms
 
 
+def _texts(value: str, unit: str, frequency: str, **more: str) -> list[dict]:
+    """What a tooltip writes, computed by the page's runtime from the numbers: the month (a year for a yearly
+    series) and the value with its unit, in the page's language (the runtime formats with the separators of
+    `number_locale`): the page carries each number once, not its text as well."""
+    suffix = json.dumps(f" {unit}" if unit else "", ensure_ascii=False)
+    month_format = json.dumps("%Y" if frequency == "yearly" else "%m/%Y")
+    out = [{"calculate": f"utcFormat(toDate(datum.period), {month_format})", "as": "when"},
+           {"calculate": f"datum.{value} == null ? null : format(datum.{value}, ',.1f') + {suffix}", "as": "shown"}]
+    for name, expr in more.items():
+        out.append({"calculate": expr.replace("SUFFIX", suffix), "as": name})
+    return out
+
+
 def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float, target_date: date, *,
           title: str, unit: str, lang: str, frequency: str = "monthly", baseline: tuple[date, float] | None = None,
           height: int = 220) -> dict:
     """Observed series (period, value), projection with its 80% interval (period, projected, lower, upper), the
     target (a dashed line at its value, a diamond at its date) and the required path: the straight line from the
-    baseline to the target at its date. Every point carries its tooltip, its numbers and months written as the
-    page writes them. The width is the container's; `static()` fixes it for an image."""
+    baseline to the target at its date. Every point carries its tooltip (`_texts`). The width is the container's;
+    `static()` fixes it for an image. Dates are UTC throughout, so no reader's time zone moves a month."""
     c = catalogue(lang)
-    fmt = (lambda v: f"{number(v, lang)} {unit}") if unit else (lambda v: number(v, lang))
-    when = (lambda d: str(d.year)) if frequency == "yearly" else (lambda d: month(d, lang))
-    x = {"field": "period", "type": "temporal", "title": None, "axis": AXES.get(frequency, AXES["monthly"])}
+    axis = AXES.get(frequency, AXES["monthly"])
+    x = {"field": "period", "type": "temporal", "title": None, "scale": {"type": "utc"}, "axis": axis}
     tip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_value"]}]
-    obs = observed.with_columns(
-        when=pl.col("period").map_elements(when, return_dtype=pl.String),
-        shown=pl.col("value").map_elements(fmt, return_dtype=pl.String))
     datasets: dict[str, list[dict]] = {}
-    layers = [{"data": {"values": _values(obs)},
+    layers = [{"data": {"values": _values(observed.select("period", "value"))},
+               "transform": _texts("value", unit, frequency),
                "mark": {"type": "line", "point": {"filled": True, "size": 36}, "color": BLUE},
                "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit,
                                           "scale": {"zero": False}},
                             "tooltip": tip}}]
     if projected is not None and projected.height:
-        proj = projected.select("period", "projected", "lower", "upper").with_columns(
-            when=pl.col("period").map_elements(when, return_dtype=pl.String),
-            shown=pl.col("projected").map_elements(fmt, return_dtype=pl.String),
-            interval=pl.when(pl.col("lower").is_not_null() & pl.col("upper").is_not_null())
-            .then(pl.concat_str(pl.col("lower").map_elements(lambda v: number(v, lang), return_dtype=pl.String),
-                                pl.lit(" – "),
-                                pl.col("upper").map_elements(fmt, return_dtype=pl.String))))
-        datasets["projection"] = _values(proj)
+        datasets["projection"] = _values(projected.select("period", "projected", "lower", "upper"))
         values = {"name": "projection"}   # one copy for the band and the line
         ptip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_projected"]},
                 {"field": "interval", "title": c["chart_interval"]}]
+        interval = ("datum.lower == null || datum.upper == null ? null : "
+                    "format(datum.lower, ',.1f') + ' – ' + format(datum.upper, ',.1f') + SUFFIX")
         layers += [{"data": values, "mark": {"type": "area", "opacity": 0.18, "color": BLUE},
                     "encoding": {"x": x, "y": {"field": "lower", "type": "quantitative"},
                                  "y2": {"field": "upper"}}},
-                   {"data": values, "mark": {"type": "line", "strokeDash": [4, 3], "color": BLUE,
-                                                         "point": {"size": 30, "opacity": 0.35}},
+                   {"data": values, "transform": _texts("projected", unit, frequency, interval=interval),
+                    "mark": {"type": "line", "strokeDash": [4, 3], "color": BLUE,
+                             "point": {"size": 30, "opacity": 0.35}},
                     "encoding": {"x": x, "y": {"field": "projected", "type": "quantitative"}, "tooltip": ptip}}]
     if baseline is not None:
         path = [{"period": baseline[0].isoformat(), "value": baseline[1]},
@@ -120,12 +126,13 @@ def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float,
         layers.append({"data": {"values": path}, "mark": {"type": "line", "color": RED, "strokeWidth": 1,
                                                           "opacity": 0.7},
                        "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
-    goal = [{"target": target, "period": target_date.isoformat(), "when": when(target_date), "shown": fmt(target)}]
+    goal = [{"target": target, "period": target_date.isoformat()}]
     gtip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_target"]}]
-    layers += [{"data": {"values": goal}, "mark": {"type": "rule", "color": RED, "strokeDash": [6, 4]},
+    layers += [{"data": {"values": goal}, "transform": _texts("target", unit, frequency),
+                "mark": {"type": "rule", "color": RED, "strokeDash": [6, 4]},
                 "encoding": {"y": {"field": "target", "type": "quantitative"}, "tooltip": gtip}},
-               {"data": {"values": goal}, "mark": {"type": "point", "shape": "diamond", "size": 110, "filled": True,
-                                                   "color": RED},
+               {"data": {"values": goal}, "transform": _texts("target", unit, frequency),
+                "mark": {"type": "point", "shape": "diamond", "size": 110, "filled": True, "color": RED},
                 "encoding": {"x": x, "y": {"field": "target", "type": "quantitative"}, "tooltip": gtip}}]
     return {"$schema": SCHEMA, "title": title, "width": "container", "height": height, "layer": layers,
             "datasets": datasets, "config": CONFIG}
@@ -133,14 +140,29 @@ def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float,
 
 def static(spec: dict) -> dict:
     """The same chart for an image: a fixed width (vl-convert has no page to take it from), and without what only
-    a pointer uses (the points that carry tooltips on lines: a third of an image's weight)."""
+    a pointer uses: the points that carry tooltips on lines, the tooltips, and the aria-label Vega-Lite writes on
+    each mark (half an image's weight)."""
     def still(layer: dict) -> dict:
+        layer = dict(layer)
         mark = layer.get("mark")
         if isinstance(mark, dict) and mark.get("type") == "line" and "point" in mark:
-            layer = {**layer, "mark": {k: v for k, v in mark.items() if k != "point"}}
+            layer["mark"] = {k: v for k, v in mark.items() if k != "point"}
+        if "encoding" in layer:
+            layer["encoding"] = {k: v for k, v in layer["encoding"].items() if k != "tooltip"}
+        if "layer" in layer:
+            layer["layer"] = [still(sub) for sub in layer["layer"]]
         return layer
-    out = {**spec, "layer": [still(layer) for layer in spec["layer"]]} if "layer" in spec else dict(spec)
+    out = still(spec)
+    # Vega-Lite describes every mark for screen readers in an image too (aria-label); the page's text says it.
+    out["config"] = {**out.get("config", {}), "aria": False}
     return {**out, "width": STATIC_WIDTH} if spec.get("width") == "container" else out
+
+
+def fixed_width(spec: dict) -> dict:
+    """The interactive chart at a fixed width (JupyterLab's output area has none to give views in a stack)."""
+    fix = lambda view: {**view, "width": STATIC_WIDTH} if view.get("width") == "container" else view
+    out = fix(spec)
+    return {**out, "vconcat": [fix(v) for v in out["vconcat"]]} if "vconcat" in out else out
 
 
 def svg(spec: dict) -> str:
@@ -176,7 +198,7 @@ class Figure:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         if os.environ.get(PAGE_ENV) == "1":
             return {"text/html": self.html()}
-        return {MIME: static(self.spec), "text/plain": f"<chart: {self.spec.get('title', '')}>"}
+        return {MIME: fixed_width(self.spec), "text/plain": f"<chart: {self.spec.get('title', '')}>"}
 
 
 def number_locale(lang: str) -> dict:

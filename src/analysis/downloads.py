@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import io
-import urllib.parse
 from datetime import date, datetime
 
 import polars as pl
@@ -103,10 +102,12 @@ def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None
     return buffer.getvalue()
 
 
-def links(frame: pl.DataFrame, name: str, lang: str) -> str:
-    """The data behind a table or chart, embedded in the page: an .xlsx in the page's language and the CSV."""
-    xlsx = f"data:{XLSX};base64," + base64.b64encode(workbook(frame, lang)).decode("ascii")
-    csv = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv_bytes(frame).decode("utf-8"))
+def links(frame: pl.DataFrame, name: str, lang: str, indicators: list[str] | None = None) -> str:
+    """The data behind a table or chart, embedded in the page: an .xlsx in the page's language (its definitions
+    sheet: `indicators`, else those of the frame's indicator_id, else all) and the CSV."""
+    xlsx = f"data:{XLSX};base64," + base64.b64encode(workbook(frame, lang, indicators)).decode("ascii")
+    # base64 rather than percent-encoding: a third more bytes, where a Vietnamese letter percent-encoded takes 3-4×
+    csv = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(frame)).decode("ascii")
     return render("downloads.html.j2", name=name, xlsx=xlsx, csv=csv, xlsx_label=t("xlsx", lang),
                   csv_label=t("csv", lang))
 

@@ -98,9 +98,9 @@ def figure(ind: pl.DataFrame, trajectories: pl.DataFrame, status: pl.DataFrame, 
     places = [{"a": k, "l": a["level"], "p": a["parent"], "n": a["name"]} for k, a in enumerate(areas)]
     judged_data, unpack_judged = packed(judged)
 
-    first_area = next((k for k, a in enumerate(areas) if a["level"] == "province"), 0)
-    if start and any(a["code"] == start for a in areas):
-        first_area = next(k for k, a in enumerate(areas) if a["code"] == start)
+    # Shown first: the area asked for, else the department's province (the plan's units before the reform's).
+    start = start or geo.department
+    first_area = next((k for k, a in enumerate(areas) if a["code"] == start), 0)
     key = next((tg.id for tg in target_set.targets if tg.key), indicators[0])
     params = [
         {"name": "area", "value": first_area,
@@ -113,14 +113,15 @@ def figure(ind: pl.DataFrame, trajectories: pl.DataFrame, status: pl.DataFrame, 
     # The series of the selection, unrolled: one row per month (the window numbers them in order).
     unroll = lambda fields: [{"filter": mine}, {"flatten": fields},
                              {"window": [{"op": "row_number", "as": "k"}]},
-                             {"calculate": "datetime(floor((datum.m + datum.k - 1) / 12), (datum.m + datum.k - 1) % 12, 1)",
-                              "as": "period"}]
-    x = {"field": "period", "type": "temporal", "title": None,
+                             {"calculate": "utc(floor((datum.m + datum.k - 1) / 12), (datum.m + datum.k - 1) % 12, 1)",
+                              "as": "period"},
+                             {"calculate": "utcFormat(datum.period, '%m/%Y')", "as": "when"}]
+    x = {"field": "period", "type": "temporal", "title": None, "scale": {"type": "utc"},
          "axis": {"format": "%m/%Y", "tickCount": {"interval": "month", "step": 6}}}
     value = lambda f: {"calculate": f"datum.{f} == null ? null : datum.{f} / {SCALE}", "as": f"{f}_"}
-    tip = [{"field": "period", "type": "temporal", "format": "%m/%Y", "title": c["month"]},
+    tip = [{"field": "when", "title": c["month"]},
            {"field": "v_", "type": "quantitative", "format": ",.1f", "title": c["chart_value"]}]
-    ptip = [{"field": "period", "type": "temporal", "format": "%m/%Y", "title": c["month"]},
+    ptip = [{"field": "when", "title": c["month"]},
             {"field": "p_", "type": "quantitative", "format": ",.1f", "title": c["chart_projected"]},
             {"field": "l_", "type": "quantitative", "format": ",.1f", "title": c["chart_interval"]},
             {"field": "h_", "type": "quantitative", "format": ",.1f", "title": " "}]

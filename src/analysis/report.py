@@ -134,8 +134,7 @@ def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Targe
         data = pl.concat([data.with_columns(lower=pl.lit(None, pl.Float64), upper=pl.lit(None, pl.Float64)),
                           proj.select("period", value="projected", kind=pl.lit("projected"), lower="lower",
                                       upper="upper")], how="diagonal")
-    return charts.Figure(spec, links(data.with_columns(pl.col("period").cast(pl.String)),
-                                        f"{target.id}-{area_code}", lang))
+    return charts.Figure(spec, links(data, f"{target.id}-{area_code}", lang, [target.id]))
 
 
 def milestones_table(ms: pl.DataFrame, lang: str):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROVINCE
 from tests.end_to_end.conftest import FORMULA, SCRIPT, XSS
 
 pytestmark = pytest.mark.slow
@@ -55,6 +56,14 @@ def pages(reports):
     return sorted((reports / "2024-11").glob("*.html")) + [reports / "index.html"]
 
 
+def one_of_each_kind(reports):
+    """A page of each kind in each language (Võ Nhai's for the districts, fibre's for the targets), the index."""
+    month = reports / "2024-11"
+    return [month / f"{stem}-{lang}.html" for lang in ("vi", "en")
+            for stem in ("province", "district-170", "target-households_fiber", "explorer", "validation")] + [
+        reports / "index.html"]
+
+
 def drawn(page) -> None:
     """Wait until every chart of the page is drawn by the page's own runtime (its static image then hides)."""
     total = page.locator("figure.chart").count()
@@ -65,9 +74,10 @@ def drawn(page) -> None:
 @pytest.mark.parametrize("width", [1200, 390])
 def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(browser, reports, width):
     """Both languages, every kind of page, at a desktop's and a phone's width: no request, no console error, every
-    chart drawn live, and nothing wider than the screen outside a table that scrolls in its own box."""
+    chart drawn live, and nothing wider than the screen outside a table that scrolls in its own box. (Every page
+    of the month is opened by the hostile-text test below.)"""
     ARTIFACTS.mkdir(exist_ok=True)
-    for path in pages(reports):
+    for path in one_of_each_kind(reports):
         context, page, seen = visit(browser, path, width)
         drawn(page)
         assert seen["errors"] == [] and seen["requests"] == [] and seen["dialogs"] == [], (path.name, seen)
@@ -79,15 +89,15 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
         sizes = page.evaluate("[...document.querySelectorAll('.chart-live svg text')]"
                               ".map(t => parseFloat(getComputedStyle(t).fontSize))")
         assert not sizes or min(sizes) >= 11, (path.name, min(sizes))
-        if width == 1200 or path.stem in ("province-vi", "district-170-vi", "target-households_fiber-en"):
-            page.screenshot(path=str(ARTIFACTS / f"{path.stem}-{width}px.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{path.stem}-{width}px.png"), full_page=True)
         context.close()
 
 
 def test_hovering_a_point_shows_its_value_date_and_interval(browser, reports):
     context, page, _ = visit(browser, reports / "2024-11" / "target-households_fiber-vi.html")
     drawn(page)
-    points = page.locator("figure.chart.live .chart-live g.mark-symbol path")
+    chart = page.locator("figure.chart.live").first   # the trend (the map comes after it)
+    points = chart.locator(".chart-live g.mark-symbol path")
     assert points.count() > 0
     points.last.hover(force=True)   # the last point of the chart's last symbol layer: the target's diamond
     tip = page.locator("#vg-tooltip-element")
@@ -95,7 +105,7 @@ def test_hovering_a_point_shows_its_value_date_and_interval(browser, reports):
     assert "Mục tiêu" in tip.inner_text() and "85,0 %" in tip.inner_text()   # Plan 171: 85% of households
     # a projected month: its value and the 80% interval, written the Vietnamese way
     page.mouse.move(0, 0)
-    projected = page.locator("figure.chart.live .chart-live g.mark-symbol").nth(1).locator("path")
+    projected = chart.locator(".chart-live g.mark-symbol").nth(1).locator("path")
     projected.first.hover(force=True)
     text = tip.inner_text()
     assert "Dự báo" in text and "Khoảng dự báo 80%" in text and " – " in text, text
@@ -133,7 +143,7 @@ def test_the_province_report_prints_on_at_most_ten_a4_pages(browser, reports):
         (ARTIFACTS / f"province-{lang}.pdf").write_bytes(pdf)
         count = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         assert 1 <= count <= 10, (lang, count)
-        assert b"/MediaBox [0 0 595" in pdf or b"/MediaBox [ 0 0 595" in pdf   # A4: 595 x 842 points
+        assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12]", pdf)   # A4: 595 x 842 points
         context.close()
 
 
@@ -141,7 +151,9 @@ def test_a_hostile_hamlet_name_shows_as_text_and_runs_nothing(browser, reports):
     shown, scripts, formulas = [], [], []
     for path in pages(reports):
         context, page, seen = visit(browser, path)
-        body = page.evaluate("document.body.innerText")
+        # the page's text, folded parts included, scripts' contents (the charts' data) left out
+        body = page.evaluate("(() => { const b = document.body.cloneNode(true);"
+                             " b.querySelectorAll('script').forEach(s => s.remove()); return b.textContent; })()")
         if XSS in body:
             shown.append(path.name)
         if SCRIPT in body:
@@ -158,3 +170,79 @@ def test_a_hostile_hamlet_name_shows_as_text_and_runs_nothing(browser, reports):
     # the hamlet no operator names is listed as uncovered wherever uncovered hamlets are
     assert {"province-vi.html", "district-164-vi.html", "target-hamlets_ftth_coverage-vi.html",
             "target-hamlets_mbb_coverage-vi.html"} <= set(shown)
+
+
+def test_with_the_department_s_boundaries_the_map_draws_areas(browser, reports, tmp_path):
+    """Boundaries given (here each old commune's box from the package, as a GeoJSON): a target page's map draws an
+    area for each commune judged, and no dot for them."""
+    import json
+
+    import polars as pl
+
+    from analysis.areas import legacy_units
+    from analysis.run.notebooks import execute, to_html
+    processed = reports.parent / "processed"
+    units = legacy_units(PROVINCE).select("wardCode", "wardBounds").drop_nulls()
+    features = []
+    for code, bounds in units.iter_rows():
+        (la0, lo0), (la1, lo1) = (map(float, c.strip().split(",")) for c in bounds.split("–"))
+        ring = [[lo0, la0], [lo1, la0], [lo1, la1], [lo0, la1], [lo0, la0]]
+        features.append({"type": "Feature", "properties": {"ma_xa": code},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    shapes = tmp_path / "xa.geojson"
+    shapes.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    nb = execute("12-target-report.ipynb", tmp_path / "t.ipynb", {
+        "processed": str(processed), "lang": "vi", "as_of": "2024-11", "indicator": "households_fiber",
+        "boundaries": {"commune": {"path": str(shapes), "code": "ma_xa"}}})
+    page_path = to_html(nb, tmp_path / "t.html", "t", "vi")
+    context, page, seen = visit(browser, page_path)
+    drawn(page)
+    live = page.locator("figure.map .chart-live")
+    live.locator("select").nth(0).select_option("commune")
+    page.wait_for_timeout(300)
+    status = pl.read_parquet(processed / "status.parquet")
+    judged = status.filter((pl.col("indicator_id") == "households_fiber") & (pl.col("area_level") == "commune"))
+    assert live.locator("g.mark-shape path").count() == judged.height > 100
+    assert seen["requests"] == [] and seen["errors"] == []
+    page.screenshot(path=str(ARTIFACTS / "target-map-boundaries.png"), full_page=False)
+    context.close()
+
+
+def test_the_explorer_shows_any_area_s_series_status_and_peers(browser, reports):
+    """Pick Võ Nhai, then one of its communes: the series is drawn, the status line is the status table's, and
+    the peers are the other districts, then the communes of Võ Nhai."""
+    import polars as pl
+
+    from analysis import geography
+    from analysis.text import catalogue
+    processed = reports.parent / "processed"
+    geo = geography.load(processed)
+    status = pl.read_parquet(processed / "status.parquet")
+    context, page, seen = visit(browser, reports / "2024-11" / "explorer-vi.html", 390)
+    drawn(page)
+    live = page.locator("figure.explorer .chart-live")
+    area, indicator = live.locator("select").nth(0), live.locator("select").nth(1)
+    indicator.select_option(label="Tỷ lệ hộ gia đình có truy nhập Internet băng rộng cáp quang")
+    commune = geo.codes("commune", "170")[0]
+    fibre = status.filter((pl.col("indicator_id") == "households_fiber") & pl.col("latest_value").is_not_null())
+    judged = lambda level, parent: fibre.filter((pl.col("area_level") == level)
+                                                & pl.col("area_code").is_in(geo.codes(level, parent))).height
+    for level, code, peers in (("district", "170", judged("district", PROVINCE)),
+                               ("commune", commune, judged("commune", "170"))):
+        name = geo.name(code, "vi", level)
+        label = next(o for o in area.locator("option").all_inner_texts() if o.startswith(name))
+        area.select_option(label=label)
+        page.wait_for_timeout(400)
+        row = status.filter((pl.col("indicator_id") == "households_fiber") & (pl.col("area_level") == level)
+                            & (pl.col("area_code") == code)).row(0, named=True)
+        word = catalogue("vi")["status"][row["status"]]
+        texts = live.locator("svg text").all_text_contents()
+        assert any(word in t for t in texts), (name, word)
+        assert live.locator("g.mark-line path").count() >= 1                       # its series
+        bars = live.locator("g.mark-rect path")
+        assert bars.count() == peers, (name, bars.count(), peers)                   # its peers, one bar each
+        assert any(t.startswith("▶ " + name) for t in texts)                       # itself among them
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    assert seen["errors"] == [] and seen["requests"] == []
+    page.screenshot(path=str(ARTIFACTS / "explorer-vi-390px.png"), full_page=True)
+    context.close()

@@ -289,12 +289,13 @@ def test_each_page_links_its_other_language_and_the_index_lists_both(reports):
 
 def test_csv_downloads_neutralise_a_formula_from_the_data(reports):
     """... and in the page's CSV of uncovered hamlets it starts with an apostrophe, so a spreadsheet shows text."""
-    import urllib.parse
+    import base64
+    import html as h
+
     from tests.end_to_end.conftest import FORMULA
     page = (reports / "2024-11" / "province-vi.html").read_text(encoding="utf-8")
     link = next(m for m in re.findall(r'download="hamlets-uncovered\.csv" href="([^"]+)"', page))
-    import html as h
-    text = urllib.parse.unquote(h.unescape(link).removeprefix("data:text/csv;charset=utf-8,"))
+    text = base64.b64decode(h.unescape(link).removeprefix("data:text/csv;charset=utf-8;base64,")).decode("utf-8")
     quoted = FORMULA.replace('"', '""')
     assert f"\"'{quoted}\"" in text or f"'{quoted}" in text
     assert f",{FORMULA}," not in text and f',"{quoted}",' not in text
@@ -308,8 +309,8 @@ def test_no_page_shows_an_expected_date_before_its_month_or_a_share_above_100(re
     """Issue 17: an expected date ("dự kiến MM/YYYY") is never earlier than the month judged, and no card shows a
     bounded indicator (a share in %) above 100."""
     from analysis.targets import load
-    pages = sorted((reports / "2024-11").glob("*.html"))
-    assert len(pages) == 21
+    pages = sorted((reports / "2024-11").glob("*-vi.html"))   # the Vietnamese pages: "dự kiến" is their word
+    assert len(pages) == PER_LANGUAGE + 1                     # and the data checks
     expected = 0
     bounded = {tg.name_vi for tg in load().targets if tg.ceiling is not None}
     for page in pages:
@@ -332,13 +333,13 @@ def test_a_run_as_of_an_earlier_month_shows_nothing_after_it(run_root, tmp_path)
     processed = tmp_path / "processed"
     shutil.copytree(run_root / "processed", processed)
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
-                        str(processed), "--reports", str(tmp_path / "reports"), "--as-of", "2024-10"],
+                        str(processed), "--reports", str(tmp_path / "reports"), "--as-of", "2024-10", "--lang", "vi"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     month = date(2024, 10, 1)
     assert pl.read_parquet(processed / "status.parquet")["as_of"].unique().to_list() == [month]
-    pages = sorted((tmp_path / "reports" / "2024-10").glob("*.html"))
-    assert len(pages) == 21
+    pages = sorted(p for p in (tmp_path / "reports" / "2024-10").glob("*.html") if not p.name.startswith("validation-"))
+    assert len(pages) == PER_LANGUAGE   # --lang vi: the Vietnamese pages only
     shown = 0
     for page in pages:
         text = page.read_text(encoding="utf-8")
@@ -382,7 +383,7 @@ def test_the_national_set_writes_a_page_for_every_district_it_judges(run_root, t
     shutil.copytree(run_root / "processed", tmp_path / "processed")
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
                         str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"),
-                        "--targets", "national-2025"], capture_output=True, text=True)
+                        "--targets", "national-2025", "--lang", "vi"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     # A copied processed folder is still current: only what the target set changes runs again.
     assert "unchanged, skipped clean" in r.stderr and "done trajectories" in r.stderr
@@ -416,5 +417,48 @@ def test_every_page_opens_with_a_headline_that_counts_the_status_table(run_root,
     for s in set(states):
         assert words[s].format(n=states.count(s)) in block, (s, block)
     assert block.index(f"{len(plan.targets)} chỉ tiêu") < block.index("Chậm nhất")
-    for p in (reports / "2024-11").glob("*.html"):
-        assert '<div class="headline">' in p.read_text(encoding="utf-8"), p.name
+    for p in (reports / "2024-11").glob("*.html"):   # every leader's page (the data checks are the data team's)
+        if not p.name.startswith("validation-"):
+            assert '<div class="headline">' in p.read_text(encoding="utf-8"), p.name
+
+
+def _inputs(reports, lang="vi"):
+    from analysis import report
+    return report.inputs(reports.parent / "processed", "2024-11", "plan-171-2025")
+
+
+def test_the_explorer_carries_every_month_of_every_area_as_the_indicators_table_has_it(reports):
+    """Decoded as the page's runtime decodes it (a series row: its first month and its values in tenths), a
+    commune's series equals the indicators table to the tenth, month by month."""
+    from analysis import explorer
+    inp = _inputs(reports)
+    fig = explorer.figure(inp.ind, inp.trajectories, inp.status, inp.target_set, "vi", inp.geo, inp.month)
+    data = fig.spec["datasets"]
+    places = data["places"]
+    ids = fig.spec["params"][1]["bind"]["options"]
+    names = fig.spec["params"][1]["bind"]["labels"]
+    fibre = names.index("Tỷ lệ hộ gia đình có truy nhập Internet băng rộng cáp quang")
+    commune = inp.geo.codes("commune", "170")[0]
+    at = next(p["a"] for p in places if p["l"] == "commune" and p["n"] == inp.geo.name(commune, "vi", "commune"))
+    row = next(r for r in data["observed"] if r["a"] == at and r["i"] == ids[fibre])
+    shown = {(row["m"] + k) : v / 10 for k, v in enumerate(row["v"]) if v is not None}
+    table = inp.ind.filter((pl.col("indicator_id") == "households_fiber") & (pl.col("area_level") == "commune")
+                           & (pl.col("area_code") == commune) & pl.col("value").is_not_null())
+    expected = {d.year * 12 + d.month - 1: round(v, 1) for d, v in table.select("period", "value").iter_rows()}
+    assert shown.keys() == expected.keys() and len(expected) >= 3   # the short sample's months
+    assert all(abs(shown[m] - expected[m]) < 0.051 for m in expected)
+    # every area of the geography that has figures can be picked, the department's province first shown
+    assert fig.spec["params"][0]["value"] == next(p["a"] for p in places if p["l"] == "province"
+                                                  and p["n"] == inp.geo.name(inp.province, "vi", "province"))
+
+
+def test_a_district_map_shows_its_own_communes_and_prints_one_map_per_key_target(reports):
+    from analysis import maps
+    inp = _inputs(reports)
+    fig = maps.status_map(inp.status, inp.target_set, "vi", inp.geo, within="170")
+    places = fig.spec["transform"][-2]["from"]["data"]["values"]
+    assert len(places) == len(inp.geo.codes("commune", "170")) == 15   # Võ Nhai's communes
+    assert len(fig.statics) == sum(tg.key for tg in inp.target_set.targets) == 5
+    province = maps.status_map(inp.status, inp.target_set, "vi", inp.geo)
+    levels = province.spec["params"][1]["bind"]["options"]
+    assert levels == ["district", "commune", "commune_2025"]

@@ -4,6 +4,7 @@ project's data/ folder)."""
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 
 import nbformat
@@ -13,7 +14,7 @@ from analysis.run.notebooks import NOTEBOOKS, NotebookFailed, execute
 
 ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 CHAIN = ["01-clean.ipynb", "02-validate.ipynb", "03-indicators.ipynb", "04-trajectories.ipynb",
-         "10-province-report.ipynb", "11-district-report.ipynb", "12-target-report.ipynb"]
+         "10-province-report.ipynb", "11-district-report.ipynb", "12-target-report.ipynb", "13-explorer.ipynb"]
 
 
 def test_the_notebooks_are_the_chain():
@@ -67,6 +68,14 @@ def test_every_notebook_runs_with_its_defaults(short_sample, tmp_path):
                             cwd=str(project / "notebooks"), progress_bar=False, log_output=False)
     assert (project / "data" / "processed" / "status.parquet").exists()
     assert (project / "reports" / "data-docs" / "index.html").exists()
+    # Opened as an analyst does (not by the runner), the charts are JupyterLab's own Vega-Lite, with tooltips.
+    for name in ("12-target-report.ipynb", "13-explorer.ipynb"):
+        outputs = [o for c in nbformat.read(tmp_path / f"out-{name}", as_version=4).cells if c.cell_type == "code"
+                   for o in c.outputs if "application/vnd.vegalite.v5+json" in o.get("data", {})]
+        assert outputs, name
+        specs = [o["data"]["application/vnd.vegalite.v5+json"] for o in outputs]
+        assert all('"tooltip"' in json.dumps(s) for s in specs), name
+        assert all("text/html" not in o["data"] for o in outputs), name
 
 
 def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatch):

@@ -17,19 +17,33 @@ def _series():
     return observed, projected
 
 
-def test_tooltips_carry_values_and_months_as_the_page_writes_them():
+def test_tooltips_carry_values_months_and_intervals_computed_from_the_numbers():
+    """Each number travels once; the tooltip's texts are computed by the page's runtime (the values a reader sees
+    are checked in chromium, test_browser); dates are UTC so no time zone moves a month."""
     observed, projected = _series()
     spec = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title="Cáp quang", unit="%", lang="vi",
                         baseline=(date(2023, 9, 1), 75.9))
-    obs = spec["layer"][0]["data"]["values"]
-    assert [(r["when"], r["shown"]) for r in obs] == [("01/2025", "83,5 %"), ("02/2025", "84,0 %")]
-    proj = spec["datasets"]["projection"][0]
-    assert (proj["when"], proj["shown"], proj["interval"]) == ("03/2025", "84,6 %", "83,3 – 85,9 %")
-    goal = spec["layer"][-1]
-    assert goal["data"]["values"][0]["shown"] == "85,0 %"
-    assert [t["title"] for t in goal["encoding"]["tooltip"]] == ["Tháng", "Mục tiêu"]
-    en = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title="Fibre", unit="%", lang="en")
-    assert en["datasets"]["projection"][0]["interval"] == "83.3 – 85.9 %"
+    obs = spec["layer"][0]
+    assert obs["data"]["values"] == [{"period": "2025-01-01", "value": 83.456}, {"period": "2025-02-01", "value": 84.04}]
+    made = {t["as"]: t["calculate"] for t in obs["transform"]}
+    assert made["when"] == "utcFormat(toDate(datum.period), \"%m/%Y\")"
+    assert made["shown"].endswith("format(datum.value, ',.1f') + \" %\"")
+    assert [t["field"] for t in obs["encoding"]["tooltip"]] == ["when", "shown"]
+    assert [t["title"] for t in obs["encoding"]["tooltip"]] == ["Tháng", "Giá trị"]
+    line = spec["layer"][2]
+    assert {t["as"] for t in line["transform"]} == {"when", "shown", "interval"}
+    assert [t["title"] for t in line["encoding"]["tooltip"]] == ["Tháng", "Dự báo", "Khoảng dự báo 80%"]
+    assert spec["datasets"]["projection"] == [{"period": "2025-03-01", "projected": 84.6, "lower": 83.26,
+                                               "upper": 85.949}]
+    assert obs["encoding"]["x"]["scale"] == {"type": "utc"}
+    yearly = charts.trend(observed, None, 94, date(2025, 12, 1), title="t", unit="", lang="en", frequency="yearly")
+    made = {t["as"]: t["calculate"] for t in yearly["layer"][0]["transform"]}
+    assert made["when"] == "utcFormat(toDate(datum.period), \"%Y\")" and made["shown"].endswith('+ ""')
+
+
+def test_numbers_in_the_browser_use_the_language_s_separators():
+    assert charts.number_locale("vi") == {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", ""]}
+    assert charts.number_locale("en")["decimal"] == "."
 
 
 def test_time_axes_by_frequency_and_text_at_least_11_px():
@@ -37,7 +51,6 @@ def test_time_axes_by_frequency_and_text_at_least_11_px():
     yearly = charts.trend(observed, None, 94, date(2025, 12, 1), title="t", unit="%", lang="vi", frequency="yearly")
     axis = yearly["layer"][0]["encoding"]["x"]["axis"]
     assert axis["format"] == "%Y" and axis["tickCount"] == {"interval": "year", "step": 1}
-    assert yearly["layer"][0]["data"]["values"][0]["when"] == "2025"
     monthly = charts.trend(observed, None, 94, date(2025, 12, 1), title="t", unit="%", lang="vi")
     assert monthly["layer"][0]["encoding"]["x"]["axis"]["tickCount"] == {"interval": "month", "step": 6}
     assert monthly["config"]["axis"]["labelOverlap"] == "greedy"

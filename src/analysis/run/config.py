@@ -16,6 +16,13 @@ DEFAULT = paths.CONFIG / "run.yml"
 PATHS = ("raw", "processed", "reports")
 
 
+class Boundary(BaseModel):
+    """A boundary file of the department's: GeoJSON or GeoParquet, and the property holding each unit's code."""
+    model_config = ConfigDict(extra="forbid")
+    path: Path
+    code: str
+
+
 class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     raw: Path = Path("data/raw")
@@ -29,6 +36,9 @@ class RunConfig(BaseModel):
     # for a ministry's run. Written in config/run.yml only: no province code lives in the code.
     provinces: list[str] | Literal["all"]
     workers: int | None = None
+    # Maps draw these areas instead of points at the official centres: level (district, commune, commune_2025) ->
+    # file and code property. None: points.
+    boundaries: dict[Literal["district", "commune", "commune_2025"], Boundary] | None = None
     min_tests: int = 100
     bts_radius_m: float = 50.0
 
@@ -110,6 +120,10 @@ def load(path: Path | None, overrides: dict) -> RunConfig:
         p = getattr(cfg, name)
         setattr(cfg, name, (p if p.is_absolute() else (Path.cwd() / p) if name in overrides and overrides[name]
                             else paths.project_path(p)).resolve())
+    for item in (cfg.boundaries or {}).values():
+        item.path = paths.project_path(item.path) if not item.path.is_absolute() else item.path
+        if not item.path.exists():
+            raise AnalysisError("boundary file not found (config: boundaries)", file=str(item.path))
     for name in ("processed", "reports"):
         out = getattr(cfg, name)
         if out == cfg.raw or cfg.raw in out.parents:

@@ -48,6 +48,13 @@ def _kernel_manager():
             os.makedirs(jupyter_runtime_dir(), exist_ok=True)
             return os.path.join(jupyter_runtime_dir(), f"plan171-{uuid.uuid4().hex[:12]}-ipc")
 
+        async def _async_pre_start_kernel(self, **kw):
+            # These kernels' notebooks become pages: their charts go out as page figures (spec, static image),
+            # not as JupyterLab's Vega-Lite output. Only these kernels: the runner's own environment is untouched.
+            from analysis.charts import PAGE_ENV
+            kw["env"] = {**os.environ, **(kw.get("env") or {}), PAGE_ENV: "1"}
+            return await super()._async_pre_start_kernel(**kw)
+
         async def _async_interrupt_kernel(self) -> None:
             # jupyter_client interrupts a kernel before shutting it down; after a notebook has finished there is
             # nothing to interrupt, and the kernel would log "KeyboardInterrupt caught in kernel" as an error.
@@ -61,10 +68,6 @@ def execute(name: str, out: Path, parameters: dict) -> Path:
     """Run notebooks/<name> with `parameters` into `out`."""
     import papermill as pm
 
-    from analysis.charts import PAGE_ENV
-    # Kernels inherit the environment: their charts become page figures (spec, runtime hook and static image),
-    # not JupyterLab's Vega-Lite output.
-    os.environ[PAGE_ENV] = "1"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters, kernel_name=kernel(),

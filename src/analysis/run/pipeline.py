@@ -148,6 +148,8 @@ class Pipeline:
         from analysis.targets import load
         c = self.cfg
         common = {"processed": str(c.processed), "targets": c.targets}
+        if c.boundaries:
+            common["boundaries"] = {lv: {"path": str(b.path), "code": b.code} for lv, b in c.boundaries.items()}
         return pages.jobs(common, c.languages, geography.load(c.processed), load(c.targets), elsewhere)
 
     def report(self, job: Job) -> None:
@@ -190,7 +192,8 @@ class Pipeline:
             # The month's pages in languages this run does not publish stay, and this run's pages link to them.
             kept = kept_pages(run_dir, c.languages)
             jobs = self.jobs = self._jobs({(p["key"], p["lang"]): p["file"] for p in kept})
-            key = Stamps.key([c.processed / f for f in pages.reads()],
+            shapes = [b.path for b in (c.boundaries or {}).values()]
+            key = Stamps.key([c.processed / f for f in pages.reads()] + shapes,
                              {"month": month, "jobs": [{**j.__dict__, "parameters": _what(j.parameters)}
                                                        for j in jobs]}, self.code)
             written = [run_dir / j.page for j in jobs]

@@ -12,7 +12,7 @@ from analysis import io, paths
 # target sets, the report list). config/run.yml is not: its values are the stages' parameters, stamped as such.
 CODE = [paths.PACKAGE, paths.NOTEBOOKS, paths.EXPECTATIONS / "gx", paths.CONFIG / "targets",
         paths.CONFIG / "indicators", paths.CONFIG / "reports.yml"]
-CODE_SUFFIXES = {".py", ".ipynb", ".yml", ".json", ".j2", ".css", ".html"}
+CODE_SUFFIXES = {".py", ".ipynb", ".yml", ".json", ".j2", ".css", ".js", ".html"}
 
 
 def _editor_file(p: Path, base: Path) -> bool:
