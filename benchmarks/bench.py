@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.sample.cache import sample
+from analysis.sample.cache import sample as cached_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "samples"  # set to the sample's folder in main()
@@ -57,7 +57,7 @@ def main() -> int:
     # The full sample (seed 7), written once into .cache/samples/ and reused until the generator changes; the
     # tests take theirs from the same place.
     print("bench: the full sample (seed 7), from .cache/samples/ or written there once ...", flush=True)
-    CACHE = sample(seed=7)
+    CACHE = cached_sample(seed=7)
     meta = json.loads((CACHE / "truth" / "meta.json").read_text())
     machine = f"{platform.node()} ({os.cpu_count()} cores, {platform.python_version()})"
     when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"

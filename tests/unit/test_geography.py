@@ -2,22 +2,12 @@
 error naming the districts there are."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from analysis import geography
-from analysis.areas import reference_areas
 from analysis.errors import AnalysisError
 from tests.conftest import PROVINCE
-
-
-@pytest.fixture(scope="module")
-def geo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("processed")
-    reference_areas([PROVINCE, "06"]).write_parquet(folder / "reference_areas.parquet")
-    (folder / "manifest.json").write_text(json.dumps({"provinces": [PROVINCE, "06"], "primary": PROVINCE}))
-    return geography.load(folder)
 
 
 def test_names_by_level_and_the_plan_s_unit_first(geo):

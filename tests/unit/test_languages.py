@@ -6,22 +6,10 @@ import json
 import time
 from datetime import datetime, timezone
 
-import pytest
 
-from analysis import geography
-from analysis.areas import reference_areas
 from analysis.run import config, pages
 from analysis.run.pipeline import Pipeline, kept_pages
 from analysis.targets import load
-from tests.conftest import PROVINCE
-
-
-@pytest.fixture(scope="module")
-def geo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("processed")
-    reference_areas([PROVINCE, "06"]).write_parquet(folder / "reference_areas.parquet")
-    (folder / "manifest.json").write_text(json.dumps({"provinces": [PROVINCE, "06"], "primary": PROVINCE}))
-    return geography.load(folder)
 
 
 def test_every_page_in_every_language_links_its_other_language(geo):

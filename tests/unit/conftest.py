@@ -1,0 +1,19 @@
+"""Fixtures the unit tests share."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analysis import geography
+from analysis.areas import reference_areas
+from tests.conftest import PROVINCE
+
+
+@pytest.fixture(scope="session")
+def geo(tmp_path_factory):
+    """The run's geography as cleaning writes it for the department's province and Bắc Kạn (06), which joined it."""
+    folder = tmp_path_factory.mktemp("processed")
+    reference_areas([PROVINCE, "06"]).write_parquet(folder / "reference_areas.parquet")
+    (folder / "manifest.json").write_text(json.dumps({"provinces": [PROVINCE, "06"], "primary": PROVINCE}))
+    return geography.load(folder)
