@@ -154,7 +154,8 @@ def static(spec: dict) -> dict:
         return layer
     out = still(spec)
     # Vega-Lite describes every mark for screen readers in an image too (aria-label); the page's text says it.
-    out["config"] = {**out.get("config", {}), "aria": False}
+    # No vertical grid in print either: the month ticks say where a point is, and it is a fifth of an image.
+    out["config"] = {**out.get("config", {}), "aria": False, "axisX": {"grid": False}}
     return {**out, "width": STATIC_WIDTH} if spec.get("width") == "container" else out
 
 

@@ -92,7 +92,12 @@ def districts_table(status: pl.DataFrame, target: Target, lang: str, geo: Geogra
              c["status"].get(r["status"], r["status"]), eta(r, lang), gap(r, target, lang))
             for r in d.iter_rows(named=True)]
     cols = [t(k, lang) for k in ("district", "col_latest", "col_status", "col_eta", "col_gap")]
-    return table(pl.DataFrame(rows, schema=cols, orient="row"))
+    data = d.select("area_code", pl.col("area_code").map_elements(lambda a: geo.name(a, lang, "district"),
+                                                                  return_dtype=pl.String).alias("district"),
+                    "latest_value", "latest_period", "status", "eta", "gap", "gap_count")
+    from IPython.display import HTML
+    return HTML(table(pl.DataFrame(rows, schema=cols, orient="row")).data
+                + links(data, f"districts-{target.id}", lang, [target.id]))
 
 
 def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str, as_of: date, lang: str,
@@ -108,7 +113,13 @@ def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str,
             unit = catalogue(lang)["units"].get(tg.unit, tg.unit)
             cols[f"{tg.name(lang)} ({unit})"] = [
                 "—" if values.get(a) is None else number(values[a], lang) for a in communes]
-    return table(pl.DataFrame(cols), lang)
+    from IPython.display import HTML
+    ids = [tg.id for tg in target_set.targets]
+    data = latest.filter(pl.col("indicator_id").is_in(ids)).select(
+        "indicator_id", "area_code", pl.col("area_code").map_elements(lambda a: geo.name(a, lang, "commune"),
+                                                                      return_dtype=pl.String).alias("commune"),
+        "period", "value").sort("indicator_id", "area_code")
+    return HTML(table(pl.DataFrame(cols), lang).data + links(data, f"communes-{district_code}", lang))
 
 
 def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Target, area_code: str, as_of: date,
@@ -142,8 +153,10 @@ def milestones_table(ms: pl.DataFrame, lang: str):
     rows = [(r[f"milestone_{lang}"],
              c["milestone_status"].get(r["status_code"], "—") if r["status_code"] else "—",
              month(r["as_of"], lang) if r["as_of"] else "—") for r in ms.iter_rows(named=True)]
-    return table(pl.DataFrame(rows, schema=[t("col_milestone", lang), t("col_status", lang), t("col_updated", lang)],
-                              orient="row"))
+    frame = pl.DataFrame(rows, schema=[t("col_milestone", lang), t("col_status", lang), t("col_updated", lang)],
+                         orient="row")
+    from IPython.display import HTML
+    return HTML(table(frame).data + links(frame, "milestones", lang))
 
 
 def hamlet_gaps(gaps: pl.DataFrame, lang: str, geo: Geography, district_code: str | None = None,
