@@ -55,7 +55,9 @@ def parse_count(value: object) -> int | None:
     return int(x)
 
 
-_MONTH_WORDS = re.compile(r"^thang\s*(\d{1,2})\s*(?:nam|/|-)\s*(\d{4})$")
+_MONTH_WORDS = re.compile(r"^thang\s*(\d{1,2})\s*,?\s*(?:nam|/|-|\.)\s*(\d{4})$")
+# A day written out, as official documents date themselves: "ngày 09 tháng 01 năm 2025" (folded: no diacritics).
+_DAY_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})")
 _PATTERNS = (
     (re.compile(r"^(\d{4})[-/.](\d{1,2})(?:[-/.]\d{1,2})?(?:[ t].*)?$"), lambda m: (int(m[1]), int(m[2]))),
     (re.compile(r"^t?(\d{1,2})[/.-](\d{4})$"), lambda m: (int(m[2]), int(m[1]))),
@@ -66,8 +68,9 @@ _PATTERNS = (
 
 
 def parse_period(value: object) -> date:
-    """A report month, the first day of it: 2024-10, 10/2024, T10/2024, 'Tháng 10 năm 2024', an Excel
-    serial, or a quarter (Q4/2024 is its last month, 2024-12)."""
+    """A report month, the first day of it: 2024-10, 10/2024, 10-2024, T10/2024, T10.2024, 'Tháng 10 năm 2024',
+    'Tháng 10/2024', a day ('ngày 09 tháng 10 năm 2024', 09/10/2024), a date cell, an Excel serial, or a quarter
+    (Q4/2024 is its last month, 2024-12)."""
     if isinstance(value, datetime):
         return date(value.year, value.month, 1)
     if isinstance(value, date):
@@ -80,6 +83,8 @@ def parse_period(value: object) -> date:
         return date(d.year, d.month, 1)
     m = _MONTH_WORDS.match(s)
     found = (int(m[2]), int(m[1])) if m else None
+    if not found and (m := _DAY_WORDS.fullmatch(s)):
+        found = (int(m[3]), int(m[2]))
     for pattern, pick in _PATTERNS:
         if found:
             break
@@ -176,19 +181,35 @@ def parse_date(value: object) -> date:
     if re.fullmatch(r"\d{5}(?:\.0+)?", s):
         return EXCEL_EPOCH + timedelta(days=int(float(s)))
     found = _first_format(s, _DATE_FORMATS)
-    if found is None:
-        raise ParseError(f"not a date: {value!r}")
-    return found.date()
+    if found is not None:
+        return found.date()
+    if m := _DAY_WORDS.fullmatch(fold(s).strip()):
+        try:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            raise ParseError(f"not a date: {value!r}") from None
+    # A month where a day is asked ("2025-12", "tháng 12 năm 2025"): its first day. Not a day that failed above
+    # (31/02/2025), which would otherwise pass as its month.
+    if not _HAS_DAY.match(fold(s).strip()):
+        try:
+            return parse_period(s)
+        except ParseError:
+            pass
+    raise ParseError(f"not a date: {value!r}")
 
 
-_TITLE_DATE = re.compile(r"ngay\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_HAS_DAY = re.compile(r"^(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|ngay)")
+# 'Ngày 05/11/2024', 'ngày 05 tháng 11 năm 2024' (folded)
+_TITLE_DATE = re.compile(r"ngay\s+(\d{1,2})\s*(?:[/.-]|,?\s*thang\s*)(\d{1,2})\s*(?:[/.-]|,?\s*nam\s*)(\d{4})")
 _ANY_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
 
 
 def date_in_title(text: str, *, any_date: bool = False) -> date | None:
-    """'Ngày 05/11/2024' in a title line above the header: the date the file was sent. With `any_date`, any
-    dd/mm/yyyy in the line ('DANH SÁCH TRẠM BTS ĐẾN 31/10/2024': the date a list is as at)."""
-    m = (_ANY_DATE if any_date else _TITLE_DATE).search(fold(text))
+    """'Ngày 05/11/2024' or 'Thái Nguyên, ngày 05 tháng 11 năm 2024' in a title line above the header: the date
+    the file was sent. With `any_date`, also any dd/mm/yyyy in the line ('DANH SÁCH TRẠM BTS ĐẾN 31/10/2024': the
+    date a list is as at)."""
+    folded = fold(text)
+    m = _TITLE_DATE.search(folded) or (_ANY_DATE.search(folded) if any_date else None)
     try:
         return date(int(m[3]), int(m[2]), int(m[1])) if m else None
     except ValueError:  # 31/02/2024 is not a date; the caller falls back as if there were none

@@ -29,22 +29,35 @@ def submission_times(good: pl.DataFrame, raw: Path, title_date: Callable[[int], 
     return out
 
 
+def _rule(later: tuple[Stamp, str], earlier: tuple[Stamp, str], name: str, other: str) -> str:
+    """Why one submission replaced the other, as the manifest says it: the later stated or modification date, or,
+    when both say the same moment, the later file name (a correction is named after the original: `_bosung`,
+    `-sua`, `_v2`)."""
+    (stamp, how), (other_stamp, other_how) = later, earlier
+    if stamp == other_stamp:
+        said = how if how == other_how else f"{how} and {other_how}"
+        return f"same {said} ({stamp[0]}): the later file name ({name} after {other})"
+    return f"later by {how} ({stamp[0]} after {other_stamp[0]})"
+
+
 def latest_only(kind: str, good: pl.DataFrame, when: dict[str, tuple[Stamp, str]]
                 ) -> tuple[pl.DataFrame, list[dict]]:
-    """Per operator and month, the rows of the latest file (ties: the later file name, so `_bosung` wins);
+    """Per operator and month, the rows of the latest file (ties: the later file name without its extension, so
+    `_bosung` and `-sua` win);
     the replaced files listed with their rows, the rule and both dates."""
     groups = good.group_by("operator", "period", "source_file").agg(raw_rows(good))
     replaced, drop = [], []
     for (op, period), part in groups.group_by("operator", "period"):
         if part.height < 2:
             continue
-        ranked = sorted(part["source_file"].to_list(), key=lambda f: (when[f][0], f))
+        # Same moment: the later name, compared without the extension, so that "vnpt-sua.xlsx" (a correction
+        # named after the original) comes after "vnpt.xlsx" although "-" sorts before ".".
+        ranked = sorted(part["source_file"].to_list(), key=lambda f: (when[f][0], Path(f).with_suffix("").as_posix(), f))
         latest = ranked[-1]
         for f in ranked[:-1]:
             n = part.filter(pl.col("source_file") == f)["len"].item()
             replaced.append({"kind": kind, "file": f, "replaced_by": latest, "operator": op, "period": str(period),
-                             "rows": n, "rule": f"later by {when[latest][1]} ({when[latest][0][0]} after "
-                                                f"{when[f][0][0]})"})
+                             "rows": n, "rule": _rule(when[latest], when[f], latest, f)})
             drop.append((op, period, f))
     if not drop:
         return good, replaced
