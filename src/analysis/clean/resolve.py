@@ -1,6 +1,7 @@
 """Resolving typed place names (or codes) to the statistics office's codes, never by guessing."""
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 
 import polars as pl
@@ -10,6 +11,14 @@ from analysis.areas import REFORM_LEVELS
 from analysis.names import accent_key, fold, name_keys
 
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
+# With no district to search within, an approximate match must be stronger and stand clear of the next commune:
+# a province has a hundred or more names, and "Phú Lương" is one letter from "Phúc Lương".
+FUZZY_ALONE, FUZZY_MARGIN = 96, 4
+# A name that carries a district-level word is a district (a group or subtotal row), never a commune: folded,
+# the words no commune name begins with; "Huyện" and "Quận" only with their marks ("Huyền Tụng", "Quan Triều"
+# are communes).
+DISTRICT_WORDS = ("thanh pho ", "thi xa ", "tp.", "tp ", "h.", "tx.")
+DISTRICT_WORDS_MARKED = ("huyện ", "quận ", "q.")
 
 
 class AreaResolver:
@@ -41,6 +50,8 @@ class AreaResolver:
         self.district_codes = set(self.district_parent)
         communes = areas.filter(pl.col("level") == "commune")
         self.commune_parent = dict(zip(communes["area_code"], communes["parent_code"]))
+        self.names = dict(zip(communes["area_code"], communes["name_vi"])) | dict(
+            zip(districts["area_code"], districts["name_vi"]))   # for the candidates a refusal lists
         self.district_by_key: dict[str, set[str]] = defaultdict(set)
         for code, name in districts.select("area_code", "name_vi").iter_rows():
             for k in name_keys(name):
@@ -152,6 +163,9 @@ class AreaResolver:
     def _commune_within(self, commune_text: str, district: str | None, province: str | None
                         ) -> tuple[str | None, str | None, str]:
         t = commune_text.strip()
+        if fold(t).strip().startswith(DISTRICT_WORDS) or \
+                unicodedata.normalize("NFC", t).lower().startswith(DISTRICT_WORDS_MARKED):
+            return None, None, f"{t!r} names a district, not a commune"
         in_scope = (lambda c: self.commune_parent[c] == district) if district else \
             (lambda c: province is None or self.district_parent[self.commune_parent[c]] == province)
         keys = name_keys(t)
@@ -173,13 +187,24 @@ class AreaResolver:
             return None, None, (f"commune name {t!r} is ambiguous without its district" if not district else
                                 f"commune name {t!r} names several communes of district {district}")
         pool = {k: codes for k, codes in self.commune_by_key.items() if any(map(in_scope, codes))}
-        scored = [process.extractOne(k, list(pool), scorer=fuzz.ratio) for k in keys] if pool else []
-        best = max((s for s in scored if s), key=lambda s: s[1], default=None)
-        if best and best[1] >= FUZZY_THRESHOLD:
-            codes = [c for c in pool[best[0]] if in_scope(c)]
-            if len(codes) == 1:
-                return codes[0], self.commune_parent[codes[0]], f"fuzzy:{best[1]:.0f}"
-        return None, None, f"commune not recognised: {t!r}"
+        # Each commune in scope with its best score over the text's keys, best first.
+        best: dict[str, float] = {}
+        for k in keys:
+            for key, score, _ in process.extract(k, list(pool), scorer=fuzz.ratio, limit=8) if pool else []:
+                for c in pool[key]:
+                    if in_scope(c) and score > best.get(c, -1):
+                        best[c] = score
+        ranked = sorted(best.items(), key=lambda cs: -cs[1])
+        if ranked:
+            (code, score), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0)
+            # Within a district: strong enough and the only one. Without one: stronger, and clear of the next.
+            alone = district is None
+            if score >= (FUZZY_ALONE if alone else FUZZY_THRESHOLD) and \
+                    (runner_up < score if not alone else score - runner_up >= FUZZY_MARGIN):
+                return code, self.commune_parent[code], f"fuzzy:{score:.0f}"
+        near = "; ".join(f"{self.names[c]} ({self.names.get(self.commune_parent[c], self.commune_parent[c])}) "
+                         f"{s:.0f}" for c, s in ranked[:3] if s >= 85)   # the near misses only
+        return None, None, f"commune not recognised: {t!r}" + (f"; nearest: {near}" if near else "")
 
     def area(self, text: str | None) -> tuple[str | None, str | None, str]:
         """Any level, for tables by area (survey): (code, level, how). 'Tỉnh Thái Nguyên' is the province,

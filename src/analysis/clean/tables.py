@@ -129,7 +129,20 @@ for _code in list(range(0x41, 0x7B)) + list(range(0xC0, 0x250)) + list(range(0x1
     _base = names_fold(_ch)
     if len(_base) == 1 and _base.isalpha():
         _VARIANTS[_base] = _VARIANTS.get(_base, "") + _ch
-_TOTALS_RE = "(?i)^(?:" + "|".join(_tolerant(w) for w in TOTAL_WORDS) + ")"
+_TOTALS_RE = "(?i)^(?:" + "|".join(_tolerant(w) for w in TOTAL_WORDS) + (
+    # "Cộng", "Tổng" alone, or before what they add up ("Cộng huyện Phú Lương", "Tổng toàn tỉnh", "Cộng các xã")
+    f"|(?:{_tolerant('cong')}|{_tolerant('tong')})\\s*[:.]?\\s*$"
+    f"|(?:{_tolerant('cong')}|{_tolerant('tong')})\\s*[:.]?\\s+(?:"
+    + "|".join(_tolerant(w) for w in ("huyen", "thanh pho", "thi xa", "quan", "tinh", "toan", "xa", "cac", "chung"))
+    + "))")
+# A group row: its STT a Roman numeral or a letter (I, II., A, b)) in an unnamed first column, or a district's name
+# in the commune column. It heads or sums the communes below it and is never one of them.
+_GROUP_STT = r"^\s*(?:[IVXLC]{1,6}|[A-Za-z])\s*[.)]?\s*$"
+# "Huyện" and "Quận" only with their marks: "Huyền Tụng" and "Quan Triều" are communes (NFC, or NFD with the dot
+# below before the circumflex).
+_DISTRICT_NAME = "(?i)^\\s*(?:" + "|".join(_tolerant(w) for w in ("thanh pho ", "thi xa ")) + (
+    "|huy(?:[ệỆ]|[êÊ]\\x{0323}|[eE]\\x{0323}\\x{0302})n\\s|qu(?:[ậẬ]|[âÂ]\\x{0323}|[aA]\\x{0323}\\x{0302})n\\s"
+    "|tp[. ]|h\\.|tx\\.)")
 _DIGIT_EARLY = r"^.{0,5}\d"
 
 
@@ -158,4 +171,9 @@ def _classify(body: pl.DataFrame, header: list[str | None], columns: dict[int, s
         found = body[rows].select(pl.when(same_as_header >= need).then(pl.lit("repeated_header"))
                                   .when(is_totals).then(pl.lit("totals"))).to_series()
         labels = labels.scatter(rows, found)
-    return body.with_columns(_nondata=pl.when(blank).then(pl.lit("blank")).otherwise(labels))
+    group = [pl.col("c0").str.contains(_GROUP_STT)] if 0 not in columns and "c0" in body.columns else []
+    group += [pl.col(f"c{j}").str.contains(_DISTRICT_NAME) for j, name in columns.items()
+              if name == "commune" and f"c{j}" in body.columns]
+    grouped = pl.any_horizontal([*group, pl.lit(False)]).fill_null(False)
+    return body.with_columns(_nondata=pl.when(blank).then(pl.lit("blank")).when(pl.lit(labels).is_not_null())
+                             .then(pl.lit(labels)).when(grouped).then(pl.lit("group")).otherwise(None))
