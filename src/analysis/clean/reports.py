@@ -71,14 +71,20 @@ def finish_subscribers(kept: pl.DataFrame) -> pl.DataFrame:
             .sort("period", "operator", "commune_code", "service", "segment", nulls_last=True, maintain_order=True))
 
 
-def _x_habit(ctx: Context, d: pl.DataFrame) -> pl.Series:
-    """Per row: does its table mark yes with 'x' and no with an empty cell? Decided over all the table's yes/no
-    columns together, since a column with no 'x' at all (5G before 5G existed) is still under that habit."""
+def _x_habits(ctx: Context, d: pl.DataFrame) -> dict[str, pl.Series]:
+    """Per yes/no column and row: does its column mark yes with 'x' (or v, ✓) and no with an empty cell? Decided
+    column by column within each table, since one sheet may write Có/Không in one column and x/blank in the
+    others; a column with no mark at all (5G before 5G existed) follows its table: under the x habit when any
+    of the table's columns is."""
     flags = [c for c in ("ftth", "mbb_4g", "mbb_5g") if c in d.columns]
-    marks = pl.concat([pl.DataFrame({"_t": d["_t"], "v": ctx.column(d, c).str.to_lowercase()}) for c in flags]).drop_nulls()
-    habit = dict(marks.group_by("_t").agg(pl.col("v").is_in(["x", "v", "✓"]).all()).iter_rows())
     tables = d["_t"].unique().to_list()
-    return d["_t"].replace_strict(tables, [habit.get(i, False) for i in tables], return_dtype=pl.Boolean)
+    habit: dict[str, dict[int, bool | None]] = {}
+    for c in flags:
+        marks = pl.DataFrame({"_t": d["_t"], "v": ctx.column(d, c).str.to_lowercase()}).drop_nulls()
+        habit[c] = dict(marks.group_by("_t").agg(pl.col("v").is_in(["x", "v", "✓"]).all()).iter_rows())
+    any_x = {t: any(habit[c].get(t) for c in flags) for t in tables}
+    decided = {c: [any_x[t] if habit[c].get(t) is None else habit[c][t] for t in tables] for c in flags}
+    return {c: d["_t"].replace_strict(tables, decided[c], return_dtype=pl.Boolean) for c in flags}
 
 
 def _flags(ctx: Context, d: pl.DataFrame, name: str, x_habit: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -99,10 +105,11 @@ def hamlet_coverage(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     period, op = ctx.period(d), ctx.operator(d)
     commune, district, area_err, _ = ctx.communes(d, period=period.value)
     hamlet, hamlet_err = ctx.hamlet_codes(commune, ctx.column(d, "hamlet"), district)
-    x = _x_habit(ctx, d)
-    ftth, ftth_err = _flags(ctx, d, "ftth", x)
-    g4, g4_err = _flags(ctx, d, "mbb_4g", x)
-    g5, g5_err = _flags(ctx, d, "mbb_5g", x)
+    x = _x_habits(ctx, d)
+    no_column = pl.repeat(False, d.height, eager=True)
+    ftth, ftth_err = _flags(ctx, d, "ftth", x.get("ftth", no_column))
+    g4, g4_err = _flags(ctx, d, "mbb_4g", x.get("mbb_4g", no_column))
+    g5, g5_err = _flags(ctx, d, "mbb_5g", x.get("mbb_5g", no_column))
     out = d.select("_t", "_row").with_columns(
         period=period.value, operator=op.value, hamlet_code=hamlet, commune_code=commune, district_code=district,
         ftth=ftth, mbb_4g=g4, mbb_5g=g5, _submitted=submitted(ctx, d)).with_columns(
