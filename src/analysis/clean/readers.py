@@ -44,7 +44,8 @@ def _refuse_unsupported(data: bytes, file: str) -> None:
 
 def decode(data: bytes, file: str) -> tuple[str, str]:
     """UTF-8 (with or without BOM) when it decodes strictly, else Windows-1258, the Vietnamese code page.
-    Anything else (UTF-16, a binary file renamed .csv) is refused with the encoding it looks like."""
+    Anything else (UTF-16 without its byte-order mark, a binary file renamed .csv) is refused with the encoding
+    it looks like; UTF-16 with its mark is `read_csv`'s."""
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], True
     else:
@@ -162,10 +163,20 @@ def _grid(data: bytes, sep: str, width: int, file: str) -> tuple[pl.DataFrame, s
         return pl.DataFrame(cols, schema={c: pl.String for c in cols}), encoding
 
 
+UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}   # Excel's "Unicode text" export: a BOM, tabs
+
+
 def read_csv(path: Path, file: str, data: bytes | None = None) -> tuple[Sheet, str]:
     data = path.read_bytes() if data is None else data
-    start = _utf8_head(data, file)
-    if start is not None:  # UTF-8 bytes go to polars as they are (without a BOM)
+    utf16 = UTF16.get(data[:2]) if data[:4] != b"\xff\xfe\x00\x00" else None   # (UTF-32's mark: refused below)
+    start = None if utf16 else _utf8_head(data, file)
+    if utf16:              # decoded, and re-encoded as UTF-8 for polars
+        try:
+            head = data[2:].decode(utf16)
+        except UnicodeDecodeError as exc:
+            raise AnalysisError(f"not valid {utf16.upper()} (byte {exc.start + 2:,})", file=file) from None
+        encoding, body, complete = utf16, head.encode("utf-8"), True
+    elif start is not None:  # UTF-8 bytes go to polars as they are (without a BOM)
         head, encoding = start
         body = data[3:] if encoding == "utf-8-sig" else data
         complete = len(body) <= HEAD_CHARS * 4
