@@ -106,9 +106,11 @@ def _stage(args: argparse.Namespace) -> str:
         m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m, provinces=args.provinces)
         rows = {o["path"].removesuffix(".parquet"): o["rows"] for o in m["outputs"]}
         q = rows.pop("quarantine")
+        from analysis.clean.summary import not_read
+        unread = not_read(m)
         return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
                 + f"; {q:,} rows quarantined (see quarantine.parquet); {len(m['replaced'])} resubmissions replaced; "
-                f"{m['seconds']} s")
+                + (f"{unread}; " if unread else "") + f"{m['seconds']} s")
     if args.command == "validate":
         from analysis.validate.stage import run
         s = run(args.processed, args.reports)

@@ -24,3 +24,19 @@ def test_utf16_without_its_mark_is_still_refused_in_one_line(tmp_path):
     a = account(m, "vnpt.txt")
     assert a["error"] == "encoding not supported (utf_16_le); save it as UTF-8 or Windows-1258 CSV"
     assert (a["rows_read"], a["kept"]) == (0, 0)
+
+
+def test_clean_s_last_line_names_the_files_it_could_not_read(tmp_path, capsys):
+    """Issue 20, item 8: three unreadable files among good ones; the summary line names each and why."""
+    from analysis.__main__ import main
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.csv").write_text(f"{SUBS}\n{GOOD}\n", encoding="utf-8")
+    (raw / "a.txt").write_bytes(f"{SUBS}\n".encode("utf-16-le"))     # UTF-16 without its mark
+    (raw / "b.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (raw / "c.csv").write_bytes(b"")
+    code = main(["clean", "--raw", str(raw), "--processed", str(tmp_path / "p")])
+    out = capsys.readouterr().out
+    assert code == 0 and out.count("\n") == 1
+    assert "3 files could not be read: a.txt (encoding not supported (utf_16_le); save it as UTF-8 or " in out
+    assert "b.xlsx (" in out and "c.csv (the file is empty (0 bytes))" in out

@@ -13,6 +13,16 @@ def accounting(manifest: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None).sort("file")
 
 
+def not_read(manifest: dict, shown: int = 5) -> str:
+    """The files cleaning could not read, and why, for the last line an operator sees ('' when none)."""
+    bad = sorted((f["path"], f["error"]) for f in manifest["inputs"] if f.get("error"))
+    if not bad:
+        return ""
+    listed = "; ".join(f"{path} ({why})" for path, why in bad[:shown])
+    more = f"; and {len(bad) - shown} more (see manifest.json)" if len(bad) > shown else ""
+    return f"{len(bad)} file{'s' if len(bad) > 1 else ''} could not be read: {listed}{more}"
+
+
 def by_kind(manifest: dict) -> pl.DataFrame:
     """Files and rows per kind: what was read, kept, quarantined, dropped as non-data, replaced."""
     acc = accounting(manifest).with_columns(kind=pl.when(pl.col("kinds") == "").then(pl.lit("(not recognised)"))

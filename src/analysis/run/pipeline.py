@@ -204,7 +204,7 @@ class Pipeline:
                 shutil.rmtree(self.staging, ignore_errors=True)
                 index = write_index(c.reports, c.languages[0])
                 return (f"run: nothing changed since the last run; {run_dir} and {index} are current "
-                        f"({time.perf_counter() - t0:.1f} s)")
+                        f"({time.perf_counter() - t0:.1f} s)" + self._unread())
             self.stamps.forget("reports")
             self.reports(jobs)
         finally:
@@ -213,7 +213,14 @@ class Pipeline:
         self.stamps.done("reports", key)
         index = write_index(c.reports, c.languages[0])
         return (f"run: {len(jobs)} reports in {run_dir} and {index} in {time.perf_counter() - t0:.0f} s"
-                + (f" (unchanged, not rerun: {', '.join(self.skipped)})" if self.skipped else ""))
+                + (f" (unchanged, not rerun: {', '.join(self.skipped)})" if self.skipped else "") + self._unread())
+
+    def _unread(self) -> str:
+        """A last line naming the raw files cleaning could not read, so that nobody learns it from a gap."""
+        from analysis.clean.summary import not_read
+        manifest = self.cfg.processed / "manifest.json"
+        said = not_read(json.loads(manifest.read_text(encoding="utf-8"))) if manifest.exists() else ""
+        return f"\nnote: {said}" if said else ""
 
     def _month_files(self, month: str, run_dir: Path) -> dict[str, dict[str, str]]:
         """The month's data checks (a page) and its bulk workbook, one per language of the run (kind -> language
