@@ -69,9 +69,10 @@ def test_corrupt_xlsx_is_named_not_raised(tmp_path):
 
 
 def test_unknown_encoding_is_refused_by_name(tmp_path):
-    _, q = clean(tmp_path, {"u16.csv": codecs.BOM_UTF16_LE + f"{SUBS}\n{GOOD}\n".encode("utf-16-le")})
+    # UTF-16 with its mark is read now (Excel's "Unicode text", test_bad_input_containers); UTF-32 is not.
+    _, q = clean(tmp_path, {"u32.csv": codecs.BOM_UTF32_LE + f"{SUBS}\n{GOOD}\n".encode("utf-32-le")})
     r = only(q)["reason"]
-    assert r.startswith("encoding not supported (utf_16") and r.endswith("save it as UTF-8 or Windows-1258 CSV")
+    assert r.startswith("encoding not supported (utf_32") and r.endswith("save it as UTF-8 or Windows-1258 CSV")
 
 
 def test_header_with_a_column_missing_says_which(tmp_path):

@@ -200,6 +200,9 @@ class Cleaner:
         acc.non_data["header"] += len(table.header_rows)
         for why, n in table.non_data.items():
             acc.non_data[why] += n
+        if table.pasted:   # listed in the manifest: each repeat, the row it repeats, counted once
+            acc.notes.setdefault("pasted_twice", []).extend(
+                {"sheet": table.sheet, "row": row, "same_as_row": first} for row, first in table.pasted)
         self.ctx.tables.append(table)
         return None
 

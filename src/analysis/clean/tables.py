@@ -16,6 +16,8 @@ TOTAL_WORDS = ("tong cong", "tong so", "cong huyen", "cong toan", "cong:", "tota
 REPEATING = ("period", "operator", "district", "commune", "hamlet", "service", "segment", "ftth", "mbb_4g", "mbb_5g",
              "network", "technology", "as_of", "submitted", "year", "area", "hosting", "status")
 TEXT_COLUMNS = ("period", "operator", "district", "commune", "hamlet", "area", "app", "milestone")
+# Kinds whose rows for one key are summed (a commune split over rows): there a row pasted twice would count twice.
+SUMMED = ("subscribers",)
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Table:
     width: int                # cells per row as sent, personal ones included
     header_cells: list[str | None] = field(default_factory=list)
     continues: Table | None = None  # the first part's table, for a later part of a file read in parts
+    pasted: list[tuple[int, int]] = field(default_factory=list)  # (row, the earlier row it repeats exactly)
     decided: dict = field(default_factory=dict)  # per-file decisions taken on the first part (a speed unit)
 
     def data(self) -> pl.DataFrame:
@@ -93,6 +96,9 @@ def continue_table(first: Table, sheet: Sheet, keep_text: tuple[str, ...] = ()) 
 def _table(file: str, sheet: Sheet, body: pl.DataFrame, kind: Kind, columns: dict[int, str], header: list,
            header_rows: list[int], titles: list[str], rows_above: int, keep_text: tuple[str, ...]) -> Table:
     body = _classify(body, header, columns)
+    # Only where the rows carry their own number or label (an STT in a first column no kind reads): without one,
+    # two identical rows are a commune split into equal parts, which the contract sums.
+    body, pasted = _pasted(body) if kind.name in SUMMED and 0 not in columns else (body, [])
     counts = {k: n for k, n in body["_nondata"].value_counts().iter_rows() if k is not None}
     # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
     personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
@@ -108,7 +114,25 @@ def _table(file: str, sheet: Sheet, body: pl.DataFrame, kind: Kind, columns: dic
         data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
                                  if name in REPEATING and f"c{j}" in data.columns)
     return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
-                 header_rows, titles, rows_above, data, counts, len(body.columns) - 2, header)
+                 header_rows, titles, rows_above, data, counts, len(body.columns) - 2, header, pasted=pasted)
+
+
+def _pasted(body: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, int]]]:
+    """A data row repeated exactly, every cell the same, its STT or label too, is one row pasted twice: the
+    repeat is not data ("repeated_row") and is listed with the row it repeats. A commune on two rows that differ
+    in any cell (another STT) is a split, summed later (`reports.sum_parts`)."""
+    cells = [c for c in body.columns if c.startswith("c")]
+    if not cells:
+        return body, []
+    rows = (body.filter(pl.col("_nondata").is_null())
+            .select("_row", _k=pl.concat_str([pl.col(c).fill_null("\x00") for c in cells], separator="\x1f"))
+            .with_columns(_first=pl.col("_row").first().over("_k")).filter(pl.col("_row") != pl.col("_first")))
+    if rows.is_empty():
+        return body, []
+    again = rows["_row"].implode()
+    return (body.with_columns(_nondata=pl.when(pl.col("_row").is_in(again)).then(pl.lit("repeated_row"))
+                              .otherwise(pl.col("_nondata"))),
+            list(rows.select("_row", "_first").iter_rows()))
 
 
 def _tolerant(word: str) -> str:
