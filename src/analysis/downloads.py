@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -120,8 +121,6 @@ MONTH_COLUMNS = ("indicator_id", "area_level", "area_code", "area", "latest_valu
 
 def month_workbook(processed, lang: str) -> bytes | None:
     """Every indicator, area and status the month judged, in one workbook (None before trajectories ran)."""
-    from pathlib import Path
-
     from analysis import geography
     path = Path(processed) / "status.parquet"
     if not path.exists():

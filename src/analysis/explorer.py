@@ -86,10 +86,9 @@ def figure(ind: pl.DataFrame, trajectories: pl.DataFrame, status: pl.DataFrame, 
 
     observed = series(ind.filter(pl.col("value").is_not_null()), ("value",))
     projected = series(trajectories, ("projected", "lower", "upper")) if trajectories.height else []
-    words = c["status"]
     judged = [{"a": index[(r["area_level"], r["area_code"])], "i": ids[r["indicator_id"]],
                "v": None if r["latest_value"] is None else round(r["latest_value"] * SCALE),
-               "w": f"{palette.symbol(r['status'])} {words.get(r['status'], r['status'])}",
+               "w": palette.label(r["status"], lang),
                "e": eta(r, lang), "s": r["status"]}
               for r in status.iter_rows(named=True)
               if (r["area_level"], r["area_code"]) in index and r["indicator_id"] in ids]
@@ -152,8 +151,7 @@ def figure(ind: pl.DataFrame, trajectories: pl.DataFrame, status: pl.DataFrame, 
                                     "fontSize": 13, "fontWeight": "bold", "color": "#222",
                                     "limit": {"expr": "width"}},
                            "encoding": {"text": {"field": "line"}}})
-    colours = {"domain": [f"{st.symbol} {words.get(n, n)}" for n, st in palette.STATUSES.items()],
-               "range": [st.colour for st in palette.STATUSES.values()]}
+    colours = palette.vega_scale(lang)
     peers = {"data": {"name": "judged"}, "width": "container", "height": {"step": 26},
              "title": {"text": c["explorer_peers"], "fontSize": 13},
              "transform": [*unpack_judged, {"filter": "datum.i == ind"},

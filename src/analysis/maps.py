@@ -22,16 +22,6 @@ SIZES = {"district": 320, "commune": 70, REFORM_LEVELS["commune"]: 90}
 HEIGHT = 420
 
 
-def _colour_scale(lang: str) -> dict:
-    """Every status in the legend, in the palette's order, each as its symbol and word."""
-    return {"domain": [w for _, w in _words(lang)], "range": [st.colour for st in palette.STATUSES.values()]}
-
-
-def _words(lang: str) -> list[tuple[str, str]]:
-    words = catalogue(lang)["status"]
-    return [(name, f"{st.symbol} {words.get(name, name)}") for name, st in palette.STATUSES.items()]
-
-
 def _rows(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geography, levels: tuple[str, ...],
           within: str | None) -> tuple[list[dict], list[dict]]:
     """The places (index, name, centre, dot size) and the judgements (place, level, target, status code, value,
@@ -63,7 +53,7 @@ def _layers(lang: str, base: list[dict] | None, legend: bool = True, shapes: boo
     # Every old commune's centre as a faint dot under the districts: the province's shape, with no base map.
     under = [{"data": {"values": base}, "mark": {"type": "circle", "size": 10, "color": "#c8c8c8", "opacity": 0.8},
               "encoding": at}] if base else []
-    colour = {"field": "w", "type": "nominal", "scale": _colour_scale(lang),
+    colour = {"field": "w", "type": "nominal", "scale": palette.vega_scale(lang),
               "legend": {"title": c["legend_title"], "orient": "bottom", "columns": 2, "labelFontSize": 11,
                          "labelLimit": 260} if legend else None}
     # A unit the department's boundaries outline is drawn as its area, any other as a dot at its centre.
@@ -85,7 +75,7 @@ def _layers(lang: str, base: list[dict] | None, legend: bool = True, shapes: boo
 def _spec(judged: list[dict], places: list[dict], lang: str, test: str, legend: bool = True,
           base: list[dict] | None = None, features: list[dict] | None = None, **extra) -> dict:
     """The judgements that pass `test`, joined to their places and their status's word."""
-    words = [{"s": s, "w": w} for s, w in _words(lang)]
+    words = [{"s": s, "w": palette.label(s, lang)} for s in palette.STATUSES]
     data, unpack = packed(judged)
     places = [{k: p[k] for k in ("p", "n", "lat", "lon", "z")} for p in places]
     return {"$schema": SCHEMA, **extra, "projection": {"type": "mercator"}, "data": data,

@@ -55,6 +55,17 @@ def symbol(status: str) -> str:
     return STATUSES.get(status, STATUSES["no_data"]).symbol
 
 
+def label(status: str, lang: str) -> str:
+    """The status as every page writes it: its symbol and its word ("✔ Đã đạt")."""
+    from analysis.text import catalogue
+    return f"{symbol(status)} {catalogue(lang)['status'].get(status, status)}"
+
+
+def vega_scale(lang: str) -> dict:
+    """The colour scale of the charts and maps: every status's label to its colour, in the legend's order."""
+    return {"domain": [label(s, lang) for s in STATUSES], "range": [st.colour for st in STATUSES.values()]}
+
+
 def css() -> str:
     """The status classes of the pages (badges, grid cells, card borders), one rule set per status."""
     rules = []

@@ -69,6 +69,12 @@ def table(frame: pl.DataFrame, lang: str | None = None):
     return HTML(templating.table(frame.columns, frame.rows(), fold=fold))
 
 
+def with_data(shown, data: pl.DataFrame, name: str, lang: str, indicators: list[str] | None = None):
+    """A table as the page shows it, then the downloads of the data behind it (`downloads.links`)."""
+    from IPython.display import HTML
+    return HTML(shown.data + links(data, name, lang, indicators))
+
+
 def check_district(code: str, geo: Geography) -> str:
     """The district parameter of a report, checked before anything is drawn."""
     return geo.check(code, "district")
@@ -95,9 +101,8 @@ def districts_table(status: pl.DataFrame, target: Target, lang: str, geo: Geogra
     data = d.select("area_code", pl.col("area_code").map_elements(lambda a: geo.name(a, lang, "district"),
                                                                   return_dtype=pl.String).alias("district"),
                     "latest_value", "latest_period", "status", "eta", "gap", "gap_count")
-    from IPython.display import HTML
-    return HTML(table(pl.DataFrame(rows, schema=cols, orient="row")).data
-                + links(data, f"districts-{target.id}", lang, [target.id]))
+    return with_data(table(pl.DataFrame(rows, schema=cols, orient="row")), data, f"districts-{target.id}", lang,
+                     [target.id])
 
 
 def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str, as_of: date, lang: str,
@@ -113,13 +118,12 @@ def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str,
             unit = catalogue(lang)["units"].get(tg.unit, tg.unit)
             cols[f"{tg.name(lang)} ({unit})"] = [
                 "—" if values.get(a) is None else number(values[a], lang) for a in communes]
-    from IPython.display import HTML
     ids = [tg.id for tg in target_set.targets]
     data = latest.filter(pl.col("indicator_id").is_in(ids)).select(
         "indicator_id", "area_code", pl.col("area_code").map_elements(lambda a: geo.name(a, lang, "commune"),
                                                                       return_dtype=pl.String).alias("commune"),
         "period", "value").sort("indicator_id", "area_code")
-    return HTML(table(pl.DataFrame(cols), lang).data + links(data, f"communes-{district_code}", lang))
+    return with_data(table(pl.DataFrame(cols), lang), data, f"communes-{district_code}", lang)
 
 
 def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Target, area_code: str, as_of: date,
@@ -155,8 +159,7 @@ def milestones_table(ms: pl.DataFrame, lang: str):
              month(r["as_of"], lang) if r["as_of"] else "—") for r in ms.iter_rows(named=True)]
     frame = pl.DataFrame(rows, schema=[t("col_milestone", lang), t("col_status", lang), t("col_updated", lang)],
                          orient="row")
-    from IPython.display import HTML
-    return HTML(table(frame).data + links(frame, "milestones", lang))
+    return with_data(table(frame), frame, "milestones", lang)
 
 
 def hamlet_gaps(gaps: pl.DataFrame, lang: str, geo: Geography, district_code: str | None = None,
@@ -175,13 +178,12 @@ def hamlet_gaps(gaps: pl.DataFrame, lang: str, geo: Geography, district_code: st
     what = {i: metadata.get(i).hamlet_missing(lang) for i in gaps["indicator_id"].unique()}
     out = (gaps.join(communes, on="commune_code", how="left").join(districts, on="district_code", how="left")
            .sort("district_code", "commune_code", "hamlet_code"))
-    from IPython.display import HTML
     shown = out.select(
         pl.col("district").alias(t("district", lang)), pl.col("commune").alias(t("col_commune", lang)),
         pl.col("hamlet").alias(t("col_hamlet", lang)),
         pl.col("indicator_id").replace_strict(what).alias(t("col_missing", lang)))
     data = out.select("hamlet_code", "hamlet", "commune_code", "commune", "district_code", "district", "indicator_id")
-    return HTML(table(shown, lang).data + links(data, "hamlets-uncovered", lang))
+    return with_data(table(shown, lang), data, "hamlets-uncovered", lang)
 
 
 def quality(summary: pl.DataFrame | None, lang: str):
@@ -214,7 +216,6 @@ def quality(summary: pl.DataFrame | None, lang: str):
 
 def communes_ranked(status: pl.DataFrame, target: Target, lang: str, geo: Geography, limit: int = 40):
     """The communes furthest from one target first: latest value, what is still to do, status."""
-    from IPython.display import HTML
     c = catalogue(lang)
     rows = (status.filter((pl.col("indicator_id") == target.id) & (pl.col("area_level") == "commune")
                           & pl.col("gap").is_not_null())
@@ -228,4 +229,4 @@ def communes_ranked(status: pl.DataFrame, target: Target, lang: str, geo: Geogra
         t("col_gap", lang): [gap(r, target, lang) for r in shown.iter_rows(named=True)],
         t("col_status", lang): [c["status"].get(s, s) for s in shown["status"]]})
     data = rows.select("area_code", "name", "parent_code", "latest_value", "gap", "gap_count", "status")
-    return HTML(table(out, lang).data + links(data, f"communes-{target.id}", lang))
+    return with_data(table(out, lang), data, f"communes-{target.id}", lang)

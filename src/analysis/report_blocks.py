@@ -170,13 +170,12 @@ def new_units(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geogr
 
 def status_counts(status: pl.DataFrame, target_set: TargetSet, lang: str, level: str) -> str:
     """How many areas of a level are in each status, per target: the summary a long grid folds behind."""
-    c = catalogue(lang)
     d = status.filter(pl.col("area_level") == level)
     counts = {(r["indicator_id"], r["status"]): r["len"] for r in d.group_by("indicator_id", "status").len()
               .iter_rows(named=True)}
     shown = [s for s in STATUSES if any(k[1] == s for k in counts)]
     rows = [[number(counts.get((tg.id, s), 0), lang, 0) for s in shown] for tg in target_set.targets]
-    return table([f"{palette.symbol(s)} {c['status'].get(s, s)}" for s in shown], rows, cls="counts",
+    return table([palette.label(s, lang) for s in shown], rows, cls="counts",
                  row_heads=[tg.indicator.short(lang) for tg in target_set.targets])
 
 
