@@ -83,7 +83,8 @@ def test_header_with_a_column_missing_says_which(tmp_path):
 
 def test_not_a_spreadsheet(tmp_path):
     _, q = clean(tmp_path, {"report.pdf": b"%PDF-1.4"})
-    assert only(q)["reason"] == "not a spreadsheet (.pdf); expected .xlsx or .csv"
+    assert only(q)["reason"] == ("not a spreadsheet (.pdf); expected a workbook (.xlsx, .xlsm, .xls, .xlsb, .ods) or "
+                                 "text (.csv, .txt)")
 
 
 def _subs_row(tmp_path, **change) -> dict:

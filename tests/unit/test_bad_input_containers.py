@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.unit.test_bad_input import GOOD, SUBS, account, clean
+from tests.unit.test_bad_input import GOOD, SUBS, account, clean, only
 
 
 @pytest.mark.parametrize("codec, bom, encoding", [("utf-16-le", b"\xff\xfe", "utf-16-le"),
@@ -40,3 +40,108 @@ def test_clean_s_last_line_names_the_files_it_could_not_read(tmp_path, capsys):
     assert code == 0 and out.count("\n") == 1
     assert "3 files could not be read: a.txt (encoding not supported (utf_16_le); save it as UTF-8 or " in out
     assert "b.xlsx (" in out and "c.csv (the file is empty (0 bytes))" in out
+
+
+# -- workbooks other than .xlsx: OpenDocument (.ods, LibreOffice's default, used across state offices), Excel
+# 97-2003 (.xls), and sheets their senders hid. Each is written by the library a sender's tool would use.
+
+def _ods(path, sheets: dict[str, list[list]], hidden=()):
+    """An .ods written with odfpy: numbers as float cells, text as string cells, None as an empty cell."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+    doc = OpenDocumentSpreadsheet()
+    hide = Style(name="hidden", family="table")
+    hide.addElement(TableProperties(display="false"))
+    doc.automaticstyles.addElement(hide)
+    for name, rows in sheets.items():
+        table = Table(name=name, **({"stylename": hide} if name in hidden else {}))
+        for row in rows:
+            tr = TableRow()
+            for v in row:
+                if v is None:
+                    cell = TableCell()
+                elif isinstance(v, (int, float)):
+                    cell = TableCell(valuetype="float", value=v)
+                    cell.addElement(P(text=str(v)))
+                else:
+                    cell = TableCell(valuetype="string")
+                    cell.addElement(P(text=v))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+
+
+def _xls(path, sheets: dict[str, list[list]], hidden=()):
+    import xlwt
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets.items():
+        ws = book.add_sheet(name)
+        ws.visibility = int(name in hidden)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v)
+    book.save(str(path))
+
+
+def _xlsx(path, sheets: dict[str, list[list]], hidden=()):
+    import xlsxwriter
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        ws = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v)
+    for ws in book.worksheets():
+        if ws.name in hidden:
+            ws.hide()
+    book.close()
+
+
+def _subscriber_rows(bad_value=-5):
+    """Two empty rows, a title on row 3, the header on row 4, a good row (120 as a number) and a bad one (row 6)."""
+    good = GOOD.split(",")[:-1] + [120]
+    return [[None], [None], ["BÁO CÁO SỐ THUÊ BAO THÁNG 10/2024"], SUBS.split(","), good,
+            good[:3] + ["Phường Túc Duyên"] + good[4:-1] + [bad_value]]
+
+
+WRITERS = {"ods": _ods, "xls": _xls, "xlsx": _xlsx}
+
+
+@pytest.mark.parametrize("ext", ["ods", "xls"])
+def test_opendocument_and_excel_97_workbooks_are_read_with_true_row_numbers(tmp_path, ext):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    WRITERS[ext](raw / f"vnpt.{ext}", {"Thuê bao": _subscriber_rows()})
+    m, q = clean(tmp_path, {})
+    a = account(m, f"vnpt.{ext}")
+    # rows 3-6 read (the empty rows above the title are not rows of the table): title, header, kept, quarantined
+    assert (a["rows_read"], a["kept"], a["quarantined"], a["non_data"]) == (4, 1, 1, {"title": 1, "header": 1})
+    bad = only(q)
+    assert (bad["sheet"], bad["row_number"], bad["column"]) == ("Thuê bao", 6, "subscribers")
+    out = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
+    assert out.select("commune_code", "subscribers").rows() == [("05431", 120)]   # Phường Quan Triều
+
+
+@pytest.mark.parametrize("ext", ["ods", "xls", "xlsx"])
+def test_a_hidden_sheet_is_not_read_and_the_manifest_says_so(tmp_path, ext):
+    """A hidden sheet (a lookup list, last month's figures kept out of sight) is neither data nor quarantined."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    lookup = [["Danh mục xã"], ["Xã Phúc Lương"], ["Xã Phấn Mễ"], [None], ["ghi chú"]]
+    old = _subscriber_rows(bad_value=99)   # a whole report, hidden: not counted although it reads as one
+    WRITERS[ext](raw / f"vnpt.{ext}", {"Thuê bao": _subscriber_rows(), "DM": lookup, "T9": old},
+                 hidden=("DM", "T9"))
+    m, q = clean(tmp_path, {})
+    a = account(m, f"vnpt.{ext}")
+    assert a["hidden_sheets"] == ["DM", "T9"]
+    # 5 rows of the list (its blank row within) and 4 of the hidden report, beside the visible sheet's 4
+    assert (a["rows_read"], a["kept"], a["quarantined"]) == (13, 1, 1)
+    assert a["non_data"] == {"title": 1, "header": 1, "hidden_sheet": 9}
+    assert q["sheet"].to_list() == ["Thuê bao"]
+    out = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
+    assert out["subscribers"].to_list() == [120]

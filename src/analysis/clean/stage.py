@@ -25,7 +25,7 @@ from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_te
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.kinds import near_miss
-from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, Sheet, csv_parts, read_file
+from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
@@ -155,10 +155,10 @@ class Cleaner:
         the GIL while they work, so two files are read and classified at once)."""
         rel = path.relative_to(self.raw).as_posix()
         # A CSV within the size limit is read once, for its hash and its rows (a national set is 5 GB of them).
-        data = (path.read_bytes() if path.suffix.lower() in (".csv", ".txt") and 0 < path.stat().st_size
+        data = (path.read_bytes() if path.suffix.lower() in TEXTS and 0 < path.stat().st_size
                 <= MAX_FILE_BYTES else None)
         digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
-        if data is None and path.suffix.lower() in (".csv", ".txt") and path.stat().st_size > MAX_FILE_BYTES:
+        if data is None and path.suffix.lower() in TEXTS and path.stat().st_size > MAX_FILE_BYTES:
             return Loaded(path, digest, in_parts=True)  # read a part at a time by the main thread, in `read`
         try:
             sheets, encoding = read_file(path, rel, data)
@@ -166,7 +166,8 @@ class Cleaner:
             return Loaded(path, digest, problem=exc.message)
         # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
         # into categories and straight back into text.
-        tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height else None for sheet in sheets]
+        tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height and not sheet.hidden else None
+                  for sheet in sheets]
         return Loaded(path, digest, sheets, tables, encoding)
 
     def read(self, loaded: Loaded) -> None:
@@ -188,6 +189,10 @@ class Cleaner:
         ambiguous) and return the reason."""
         acc.rows_read += sheet.frame.height
         if sheet.frame.height == 0:
+            return None
+        if sheet.hidden:   # its sender hid it (a lookup list, an old month): not data, and the manifest says so
+            acc.non_data["hidden_sheet"] += sheet.frame.height
+            acc.notes.setdefault("hidden_sheets", []).append(sheet.name)
             return None
         if table is None:
             return self._unrecognised(acc, sheet, reason)
