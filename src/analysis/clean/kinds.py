@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from analysis.clean.parse import ParseError, parse_period
 from analysis.names import header_key
 
 
@@ -129,3 +130,173 @@ def near_miss(rows: list[list[object]]) -> tuple[Kind, list[str]] | None:
             if len(found) >= 2 and 0 < len(missing) <= 2 and (best is None or len(missing) < len(best[1])):
                 best = (kind, missing)
     return best
+
+
+# -- what a title block states, and sheets with months across the top ------------------------------------------
+
+# Columns a title line may state for the whole table when the header has no column for them: "Doanh nghiệp: VNPT",
+# "Kỳ báo cáo: Tháng 10/2024", "Dịch vụ: FTTH", "Huyện: Phú Lương" (a sheet per district). Never a commune, a
+# hamlet or a figure: those differ row by row.
+TITLE_FIELDS = ("period", "operator", "province", "district", "service", "segment", "network", "technology",
+                "as_of", "submitted")
+# Kinds that come pivoted (communes or hamlets down the side, months across the top), and the column each
+# month's cells hold: subscribers count, a hamlet's cells mark fibre. (4G and 5G pivots are not read: a hamlet's
+# fibre would have to come from another file of the same month.)
+PIVOTS = {"subscribers": "subscribers", "hamlet_coverage": "ftth"}
+_AREA_COLUMNS = ("commune", "hamlet")
+
+
+def title_fields(rows: list[list[object]]) -> list[tuple[str, str]]:
+    """(label, value) pairs written in the title lines above a header: 'Doanh nghiệp: VNPT' in one cell, or
+    'Doanh nghiệp:' in one cell and 'VNPT' in the next."""
+    out = []
+    for row in rows:
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        k = 0
+        while k < len(cells):
+            label, colon, value = cells[k].partition(":")
+            if colon and not value.strip() and k + 1 < len(cells) and ":" not in cells[k + 1]:
+                value = cells[k + 1]
+                k += 1
+            if colon and label.strip() and value.strip():
+                out.append((label.strip(), value.strip()))
+            k += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    """A header recognised as a kind: its columns, the columns its title lines state (`given`), and, for a pivoted
+    sheet, the month columns (cell index -> header text) and the column their cells fill (`measure`)."""
+    kind: Kind
+    columns: dict[int, str]
+    given: dict[str, str]
+    months: dict[int, str]
+    measure: str | None = None
+
+
+def _given(kind: Kind, fields: list[tuple[str, str]], mapped: set[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for label, value in fields:
+        col = kind.column_for(label)
+        if col in TITLE_FIELDS and col not in mapped:
+            out.setdefault(col, value)
+    return out
+
+
+def _is_month(cell: object) -> bool:
+    text = str(cell).strip() if cell is not None else ""
+    return bool(text) and len(text) <= 40 and any(ch.isdigit() for ch in text) and _month_text(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _month_text(text: str) -> bool:
+    try:
+        parse_period(text)
+        return True
+    except ParseError:
+        return False
+
+
+def month_columns(cells: list[object]) -> dict[int, str]:
+    """The header cells that name a month ('Tháng 10/2024', 'T10/2024', '2024-10', a date cell, a quarter)."""
+    return {i: str(c) for i, c in enumerate(cells) if _is_month(c)}
+
+
+def looks_pivoted(cells: list[object]) -> bool:
+    """Two or more months across a row that also names a commune or hamlet column: a pivoted header (to choose
+    a CSV's separator before the table is looked for)."""
+    if len(month_columns(cells)) < 2:
+        return False
+    return any(kind.column_for(c) in _AREA_COLUMNS for kind in KINDS if kind.name in PIVOTS for c in cells if c)
+
+
+def _measure(kind: Kind, upper: list[object] | None, months: dict[int, str], titles: list[str]) -> str | None:
+    """The column a pivoted sheet's month cells hold: named by the label above the months (a two-row header), else
+    by the title; subscribers need not be named (counts are what they send), fibre marks must be."""
+    want = PIVOTS[kind.name]
+    labels = []
+    if upper:
+        last = None
+        for i, c in enumerate(upper):   # a label merged over the month columns stands in its first cell only
+            last = c if c else last
+            if i in months and last:
+                labels.append(last)
+    named = {kind.column_for(label) for label in labels} | {kind.column_for(t) for t in titles}
+    for line in titles:   # "DANH SÁCH THÔN, XÓM CÓ CÁP QUANG THÁNG ..." names fibre inside a sentence
+        key = f" {header_key(line)} "
+        named |= {col for col, names in kind.aliases.items() for n in names if f" {header_key(n)} " in key}
+    others = {c for c in named if c in kind.aliases and c != want and c in ("ftth", "mbb_4g", "mbb_5g", "subscribers")}
+    if want in named and not others:
+        return want
+    return want if kind.name == "subscribers" and not others else None
+
+
+def match_table(cells: list[object], fields: list[tuple[str, str]] = (), upper: list[object] | None = None,
+                titles: list[str] = ()) -> Match | None:
+    """The kind a header row holds, with what its title lines state: a header of the kind's columns, else a
+    pivoted one (an area column, months across the top, the rest of the kind's columns in the header or the
+    title)."""
+    best = None
+    for kind in KINDS:
+        mapping = _mapping(kind, cells)
+        given = _given(kind, list(fields), set(mapping.values()))
+        if set(kind.required) <= set(mapping.values()) | set(given):
+            if best is None or len(mapping) + len(given) > len(best.columns) + len(best.given):
+                best = Match(kind, mapping, given, {})
+    if best is not None:
+        return best
+    months = month_columns(cells)
+    if not months:
+        return None
+    rest = [None if i in months else c for i, c in enumerate(cells)]
+    for kind in KINDS:
+        if kind.name not in PIVOTS:
+            continue
+        mapping = {i: col for i, col in _mapping(kind, rest).items() if col != "period"}
+        measure = _measure(kind, upper, months, list(titles))
+        if measure is None or measure in mapping.values() or not set(mapping.values()) & set(_AREA_COLUMNS):
+            continue
+        given = _given(kind, list(fields), set(mapping.values()) | {"period", measure})
+        if set(kind.required) - {"period", measure} <= set(mapping.values()) | set(given):
+            # the kind naming the most columns: hamlets down the side are coverage, even under 'Dịch vụ: FTTH'
+            if best is None or len(mapping) > len(best.columns):
+                best = Match(kind, mapping, given, months, measure)
+    return best
+
+
+_EXAMPLES = {"operator": "Doanh nghiệp: VNPT", "service": "Dịch vụ: FTTH", "segment": "Đối tượng: Hộ gia đình"}
+
+
+def pivot_near_miss(rows: list[list[object]]) -> str | None:
+    """For a sheet no kind matched: why a row with months across the top and a commune or hamlet column is not
+    read as a pivoted sheet (a column it lacks, or marks whose meaning is not named), in words for its sender."""
+    for i, row in enumerate(rows):
+        months = month_columns(row)
+        if len(months) < 2:
+            continue
+        rest = [None if j in months else c for j, c in enumerate(row)]
+        fields = title_fields(rows[:i])
+        titles = [" ".join(str(c) for c in r if c) for r in rows[:i]]
+        said = []   # (columns the row names for the kind, why it is not read as that kind): the closest one
+        for kind in KINDS:
+            if kind.name not in PIVOTS:
+                continue
+            mapped = set(_mapping(kind, rest).values()) - {"period"}
+            if not mapped & set(_AREA_COLUMNS):
+                continue
+            upper = rows[i - 1] if i else None
+            if _measure(kind, upper, months, titles) is None:
+                said.append((len(mapped), f"months across the top (a pivoted sheet) of {kind.name.replace('_', ' ')}, "
+                                          f"but what its cells mark is not named: write 'Có cáp quang' above the "
+                                          f"months or in the title"))
+                continue
+            given = _given(kind, fields, mapped)
+            missing = [c for c in kind.required if c not in mapped | set(given) | {"period", PIVOTS[kind.name]}]
+            if missing:
+                how = " or ".join(f"'{_EXAMPLES[c]}'" for c in missing if c in _EXAMPLES)
+                said.append((len(mapped), f"months across the top (a pivoted sheet) but no {', '.join(missing)}: "
+                                          f"write it in a column" + (f" or in a title line such as {how}" if how else "")))
+        if said:
+            return max(said, key=lambda s: s[0])[1]
+    return None

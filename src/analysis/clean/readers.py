@@ -13,7 +13,7 @@ import polars as pl
 from charset_normalizer import from_bytes
 
 from analysis.clean.columns import tidy
-from analysis.clean.kinds import match_header
+from analysis.clean.kinds import looks_pivoted, match_header
 from analysis.errors import AnalysisError
 
 HEADER_SEARCH_ROWS = 30  # titles above the header are a few lines; a header further down is not one
@@ -102,7 +102,7 @@ def _separator(head_text: str, complete: bool) -> tuple[str, int]:
     for sep in SEPARATORS:
         rows = list(csv.reader(head, delimiter=sep))
         width = max((len(r) for r in rows), default=0)
-        if any(match_header(r) for r in rows):
+        if any(match_header(r) or looks_pivoted(r) for r in rows):
             return sep, width
         fallback = fallback or (sep, width)
     return fallback or (",", 0)

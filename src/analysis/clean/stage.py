@@ -24,7 +24,7 @@ from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
-from analysis.clean.kinds import near_miss
+from analysis.clean.kinds import near_miss, pivot_near_miss
 from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
@@ -201,6 +201,14 @@ class Cleaner:
             return self._unrecognised(acc, sheet, f"the header names {twice} more than once: which column to read "
                                                    f"is not clear")
         acc.kinds.add(table.kind.name)
+        # A pivoted sheet's data row holds one figure per month: each cell is accounted for, not the row.
+        acc.rows_read += table.frame.height * (table.figures_per_row - 1)
+        if table.months and not table.continues:
+            acc.notes.setdefault("pivoted", []).append(
+                {"sheet": table.sheet, "months": list(table.months.values()), "measure": table.measure,
+                 "rows": table.frame.height, "cells": table.frame.height * table.figures_per_row})
+        if table.given and not table.continues:
+            acc.notes.setdefault("stated_in_title", []).append({"sheet": table.sheet, **table.given})
         acc.non_data["title"] += table.rows_above
         acc.non_data["header"] += len(table.header_rows)
         for why, n in table.non_data.items():
@@ -250,9 +258,10 @@ class Cleaner:
         acc.non_data["blank"] += int(blank.sum())
         rows = f.filter(~blank)
         head = [list(r[1:]) for r in f.head(HEADER_SEARCH_ROWS).iter_rows()]
-        near = near_miss(head)
-        reason = reason or (f"header looks like {near[0].name} but has no column for: {', '.join(near[1])}" if near
-                            else f"no header row of a known kind in the first {HEADER_SEARCH_ROWS} rows")
+        near, pivoted = near_miss(head), pivot_near_miss(head)
+        reason = reason or pivoted or (
+            f"header looks like {near[0].name} but has no column for: {', '.join(near[1])}" if near
+            else f"no header row of a known kind in the first {HEADER_SEARCH_ROWS} rows")
         acc.quarantined += rows.height
         self.quarantine.append(pl.DataFrame({
             "source_file": [acc.path] * rows.height, "sheet": [sheet.name] * rows.height,
@@ -295,8 +304,12 @@ class Cleaner:
         if rows is None:
             return None
         recipe = RECIPES[kind]
-        parsed = recipe.clean(rows.drop("_extra"), self.ctx)
+        parsed = recipe.clean(rows.drop("_extra", "_cell", strict=False), self.ctx)
         # A row with cells beyond the header (an unquoted decimal comma, a stray value) cannot be trusted at all.
+        if "_cell" in rows.columns:   # a pivoted sheet's figure: the quarantine names its cell's column and month
+            parsed = parsed.with_columns(_col=pl.when(rows["_cell"].is_not_null() & pl.col("_col").is_in(
+                ["period", "subscribers", "ftth"])).then(pl.format("{} {}", pl.col("_col"), rows["_cell"]))
+                .otherwise(pl.col("_col")))
         parsed = parsed.with_columns(rows["_extra"]).with_columns(
             _why=pl.when(pl.col("_extra").is_not_null())
             .then(pl.format("more cells than the header has columns (extra: '{}')", pl.col("_extra")))

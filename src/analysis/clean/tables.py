@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analysis.clean.kinds import PERSONAL, Kind, match_header
+from analysis.clean.kinds import PERSONAL, Kind, Match, match_header, match_table, title_fields
 from analysis.clean.readers import HEADER_SEARCH_ROWS, Sheet
 from analysis.names import fold as names_fold
 
@@ -39,22 +39,55 @@ class Table:
     continues: Table | None = None  # the first part's table, for a later part of a file read in parts
     pasted: list[tuple[int, int]] = field(default_factory=list)  # (row, the earlier row it repeats exactly)
     decided: dict = field(default_factory=dict)  # per-file decisions taken on the first part (a speed unit)
+    given: dict[str, str] = field(default_factory=dict)   # columns a title line states for every row
+    # A pivoted sheet: the month columns (cell index -> header as sent) whose cells are figures of `measure`;
+    # each data row stands for one figure per month (`figures_per_row`), so the accounting counts cells.
+    months: dict[int, str] = field(default_factory=dict)
+    measure: str | None = None
+    figures_per_row: int = 1
 
     def data(self) -> pl.DataFrame:
-        """The data rows under canonical column names, with `_row`."""
-        return self.frame.select("_row", "_extra", *[pl.col(f"c{i}").alias(name) for i, name in self.columns.items()
-                                                     if name not in PERSONAL])
+        """The data rows under canonical column names, with `_row`; a pivoted table's rows one per month cell,
+        with `period` the month's header as sent and `_cell` naming the cell's column for the quarantine."""
+        rows = self.frame.select("_row", "_extra", *[pl.col(f"c{i}").alias(name) for i, name in self.columns.items()
+                                                     if name not in PERSONAL],
+                                 *[pl.lit(v, pl.String).alias(k) for k, v in self.given.items()])
+        if not self.months:
+            return rows
+        cells = [f"c{i}" for i in self.months]
+        figures = (self.frame.select("_row", *[pl.col(c).cast(pl.String) for c in cells])
+                   .unpivot(index="_row", on=cells, variable_name="_c", value_name=self.measure)
+                   .with_columns(_m=pl.col("_c").str.slice(1).cast(pl.Int32))
+                   .sort("_row", "_m"))
+        headers = {f"c{i}": h for i, h in self.months.items()}
+        letters = {f"c{i}": _letter(i) for i in self.months}
+        figures = figures.with_columns(
+            period=pl.col("_c").replace_strict(headers, return_dtype=pl.String),
+            _cell=pl.format("{} ({})", pl.col("_c").replace_strict(letters, return_dtype=pl.String),
+                            pl.col("_c").replace_strict(headers, return_dtype=pl.String))).drop("_c", "_m")
+        return rows.drop("period", strict=False).join(figures, on="_row", how="inner", maintain_order="right")
 
     @property
     def removed(self) -> set[str]:
         return {f"c{i}" for i, name in self.columns.items() if name in PERSONAL}
 
 
+def _letter(i: int) -> str:
+    """A cell index as its spreadsheet column letter: 0 -> A, 27 -> AB."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def duplicated_columns(table: Table) -> str | None:
-    """A canonical column two header cells both name ('Số thuê bao' twice), or None."""
+    """A canonical column two header cells both name ('Số thuê bao' twice), or None (a pivoted sheet's months
+    all name the period, as they should)."""
     seen: dict[str, int] = {}
-    for cell in table.header_cells:
-        col = table.kind.column_for(cell) if cell else None
+    for i, cell in enumerate(table.header_cells):
+        col = table.kind.column_for(cell) if cell and i not in table.months else None
         if col:
             seen[col] = seen.get(col, 0) + 1
     return ", ".join(sorted(c for c, n in seen.items() if n > 1)) or None
@@ -66,36 +99,44 @@ def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Tabl
     head = sheet.frame.head(HEADER_SEARCH_ROWS + 1)
     grid = [list(r[1:]) for r in head.iter_rows()]
     numbers = head["_row"].to_list()
+    lines = [" ".join(str(c) for c in r if c) for r in grid]
+    stated = [title_fields([r]) for r in grid]   # what each line states ('Doanh nghiệp: VNPT'), for rows below it
+    alone: dict[int, Match | None] = {}
+
+    def header_at(i: int) -> Match | None:   # row i as a header on its own, with the lines above it as its title
+        if i not in alone:
+            alone[i] = match_table(grid[i], [f for s in stated[:i] for f in s], titles=[t for t in lines[:i] if t])
+        return alone[i]
+
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        found = match_header(row)
-        used = 1
-        if not found and i + 1 < len(grid) and not match_header(grid[i + 1]):
+        found, used = header_at(i), 1
+        if not found and i + 1 < len(grid) and not header_at(i + 1):
             # A merged header: the group label on this row, its parts on the next one.
             nxt = grid[i + 1]
             combined = [(nxt[j] if j < len(nxt) and nxt[j] else c) for j, c in enumerate(row)]
-            found = match_header(combined)
+            found = match_table(combined, [f for s in stated[:i] for f in s], upper=row,
+                                titles=[t for t in lines[:i] if t])
             used, row = 2, combined
         if not found:
             continue
-        kind, columns = found
-        titles = [" ".join(c for c in r if c) for r in grid[:i]]
-        header = [c for c in row]
-        return _table(file, sheet, sheet.frame.slice(i + used), kind, columns, header, numbers[i:i + used],
-                      [t for t in titles if t], i, keep_text)
+        return _table(file, sheet, sheet.frame.slice(i + used), found, list(row), numbers[i:i + used],
+                      [t for t in lines[:i] if t], i, keep_text)
     return None
 
 
 def continue_table(first: Table, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Table:
     """A later part of a file too large to read at once (readers.csv_parts): its rows under the first part's
     header, with no header or title of its own."""
-    part = _table(first.file, sheet, sheet.frame, first.kind, first.columns, first.header_cells, [], [], 0, keep_text)
+    match = Match(first.kind, first.columns, first.given, first.months, first.measure)
+    part = _table(first.file, sheet, sheet.frame, match, first.header_cells, [], [], 0, keep_text)
     part.continues = first
     return part
 
 
-def _table(file: str, sheet: Sheet, body: pl.DataFrame, kind: Kind, columns: dict[int, str], header: list,
+def _table(file: str, sheet: Sheet, body: pl.DataFrame, match: Match, header: list,
            header_rows: list[int], titles: list[str], rows_above: int, keep_text: tuple[str, ...]) -> Table:
-    body = _classify(body, header, columns)
+    kind, columns = match.kind, match.columns
+    body = _classify(body, header, {**columns, **{i: "period" for i in match.months}})
     # Only where the rows carry their own number or label (an STT in a first column no kind reads): without one,
     # two identical rows are a commune split into equal parts, which the contract sums.
     body, pasted = _pasted(body) if kind.name in SUMMED and 0 not in columns else (body, [])
@@ -108,13 +149,31 @@ def _table(file: str, sheet: Sheet, body: pl.DataFrame, kind: Kind, columns: dic
     data = data.with_columns(_extra=pl.concat_str([pl.col(c) for c in beyond], separator=" | ", ignore_nulls=True)
                              if beyond else pl.lit(None, pl.String))
     data = data.with_columns(_extra=pl.when(pl.col("_extra") != "").then(pl.col("_extra")))
+    months, per_row = _reported(data, match.months, counts)
     # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
     # keeps a province's year of raw rows in memory at a fraction of its size as text.
     if kind.name not in keep_text:
         data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
                                  if name in REPEATING and f"c{j}" in data.columns)
-    return Table(file, sheet.name, kind, columns, {name: header[j] for j, name in columns.items()},
-                 header_rows, titles, rows_above, data, counts, len(body.columns) - 2, header, pasted=pasted)
+    headers = {name: header[j] for j, name in columns.items()} | {k: f"{k}: {v}" for k, v in match.given.items()}
+    if match.months:
+        headers |= {"period": ", ".join(match.months.values()), match.measure: match.measure}
+    return Table(file, sheet.name, kind, columns, headers, header_rows, titles, rows_above, data, counts,
+                 len(body.columns) - 2, header, pasted=pasted, given=match.given, months=months,
+                 measure=match.measure, figures_per_row=per_row)
+
+
+def _reported(data: pl.DataFrame, months: dict[int, str], counts: dict[str, int]) -> tuple[dict[int, str], int]:
+    """A pivoted table's months that carry a figure in any row; a month column empty in every row is a month not
+    yet reported (a year's template filled to October), whose cells are counted as `month_not_reported`. In a
+    month with figures every cell is one: an empty one is read (and quarantined, or a no under the x habit)."""
+    if not months:
+        return {}, 1
+    filled = {i: h for i, h in months.items() if data[f"c{i}"].is_not_null().any()} if data.height else {}
+    empty = len(months) - len(filled)
+    if empty and data.height:
+        counts["month_not_reported"] = counts.get("month_not_reported", 0) + empty * data.height
+    return filled, len(months)
 
 
 def _pasted(body: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, int]]]:

@@ -1,6 +1,8 @@
 """Canonical values for operators, services and segments, from the words operators use for them."""
 from __future__ import annotations
 
+import re
+
 from analysis.clean.parse import ParseError
 from analysis.names import header_key
 
@@ -52,8 +54,16 @@ def lookup(table: dict[str, str], what: str):
     return parse
 
 
+# Mobile broadband by generation, as operators split it: "Di động 4G", "Băng rộng di động 4G/5G", "4G", "3G/4G".
+# Rows of one commune in two generations are one figure, summed as a split.
+_MOBILE_GENERATIONS = re.compile(r"^(?:(?:bang rong )?di dong )?[345]g(?: [345]g)*$")
+
+
 def service(text: str | None) -> str | None:
-    return SERVICES.get(header_key(text)) if text else None
+    if not text:
+        return None
+    key = header_key(text)
+    return SERVICES.get(key) or ("mobile_broadband" if _MOBILE_GENERATIONS.match(key) else None)
 
 
 def segment(text: str | None) -> str | None:
