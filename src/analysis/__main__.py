@@ -44,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--provinces", default=None,
                    help="old provinces whose files are read and names resolved against, the department's first, "
                         "as two-digit codes separated by commas, or all (default: provinces in config/run.yml)")
-    stage("validate", "run the Great Expectations suites over the cleaned tables")
+    s = stage("validate", "run the Great Expectations suites over the cleaned tables")
+    s.add_argument("--targets", default=None, help="target set whose milestones the milestones sheet is checked "
+                                                   "against: a file, or a name under config/targets/ "
+                                                   "(default plan-171-2025)")
     s = stage("indicators", "compute the plan indicators by province, district and commune, monthly")
     s.add_argument("--min-tests", type=int, default=100,
                    help="speed measurements an area needs in a month for a speed value (default 100)")
@@ -113,7 +116,7 @@ def _stage(args: argparse.Namespace) -> str:
                 + (f"{unread}; " if unread else "") + f"{m['seconds']} s")
     if args.command == "validate":
         from analysis.validate.stage import run
-        s = run(args.processed, args.reports)
+        s = run(args.processed, args.reports, targets=args.targets)
         return (f"validate: {s['passed']} of {len(s['rules'])} rules passed, {s['warnings']} warning(s), "
                 f"0 critical; summary in {args.processed / 'validation' / 'summary.json'}; "
                 f"Data Docs {s['data_docs']}; {s['seconds']} s")

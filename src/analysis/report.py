@@ -199,7 +199,8 @@ def quality(summary: pl.DataFrame | None, lang: str):
     c = catalogue(lang)
     rules, meanings = c["rules"], c["meanings"]
     plain = [meanings.get(r["rule"], c["quality_generic"]).format(
-        n=number(r["failing"], lang, 0), rule=rules.get(r["rule"], r["rule"])) for r in failed.iter_rows(named=True)]
+        n=number(r["failing"], lang, 0), rule=rules.get(r["rule"], r["rule"]),
+        examples="; ".join((r["examples"] or [])[:3])) for r in failed.iter_rows(named=True)]
     detail = table(failed.select(
         pl.col("rule").map_elements(lambda r: rules.get(r, r), return_dtype=pl.String).alias(t("quality_rule", lang)),
         pl.col("severity").map_elements(lambda s: t(f"severity_{s}", lang), return_dtype=pl.String)

@@ -27,12 +27,15 @@ def test_a_report_month_in_every_form(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2025-12", date(2025, 12, 1)), ("12/2025", date(2025, 12, 1)), ("tháng 12 năm 2025", date(2025, 12, 1)),
-    ("T12.2025", date(2025, 12, 1)), ("ngày 09 tháng 01 năm 2025", date(2025, 1, 9)), ("09/01/2025", date(2025, 1, 9)),
+    ("2025-12", date(2025, 12, 31)), ("12/2025", date(2025, 12, 31)), ("tháng 12 năm 2025", date(2025, 12, 31)),
+    ("T12.2025", date(2025, 12, 31)), ("T02/2024", date(2024, 2, 29)), ("Q4/2025", date(2025, 12, 31)),
+    ("Quý IV/2025", date(2025, 12, 31)), ("Quý II năm 2025", date(2025, 6, 30)), ("quý 3/2025", date(2025, 9, 30)),
+    ("ngày 09 tháng 01 năm 2025", date(2025, 1, 9)), ("09/01/2025", date(2025, 1, 9)),
     ("2025-01-09", date(2025, 1, 9)), (45666, date(2025, 1, 9)),
 ])
 def test_a_day_or_a_month_where_a_date_is_asked(text, expected):
-    """A milestone's date may be a month: it stands for the month's first day."""
+    """A milestone's date may be a month or a quarter: it stands for the period's last day (the contract's rule:
+    a status 'as of December' describes the end of December)."""
     assert parse_date(text) == expected
 
 
@@ -103,7 +106,8 @@ def test_when_the_dates_are_the_same_the_later_file_name_wins_and_the_manifest_s
                                         f"({correction} after {original})")
 
 
-@pytest.mark.parametrize("written, expected", [("2025-12", date(2025, 12, 1)), ("tháng 12 năm 2025", date(2025, 12, 1)),
+@pytest.mark.parametrize("written, expected", [("2025-12", date(2025, 12, 31)), ("tháng 12 năm 2025", date(2025, 12, 31)),
+                                               ("Quý IV/2025", date(2025, 12, 31)),
                                                ("ngày 31 tháng 12 năm 2025", date(2025, 12, 31))])
 def test_a_milestone_dated_by_its_month_is_kept(tmp_path, written, expected):
     from tests.unit.test_bad_input import clean

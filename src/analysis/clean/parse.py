@@ -64,6 +64,9 @@ _PATTERNS = (
     (re.compile(r"^\d{1,2}[/.-](\d{1,2})[/.-](\d{4})(?: .*)?$"), lambda m: (int(m[2]), int(m[1]))),
     (re.compile(r"^q([1-4])[/.\- ]?(\d{4})$"), lambda m: (int(m[2]), int(m[1]) * 3)),
     (re.compile(r"^quy\s*([1-4])\s*(?:nam|/|-)\s*(\d{4})$"), lambda m: (int(m[2]), int(m[1]) * 3)),
+    # "Quý IV/2025", "Q.IV-2025": quarters in Roman numerals, as official documents number them
+    (re.compile(r"^(?:quy|q)\.?\s*(i{1,3}|iv)\s*(?:nam|/|-|\.)?\s*(\d{4})$"),
+     lambda m: (int(m[2]), ("i", "ii", "iii", "iv").index(m[1]) * 3 + 3)),
 )
 
 
@@ -170,7 +173,8 @@ def parse_datetime(value: object) -> datetime:
 
 
 def parse_date(value: object) -> date:
-    """A day as operators write it: dd/mm/yyyy, yyyy-mm-dd, or an Excel serial."""
+    """A day as operators write it: dd/mm/yyyy, yyyy-mm-dd, 'ngày 09 tháng 01 năm 2025', an Excel serial; a month
+    or a quarter stands for its last day."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -188,13 +192,16 @@ def parse_date(value: object) -> date:
             return date(int(m[3]), int(m[2]), int(m[1]))
         except ValueError:
             raise ParseError(f"not a date: {value!r}") from None
-    # A month where a day is asked ("2025-12", "tháng 12 năm 2025"): its first day. Not a day that failed above
-    # (31/02/2025), which would otherwise pass as its month.
+    # A month or a quarter where a day is asked ("2025-12", "tháng 12 năm 2025", "Quý IV/2025"): its last day, the
+    # day a status "as of December" describes. Not a day that failed above (31/02/2025), which would otherwise
+    # pass as its month.
     if not _HAS_DAY.match(fold(s).strip()):
         try:
-            return parse_period(s)
+            month = parse_period(s)
         except ParseError:
             pass
+        else:
+            return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     raise ParseError(f"not a date: {value!r}")
 
 

@@ -43,8 +43,10 @@ def _clean() -> Stage:
 
 def _validate() -> Stage:
     from analysis.validate import stage
-    return Stage("validate", "02-validate.ipynb", cleaned, lambda c: _in(c, stage.WRITES),
-                 lambda c, _: {"processed": str(c.processed), "reports": str(c.reports)})
+    from analysis.targets import source
+    return Stage("validate", "02-validate.ipynb", lambda c: [*cleaned(c), source(c.targets)],
+                 lambda c: _in(c, stage.WRITES),
+                 lambda c, _: {"processed": str(c.processed), "reports": str(c.reports), "targets": c.targets})
 
 
 def _indicators() -> Stage:

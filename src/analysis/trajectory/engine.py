@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analysis import io, metadata
+from analysis import io, metadata, milestone_match
 from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
@@ -251,19 +251,33 @@ def _calibration_table(quantiles: list[pl.DataFrame], backtests: list[pl.DataFra
 
 
 def milestones(processed: Path, target_set: TargetSet, as_of: date) -> pl.DataFrame:
-    """Each milestone of the set with the latest status the department entered on or before `as_of`."""
+    """Each milestone of the set with the latest status the department entered on or before `as_of`, its entries
+    matched by their wording (`milestone_match`: typos, missing marks, a shortened or numbered name)."""
     path = processed / "milestones.parquet"
     rows = []
     entered = pl.read_parquet(path).filter(pl.col("as_of") <= month_end(as_of)) if path.exists() else pl.DataFrame()
+    if entered.height:
+        names = milestone_match.match_all(entered["milestone"].to_list(), target_set.milestones)
+        entered = entered.join(names.select(pl.col("entry").alias("milestone"), pl.col("milestone_vi").alias("_m")),
+                               on="milestone", how="left")
     for m in target_set.milestones:
-        hits = (entered.filter(pl.col("milestone").str.starts_with(m.match)).sort("as_of")
-                if entered.height else entered)
+        hits = entered.filter(pl.col("_m") == m.name_vi).sort("as_of") if entered.height else entered
         last = hits.row(-1, named=True) if hits.height else {}
         rows.append({"milestone_vi": m.name_vi, "milestone_en": m.name_en, "status_code": last.get("status_code"),
                      "status": last.get("status"), "as_of": last.get("as_of"), "note": last.get("note")})
     schema = {"milestone_vi": pl.String, "milestone_en": pl.String, "status_code": pl.String, "status": pl.String,
               "as_of": pl.Date, "note": pl.String}
     return pl.DataFrame(rows, schema=schema)
+
+
+def milestone_matches(processed: Path, target_set: TargetSet) -> list[dict]:
+    """Every entry of the department's milestones sheet, the milestone it was matched to, the score and how (for
+    the stage's record: an entry matched approximately can be checked, one matched to none is warned of)."""
+    path = processed / "milestones.parquet"
+    if not path.exists():
+        return []
+    entries = pl.read_parquet(path, columns=["milestone"])["milestone"].to_list()
+    return milestone_match.match_all(entries, target_set.milestones).to_dicts()
 
 
 def gaps(processed: Path, as_of: date) -> pl.DataFrame:
@@ -344,5 +358,6 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
         io.write_parquet(frame, processed / f"{name}.parquet")
     io.write_json({"stage": "trajectories", "target_set": target_set.id, "as_of": str(month),
                    "seconds": round(time.perf_counter() - started, 2),
-                   "rows": {k: v.height for k, v in out.items()}}, processed / "trajectories.json")
+                   "rows": {k: v.height for k, v in out.items()},
+                   "milestone_matches": milestone_matches(processed, target_set)}, processed / "trajectories.json")
     return out["status"]

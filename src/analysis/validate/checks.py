@@ -241,11 +241,25 @@ def raw_files(manifest: dict) -> pl.DataFrame:
             .with_columns(_key(["path"])))
 
 
-def build(processed: Path, manifest: dict) -> dict[str, pl.DataFrame]:
-    """Check table name (= suite name) -> frame; a table whose inputs are absent is simply not checked."""
+def milestone_entries(tables: dict[str, pl.DataFrame], target_set) -> pl.DataFrame | None:
+    """Each distinct entry of the department's milestones sheet and the target set's milestone it names (null
+    when it names none clearly), keyed by the entry and the nearest milestone, so the warning can say which one
+    it may have meant."""
+    if target_set is None or "milestones" not in tables or not target_set.milestones:
+        return None
+    from analysis import milestone_match
+    found = milestone_match.match_all(tables["milestones"]["milestone"].to_list(), target_set.milestones)
+    # In no language's words: the page's sentence around it is translated, the entry and the milestone are not.
+    return found.with_columns(key=pl.format("'{}' ≈ {} ({})", "entry", pl.col("nearest_vi").fill_null("∅"),
+                                            pl.col("score").round(0).cast(pl.Int64)))
+
+
+def build(processed: Path, manifest: dict, target_set=None) -> dict[str, pl.DataFrame]:
+    """Check table name (= suite name) -> frame; a table whose inputs are absent is simply not checked (nor the
+    milestones' wording without a target set)."""
     tables = load(processed)
     derived = {"submissions": submissions(tables), "subscriber_changes": subscriber_changes(tables),
                "fibre_households": fibre_households(tables), "coverage_registry": coverage_registry(tables),
                "area_validity": area_validity(tables), "table_columns": table_columns(processed),
-               "raw_files": raw_files(manifest)}
+               "raw_files": raw_files(manifest), "milestone_entries": milestone_entries(tables, target_set)}
     return {**tables, **{k: v for k, v in derived.items() if v is not None}}

@@ -60,14 +60,18 @@ def load_summary(processed: Path) -> pl.DataFrame | None:
     return pl.DataFrame(json.loads(path.read_text(encoding="utf-8"))["rules"], schema=SUMMARY_SCHEMA)
 
 
-def run(processed: Path, reports: Path | None = None, project: Path = PROJECT) -> dict:
-    """Validate every check table; write the summary; raise PublicationStopped when a critical rule fails."""
+def run(processed: Path, reports: Path | None = None, project: Path = PROJECT, targets: str | Path | None = None
+        ) -> dict:
+    """Validate every check table; write the summary; raise PublicationStopped when a critical rule fails.
+    `targets`: the target set whose milestones the department's milestones sheet is checked against (a file or a
+    name under config/targets/; the default set when None)."""
     manifest_path = processed / "manifest.json"
     if not manifest_path.exists():
         raise AnalysisError("no manifest.json: run the clean stage first", file=str(processed))
     started = time.perf_counter()
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    frames = checks.build(processed, manifest)
+    from analysis.targets import load as load_targets
+    frames = checks.build(processed, manifest, load_targets(targets))
     out = processed / "validation"
     results = run_checks(frames, out / "gx-results", reports / "data-docs" if reports else None, project)
     failed = [r for r in results if not r.success]
