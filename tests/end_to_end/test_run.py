@@ -124,22 +124,40 @@ def test_the_month_s_data_checks_have_an_offline_page_in_each_language(reports):
         assert _References(page).external() == [] and "<script" not in page
 
 
-def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp_path):
-    """VNPT's subscribers for 2024-10 never arrived: every operator-month is a critical rule."""
+@pytest.mark.parametrize("how", ["never sent", "unreadable"])
+def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp_path, how):
+    """VNPT's subscribers for 2024-10 never arrived, or arrived unreadable: every operator-month is a critical rule;
+    an unreadable file is named, with why, before validation's verdict (issue 20, item 8)."""
     raw = tmp_path / "raw"
+    lost = None
     for f in (short_sample / "raw").rglob("*"):
-        if f.is_file() and not (f.parent.name == "2024" and f.name.startswith("VNPT_TNN_thue-bao_2024-10")):
-            (raw / f.relative_to(short_sample / "raw")).parent.mkdir(parents=True, exist_ok=True)
-            (raw / f.relative_to(short_sample / "raw")).write_bytes(f.read_bytes())
-    assert sum(1 for _ in raw.rglob("*.xlsx")) < sum(1 for _ in (short_sample / "raw").rglob("*.xlsx"))
+        if not f.is_file():
+            continue
+        rel = f.relative_to(short_sample / "raw")
+        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        if f.parent.name == "2024" and f.name.startswith("VNPT_TNN_thue-bao_2024-10"):
+            lost = rel.as_posix()
+            if how == "unreadable":   # a download cut short: a zip's first bytes and nothing after
+                (raw / rel).write_bytes(f.read_bytes()[:300])
+            continue
+        (raw / rel).write_bytes(f.read_bytes())
+    assert lost is not None
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(raw), "--processed",
                         str(tmp_path / "processed"), "--reports", str(tmp_path / "reports")],
                        capture_output=True, text=True)
     assert r.returncode == 1
-    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("error: ")]
+    lines = r.stderr.splitlines()
+    errors = [ln for ln in lines if ln.startswith("error: ")]
     assert errors == [ln for ln in errors if "critical: " in ln] and len(errors) == 1
     assert "submissions.every_operator_every_month on submissions.rows: 1 of " in errors[0]
     assert "subscribers VNPT 2024-10-01" in errors[0]
+    notes = [i for i, ln in enumerate(lines) if ln.startswith(f"note: 1 file could not be read: {lost} (")]
+    if how == "unreadable":
+        assert len(notes) == 1 and notes[0] < lines.index(errors[0])
+        # said once clean is done, before validation starts
+        assert notes[0] < next(i for i, ln in enumerate(lines) if "validate" in ln and "started" in ln)
+    else:
+        assert notes == []
     assert not (tmp_path / "reports" / "index.html").exists()
     assert not list((tmp_path / "reports").glob("2024-*"))
 

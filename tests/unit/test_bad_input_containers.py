@@ -145,3 +145,27 @@ def test_a_hidden_sheet_is_not_read_and_the_manifest_says_so(tmp_path, ext):
     assert q["sheet"].to_list() == ["Thuê bao"]
     out = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
     assert out["subscribers"].to_list() == [120]
+
+
+@pytest.mark.parametrize("path, month", [
+    ("vnpt/2026/VNPT_TNN_thue-bao_2026-06_bosung.xlsx", "2026-06"), ("MBF phu-song-xom_2021-03.csv", "2021-03"),
+    ("viettel/T10-2024.xlsx", "2024-10"), ("Tháng 10 năm 2024/bao-cao.xlsx", "2024-10"),
+    ("bc_thang_3_2025.xlsx", "2025-03"), ("2024.10/a.csv", "2024-10"), ("vnpt/2026/thue-bao.xlsx", None),
+    ("thong-ke/danh-muc-xom.xlsx", None)])
+def test_the_month_a_raw_file_s_name_states(path, month):
+    from analysis.clean.summary import month_in_path
+    assert month_in_path(path) == month
+
+
+def test_a_month_whose_only_files_could_not_be_read_is_named(tmp_path, capsys):
+    """Issue 20, item 8: November's only file is a broken workbook; October's is fine."""
+    from analysis.__main__ import main
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "vnpt_2024-10.csv").write_text(f"{SUBS}\n{GOOD}\n", encoding="utf-8")
+    (raw / "vnpt_2024-11.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    assert main(["clean", "--raw", str(raw), "--processed", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    assert "1 file could not be read: vnpt_2024-11.xlsx (cannot open as a workbook (" in out
+    assert "; 2024-11 has no readable file (1 sent, none read: vnpt_2024-11.xlsx), so its figures are missing" in out
+    assert "2024-10 has no" not in out

@@ -118,6 +118,8 @@ class Pipeline:
     def chain(self) -> None:
         every = stages()
         self.stage(every["clean"])
+        if said := self._unread():   # before validation speaks: a month missing for an unreadable file says so
+            print(said.strip(), file=sys.stderr, flush=True)
         self.jobs = self._jobs()
         self.progress.set_total(len(every) + len(self.jobs))
 
