@@ -77,3 +77,35 @@ def test_an_approximate_match_never_crosses_the_district_the_row_names(resolver)
     # Phúc Lương lies in Đại Từ: a row that names Võ Nhai is not read there.
     code, _, why = resolver.commune("Huyện Võ Nhai", "Xã Phúc Lươngg")
     assert code is None and why.startswith("commune not recognised: 'Xã Phúc Lươngg'")
+
+
+@pytest.mark.parametrize("group, code", [("Thành phố Phổ Yên", "05899"), ("II. TP Thái Nguyên", "05476"),
+                                         (None, None)])
+def test_a_group_row_s_district_places_the_communes_below_it(tmp_path, group, code):
+    """Phường Trung Thành is a ward of both Thành phố Thái Nguyên (05476) and Thành phố Phổ Yên (05899): under a
+    group row naming one, with no district column, it is that district's; with no group it stays unclear."""
+    head = "STT,Kỳ báo cáo,Doanh nghiệp,Xã/Phường,Dịch vụ,Đối tượng,Số thuê bao"
+    rows = ([f"{group.split('. ')[0] if '. ' in group else 'I'},,,{group.split('. ')[-1]},,,70"] if group else []) + [
+        "1,2024-10,VNPT,Phường Trung Thành,FTTH,Hộ gia đình,70"]
+    m, q = clean(tmp_path, {"s.csv": head + "\n" + "\n".join(rows) + "\n"})
+    out = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
+    if code:
+        assert q.height == 0 and out["commune_code"].to_list() == [code]
+        assert account(m, "s.csv")["non_data"]["group"] == 1
+    else:
+        assert out.height == 0 and q["column"].to_list() == ["commune"]
+
+
+def test_a_group_s_district_ends_at_the_next_group_and_at_its_total(tmp_path):
+    head = "STT,Kỳ báo cáo,Doanh nghiệp,Huyện/TP,Xã/Phường,Dịch vụ,Đối tượng,Số thuê bao"
+    rows = ["I,,,,Thành phố Phổ Yên,,,70",
+            "1,2024-10,VNPT,,Phường Trung Thành,FTTH,Hộ gia đình,70",         # Phổ Yên's: 05899
+            ",Cộng,,,,,,70",
+            "2,2024-10,VNPT,,Phường Trung Thành,FTTH,Hộ gia đình,5",          # after the total: unclear again
+            "II,,,,Thành phố Thái Nguyên,,,60",
+            "3,2024-10,VNPT,,Phường Trung Thành,FTTH,Hộ gia đình,60",         # Thái Nguyên's: 05476
+            "4,2024-10,VNPT,Thành phố Phổ Yên,Phường Trung Thành,FTTH,Doanh nghiệp,3"]   # its own district wins
+    m, q = clean(tmp_path, {"s.csv": head + "\n" + "\n".join(rows) + "\n"})
+    out = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet").sort("subscribers")
+    assert out.select("commune_code", "subscribers").rows() == [("05899", 3), ("05476", 60), ("05899", 70)]
+    assert q.select("row_number", "column").rows() == [(5, "commune")]

@@ -49,9 +49,14 @@ class Table:
     def data(self) -> pl.DataFrame:
         """The data rows under canonical column names, with `_row`; a pivoted table's rows one per month cell,
         with `period` the month's header as sent and `_cell` naming the cell's column for the quarantine."""
-        rows = self.frame.select("_row", "_extra", *[pl.col(f"c{i}").alias(name) for i, name in self.columns.items()
-                                                     if name not in PERSONAL],
-                                 *[pl.lit(v, pl.String).alias(k) for k, v in self.given.items()])
+        grouped = "_group" in self.frame.columns   # the district a group row above names ("I. Huyện Phú Lương")
+        cells = [(pl.coalesce(pl.col(f"c{i}").cast(pl.String), pl.col("_group")) if grouped and name == "district"
+                  else pl.col(f"c{i}")).alias(name) for i, name in self.columns.items() if name not in PERSONAL]
+        given = [(pl.coalesce(pl.col("_group"), pl.lit(v, pl.String)) if grouped and k == "district"
+                  else pl.lit(v, pl.String)).alias(k) for k, v in self.given.items()]
+        if grouped and "district" not in self.columns.values() and "district" not in self.given:
+            given.append(pl.col("_group").alias("district"))
+        rows = self.frame.select("_row", "_extra", *cells, *given)
         if not self.months:
             return rows
         cells = [f"c{i}" for i in self.months]
@@ -141,6 +146,7 @@ def _table(file: str, sheet: Sheet, body: pl.DataFrame, match: Match, header: li
     # two identical rows are a commune split into equal parts, which the contract sums.
     body, pasted = _pasted(body) if kind.name in SUMMED and 0 not in columns else (body, [])
     counts = {k: n for k, n in body["_nondata"].value_counts().iter_rows() if k is not None}
+    body = _group_districts(body, kind)
     # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
     personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
     data = body.filter(pl.col("_nondata").is_null()).drop("_nondata", *(c for c in personal if c in body.columns))
@@ -161,6 +167,24 @@ def _table(file: str, sheet: Sheet, body: pl.DataFrame, match: Match, header: li
     return Table(file, sheet.name, kind, columns, headers, header_rows, titles, rows_above, data, counts,
                  len(body.columns) - 2, header, pasted=pasted, given=match.given, months=months,
                  measure=match.measure, figures_per_row=per_row)
+
+
+def _group_districts(body: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """`_group`: for each row, the district the group row above it names ("I. Huyện Phú Lương", "Thành phố Phổ
+    Yên" standing in the commune column), until the next group or totals row; so a commune below it is looked for
+    in that district only (a name two districts share, or an approximate one, never crosses it). Added only when
+    a group row names a district."""
+    if "district" not in kind.aliases or body.is_empty():
+        return body
+    cells = [c for c in body.columns if c.startswith("c")]
+    named = pl.coalesce([pl.when(pl.col(c).str.contains(_DISTRICT_NAME)).then(pl.col(c).cast(pl.String))
+                         for c in cells] + [pl.lit(None, pl.String)])
+    marks = body.select(pl.when(pl.col("_nondata") == "group").then(named.fill_null(""))
+                        .when(pl.col("_nondata") == "totals").then(pl.lit("")).alias("_group")).to_series()
+    if not (marks.is_not_null() & (marks != "")).any():
+        return body
+    carried = marks.fill_null(strategy="forward")
+    return body.with_columns(carried.replace("", None).alias("_group"))
 
 
 def _reported(data: pl.DataFrame, months: dict[int, str], counts: dict[str, int]) -> tuple[dict[int, str], int]:
