@@ -143,3 +143,19 @@ def test_a_hamlet_pivot_that_does_not_say_what_it_marks_is_set_aside_with_the_re
     m, q = clean(tmp_path, {"reg.csv": REG, "fpt-4g.csv": cov})
     assert q["reason"].to_list() == ["months across the top (a pivoted sheet) of hamlet coverage, but what its cells "
                                      "mark is not named: write 'Có cáp quang' above the months or in the title"] * 4
+
+
+def test_the_year_merged_above_its_months(tmp_path):
+    """'Năm 2024' merged over T11 and T12, 'Năm 2025' over T1: each month takes the year above it."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _xlsx(raw / "vnpt.xlsx", [
+        ["Doanh nghiệp: VNPT"], ["Dịch vụ: FTTH"], ["Đối tượng: Hộ gia đình"],
+        ["STT", "Xã/Phường", "Năm 2024", None, "Năm 2025"],
+        [None, None, "T11", "Tháng 12", "1"],
+        [1, QT, 10, 11, 12],
+    ])
+    m, q = clean(tmp_path, {})
+    assert q.height == 0
+    assert _subscribers(tmp_path).select("period", "subscribers").rows() == [
+        (date(2024, 11, 1), 10), (date(2024, 12, 1), 11), (date(2025, 1, 1), 12)]

@@ -1,6 +1,7 @@
 """Each raw kind's columns and the headers seen for them in the wild (DATA-CONTRACT.md), matched by key."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -201,6 +202,25 @@ def _month_text(text: str) -> bool:
 def month_columns(cells: list[object]) -> dict[int, str]:
     """The header cells that name a month ('Tháng 10/2024', 'T10/2024', '2024-10', a date cell, a quarter)."""
     return {i: str(c) for i, c in enumerate(cells) if _is_month(c)}
+
+
+_MONTH_ALONE = re.compile(r"^(?:t|thang)?\s*\.?\s*(0?[1-9]|1[0-2])$")
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+
+
+def months_under_years(upper: list[object], lower: list[object]) -> list[object]:
+    """A two-row header with the year merged above its months ('Năm 2024' over 'T10', 'T11', 'Tháng 12'): the lower
+    row with each month given its year ('10/2024'); other cells as they are."""
+    out, year = list(lower), None
+    for j in range(len(lower)):
+        cell = upper[j] if j < len(upper) else None
+        if cell is not None and str(cell).strip():
+            found = _YEAR.search(str(cell))
+            year = found[1] if found else None
+        m = _MONTH_ALONE.match(header_key(str(lower[j]))) if lower[j] is not None else None
+        if m and year:
+            out[j] = f"{int(m[1])}/{year}"
+    return out
 
 
 def looks_pivoted(cells: list[object]) -> bool:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analysis.clean.kinds import PERSONAL, Kind, Match, match_header, match_table, title_fields
+from analysis.clean.kinds import (PERSONAL, Kind, Match, match_header, match_table, months_under_years,
+                                  title_fields)
 from analysis.clean.readers import HEADER_SEARCH_ROWS, Sheet
 from analysis.names import fold as names_fold
 
@@ -117,7 +118,7 @@ def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Tabl
         found, used = header_at(i), 1
         if not found and i + 1 < len(grid) and not header_at(i + 1):
             # A merged header: the group label on this row, its parts on the next one.
-            nxt = grid[i + 1]
+            nxt = months_under_years(row, grid[i + 1])   # 'Năm 2024' merged over 'T10', 'T11': '10/2024', ...
             combined = [(nxt[j] if j < len(nxt) and nxt[j] else c) for j, c in enumerate(row)]
             found = match_table(combined, [f for s in stated[:i] for f in s], upper=row,
                                 titles=[t for t in lines[:i] if t])
