@@ -169,3 +169,44 @@ def test_a_month_whose_only_files_could_not_be_read_is_named(tmp_path, capsys):
     assert "1 file could not be read: vnpt_2024-11.xlsx (cannot open as a workbook (" in out
     assert "; 2024-11 has no readable file (1 sent, none read: vnpt_2024-11.xlsx), so its figures are missing" in out
     assert "2024-10 has no" not in out
+
+
+def test_a_web_system_s_html_table_named_xls_is_read_as_a_table(tmp_path):
+    """Web systems export "Excel" as an HTML table under an .xls name: a title row, a two-row header merged with
+    colspan and rowspan, a total; the page's charset is honoured."""
+    page = f"""<html><head><meta charset="windows-1258"></head><body>
+<table>
+<tr><td colspan="8">BÁO CÁO THUÊ BAO THÁNG 10/2024</td></tr>
+<tr><th rowspan="2">STT</th><th rowspan="2">Kỳ báo cáo</th><th rowspan="2">Doanh nghiệp</th>
+    <th colspan="2">Địa bàn</th><th rowspan="2">Dịch vụ</th><th rowspan="2">Đối tượng</th>
+    <th rowspan="2">Số thuê bao</th></tr>
+<tr><th>Huyện/TP</th><th>Xã/Phường</th></tr>
+<tr><td>1</td><td>2024-10</td><td>VNPT</td><td>Thành phố Thái Nguyên</td><td>Phường Quan Triều</td>
+    <td>FTTH</td><td>Hộ gia đình</td><td>1.234</td></tr>
+<tr><td>2</td><td>2024-10</td><td>VNPT</td><td>Thành phố Thái Nguyên</td><td>Phường Túc Duyên</td>
+    <td>FTTH</td><td>Hộ gia đình</td><td>-7</td></tr>
+<tr><td colspan="7">Tổng cộng</td><td>1.227</td></tr>
+</table></body></html>"""
+    from analysis.sample.files import encode_cp1258
+    m, q = clean(tmp_path, {"vnpt-web.xls": encode_cp1258(page)})
+    a = account(m, "vnpt-web.xls")
+    assert a["read_as"] == "an HTML table named .xls" and a["error"] is None
+    assert (a["rows_read"], a["kept"], a["quarantined"]) == (6, 1, 1)
+    assert a["non_data"] == {"title": 1, "header": 2, "totals": 1}
+    bad = only(q)
+    assert (bad["sheet"], bad["row_number"], bad["column"]) == ("table 1", 5, "subscribers")
+    out = pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
+    assert out.select("commune_code", "subscribers").rows() == [("05431", 1234)]
+
+
+def test_a_csv_saved_under_an_xls_name_is_read_as_text(tmp_path):
+    m, q = clean(tmp_path, {"vnpt.xls": f"{SUBS}\n{GOOD}\n"})
+    a = account(m, "vnpt.xls")
+    assert (a["read_as"], a["encoding"], a["kept"], q.height) == ("text (CSV) named .xls", "utf-8", 1, 0)
+
+
+def test_a_workbook_cut_short_says_so(tmp_path):
+    m, q = clean(tmp_path, {"vnpt.ods": b"PK\x03\x04" + b"\x00" * 200})
+    reason = only(q)["reason"]
+    assert reason.startswith("cannot open as a workbook (Ods error: ") and reason.endswith(
+        "(the file looks cut short or damaged: ask for it again)")

@@ -223,7 +223,10 @@ def read_workbook(path: Path, file: str) -> list[Sheet]:
     try:
         book = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own types for corrupt or non-workbook files
-        raise AnalysisError(f"cannot open as a workbook ({exc.__class__.__name__})", file=file) from None
+        # calamine's first line says what broke ("Ods error: Zip error: ... Could not find EOCD"), without the path
+        detail = str(exc).split("\n")[0].removeprefix("calamine error: ")[:160] or exc.__class__.__name__
+        cut = " (the file looks cut short or damaged: ask for it again)" if "EOCD" in detail else ""
+        raise AnalysisError(f"cannot open as a workbook ({detail}){cut}", file=file) from None
     sheets = []
     for name in book.sheet_names:
         try:
@@ -240,9 +243,9 @@ def read_workbook(path: Path, file: str) -> list[Sheet]:
     return sheets
 
 
-def read_file(path: Path, file: str, data: bytes | None = None) -> tuple[list[Sheet], str | None]:
-    """Every sheet of a workbook, or the one grid of a CSV, and the CSV's encoding (`data`: a CSV's bytes, when
-    the caller has read them already)."""
+def read_file(path: Path, file: str, data: bytes | None = None) -> tuple[list[Sheet], str | None, str | None]:
+    """Every sheet of a workbook, or the one grid of a CSV; the CSV's encoding; and what a file named as a
+    workbook really was when it was not one (`disguised`). `data`: a CSV's bytes, when the caller has them."""
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if size == 0:
@@ -251,9 +254,18 @@ def read_file(path: Path, file: str, data: bytes | None = None) -> tuple[list[Sh
         raise AnalysisError(f"the workbook is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit for one "
                             "workbook (a workbook is read whole); split it by month, or send it as CSV", file=file)
     if suffix in WORKBOOKS:
-        return read_workbook(path, file), None
+        from analysis.clean import disguised   # an HTML table or a CSV under a workbook's name: read as what it is
+        with path.open("rb") as f:
+            head = f.read(65536)
+        kind = disguised.disguise(head)
+        if kind == "html":
+            return disguised.read_html(path.read_bytes()), None, f"an HTML table named {suffix}"
+        if kind == "text":
+            sheet, encoding = read_csv(path, file)
+            return [sheet], encoding, f"text (CSV) named {suffix}"
+        return read_workbook(path, file), None, None
     if suffix in TEXTS:
         sheet, encoding = read_csv(path, file, data)
-        return [sheet], encoding
+        return [sheet], encoding, None
     raise AnalysisError(f"not a spreadsheet ({suffix or 'no extension'}); expected a workbook "
                         f"({', '.join(WORKBOOKS)}) or text ({', '.join(TEXTS)})", file=file)

@@ -121,6 +121,7 @@ class Loaded:
     encoding: str | None = None
     problem: str | None = None
     in_parts: bool = False
+    read_as: str | None = None   # what a file named as a workbook really was (an HTML table, a CSV)
 
 
 class Cleaner:
@@ -161,14 +162,14 @@ class Cleaner:
         if data is None and path.suffix.lower() in TEXTS and path.stat().st_size > MAX_FILE_BYTES:
             return Loaded(path, digest, in_parts=True)  # read a part at a time by the main thread, in `read`
         try:
-            sheets, encoding = read_file(path, rel, data)
+            sheets, encoding, read_as = read_file(path, rel, data)
         except AnalysisError as exc:
             return Loaded(path, digest, problem=exc.message)
         # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
         # into categories and straight back into text.
         tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height and not sheet.hidden else None
                   for sheet in sheets]
-        return Loaded(path, digest, sheets, tables, encoding)
+        return Loaded(path, digest, sheets, tables, encoding, read_as=read_as)
 
     def read(self, loaded: Loaded) -> None:
         rel = loaded.path.relative_to(self.raw).as_posix()
@@ -181,6 +182,8 @@ class Cleaner:
             return
         acc.encoding = loaded.encoding
         acc.sheets = len(loaded.sheets)
+        if loaded.read_as:
+            acc.notes["read_as"] = loaded.read_as
         for sheet, table in zip(loaded.sheets, loaded.tables):
             self._add(acc, sheet, table)
 
