@@ -56,7 +56,7 @@ def lookup(table: dict[str, str], what: str):
 
 # Mobile broadband by generation, as operators split it: "Di động 4G", "Băng rộng di động 4G/5G", "4G", "3G/4G".
 # Rows of one commune in two generations are one figure, summed as a split.
-_MOBILE_GENERATIONS = re.compile(r"^(?:(?:bang rong )?di dong )?[345]g(?: [345]g)*$")
+_MOBILE_GENERATIONS = re.compile(r"^(?:(?:bang rong )?di dong )?[3-5]g(?: [3-5]g)*$")
 
 
 def service(text: str | None) -> str | None:
