@@ -54,6 +54,9 @@ def _shown(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     return out
 
 
+FIXED_DATE = datetime(1980, 1, 1)
+
+
 def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None) -> bytes:
     """The frame as an .xlsx in the page's language, with a sheet of definitions and the source."""
     import xlsxwriter
@@ -65,6 +68,9 @@ def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None
     # No string becomes a formula, a number or a link: what an operator typed stays what it was.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                         "strings_to_urls": False})
+    # The same data gives the same bytes: the workbook is dated with the zip epoch xlsxwriter gives its members, not
+    # the moment it was written, so a page re-rendered from unchanged data is unchanged (issue 21).
+    book.set_properties({"created": FIXED_DATE})
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     day = book.add_format({"num_format": "mm/yyyy"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})

@@ -480,3 +480,29 @@ def test_a_district_map_shows_its_own_communes_and_prints_one_map_per_key_target
     province = maps.status_map(inp.status, inp.target_set, "vi", inp.geo)
     levels = province.spec["params"][1]["bind"]["options"]
     assert levels == ["district", "commune", "commune_2025"]
+
+
+def _outputs(path: Path) -> list:
+    """A notebook's outputs as a reader gets them, the footer's time of writing aside."""
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+    return [stamp.sub("TIME", json.dumps(o.get("data") or o.get("text"), sort_keys=True, ensure_ascii=False))
+            for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+
+
+def test_a_page_made_in_a_warm_kernel_is_the_page_a_fresh_kernel_makes(reports, tmp_path):
+    """Issue 21, item 1: the run's workers keep their kernels from page to page. A target page late in the run
+    (its kernel had made others before it), made again in a kernel of its own, shows the reader the same."""
+    import nbformat
+
+    from analysis.run.notebooks import execute
+    run = json.loads((reports / "2024-11" / "run.json").read_text(encoding="utf-8"))
+    late = [p for p in run["pages"] if p["kind"] == "target"][-1]
+    warm = reports / "2024-11" / late["notebook"]
+    meta = nbformat.read(warm, as_version=4).metadata["papermill"]
+    fresh = execute(Path(meta["input_path"]).name, tmp_path / "fresh.ipynb", meta["parameters"])
+    assert _outputs(warm) == _outputs(fresh) and len(_outputs(fresh)) > 10
+    # counted from 1 as in a fresh kernel: the notebook an analyst opens reads the same
+    counts = [c.execution_count for c in nbformat.read(warm, as_version=4).cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from analysis import io, palette, paths
@@ -64,18 +65,29 @@ def _kernel_manager():
     return LocalKernelManager
 
 
-def execute(name: str, out: Path, parameters: dict) -> Path:
-    """Run notebooks/<name> with `parameters` into `out`."""
+def execute(name: str, out: Path, parameters: dict, km=None) -> Path:
+    """Run notebooks/<name> with `parameters` into `out`: in a kernel of its own, or in `km`, a worker's warm
+    kernel (`run.kernels`), which stays running for the next notebook."""
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    how = {"kernel_manager_class": _kernel_manager()} if km is None else {"engine_name": _warm_engine(), "km": km}
     try:
         pm.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters, kernel_name=kernel(),
-                            cwd=str(NOTEBOOKS), progress_bar=False, log_output=False,
-                            kernel_manager_class=_kernel_manager())
+                            cwd=str(NOTEBOOKS), progress_bar=False, log_output=False, **how)
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(name, exc.exec_count, exc.ename, exc.evalue, out) from None
     return out
+
+
+def _warm_engine() -> str:
+    from analysis.run import kernels   # registers the engine with papermill
+    return kernels.ENGINE
+
+
+def new_kernel():
+    """A kernel manager for a warm worker (not started)."""
+    return _kernel_manager()(kernel_name=kernel())
 
 
 def _page_words(lang: str) -> str:
@@ -86,21 +98,34 @@ def _page_words(lang: str) -> str:
     return f"\n:root {{ --scroll-hint: {json.dumps(t('scroll_hint', lang), ensure_ascii=False)}; }}"
 
 
+_LOCAL = threading.local()
+
+
+def _exporter():
+    """The page exporter, one per thread and kept: its templates are compiled once, not for every page (the first
+    export in a process took 3.9 s, a later one 0.25–0.7 s). Everything that differs by page goes in `resources`."""
+    exporter = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
+        config = Config()
+        # A cell tagged "analyst" (the notebook's description, for whoever opens it in JupyterLab) is not the page's.
+        config.TagRemovePreprocessor.remove_cell_tags = {"analyst"}
+        config.TagRemovePreprocessor.enabled = True
+        exporter = _LOCAL.exporter = HTMLExporter(
+            config=config, template_name="offline", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+            exclude_input_prompt=True, exclude_output_prompt=True)
+    return exporter
+
+
 def to_html(notebook: Path, target: Path, title: str, lang: str = "vi",
             alternates: list[dict] | None = None) -> Path:
     """Readers get no code: inputs and prompts removed, and a template with no external script. A page with charts
     carries the Vega runtime once; `alternates` (lang, label, href) link the page in its other languages."""
     import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
     from analysis import charts
-    config = Config()
-    # A cell tagged "analyst" (the notebook's own description, for whoever opens it in JupyterLab) is not the page's.
-    config.TagRemovePreprocessor.remove_cell_tags = {"analyst"}
-    config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = _exporter()
     nb = nbformat.read(notebook, as_version=4)
     has_charts = any('class="chart-spec"' in str(o.get("data", {}).get("text/html", ""))
                      for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))

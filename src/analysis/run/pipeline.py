@@ -85,6 +85,7 @@ class Pipeline:
         self.progress: Progress | None = None
         self.jobs: list[Job] = []
         self._resolved: dict = {}
+        self._workers = None   # report workers, each with a warm kernel (`run.kernels`), started once per run
 
     # -- the stage notebooks -----------------------------------------------------------------------------------
     def stage(self, st: Stage) -> None:
@@ -120,6 +121,8 @@ class Pipeline:
         self.stage(every["clean"])
         if said := self._unread():   # before validation speaks: a month missing for an unreadable file says so
             print(said.strip(), file=sys.stderr, flush=True)
+        if "clean" not in self.skipped:   # new data: pages will be made, so their kernels start (and import) now
+            self.workers()
         self.jobs = self._jobs()
         self.progress.set_total(len(every) + len(self.jobs))
 
@@ -154,12 +157,20 @@ class Pipeline:
             common["boundaries"] = {lv: {"path": str(b.path), "code": b.code} for lv, b in c.boundaries.items()}
         return pages.jobs(common, c.languages, geography.load(c.processed), load(c.targets), elsewhere)
 
-    def report(self, job: Job) -> None:
+    def workers(self):
+        """The report workers, started on first use: one warm kernel each, started in the background."""
+        if self._workers is None:
+            from analysis.run.kernels import Workers
+            from analysis.run.notebooks import new_kernel
+            self._workers = Workers(self.cfg.workers, new_kernel)
+        return self._workers
+
+    def report(self, job: Job, km=None) -> None:
         from analysis.text import t
         self.progress.start(job.label)
         t0 = time.perf_counter()
         stem = job.page.removesuffix(".html")
-        nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", self._parameters(job))
+        nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", self._parameters(job), km=km)
         to_html(nb, self.staging / job.page, job.title, job.lang,
                 [{"lang": lang, "label": t("language_name", lang), "href": file} for lang, file in job.alternates])
         self.timings[job.label] = round(time.perf_counter() - t0, 1)
@@ -169,16 +180,16 @@ class Pipeline:
         return {**job.parameters, "as_of": self.resolved["month"]}
 
     def reports(self, jobs: list[Job]) -> None:
-        with ThreadPoolExecutor(self.cfg.workers) as pool:
-            futures: list[Future] = [pool.submit(self.report, j) for j in jobs]
-            wait(futures[:1])
-            faults.point("run.reports")   # a page is in the staging folder, the previous run's folder untouched
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [f for f in done if f.exception()]
-            if failed:
-                for f in pending:
-                    f.cancel()
-                raise failed[0].exception()
+        workers = self.workers()
+        futures: list[Future] = [workers.submit(lambda km, j=j: self.report(j, km)) for j in jobs]
+        wait(futures[:1])
+        faults.point("run.reports")   # a page is in the staging folder, the previous run's folder untouched
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in done if f.exception()]
+        if failed:
+            for f in pending:
+                f.cancel()
+            raise failed[0].exception()
 
     # -- the run -----------------------------------------------------------------------------------------------
     def run(self) -> str:
@@ -211,6 +222,8 @@ class Pipeline:
             self.reports(jobs)
         finally:
             self.progress.close()
+            if self._workers is not None:
+                self._workers.close()
         self._finish(run_dir, month, jobs, kept, started, t0)
         self.stamps.done("reports", key)
         index = write_index(c.reports, c.languages[0])

@@ -1,0 +1,61 @@
+"""Warm kernels (issue 21, item 1): a worker's kernel runs notebook after notebook, and each notebook sees what a
+fresh kernel would show it."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from analysis.run import kernels
+from analysis.run.notebooks import execute, new_kernel
+
+pytestmark = pytest.mark.slow
+
+
+def _notebook(path, *sources: str) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def test_one_kernel_runs_notebooks_in_turn_and_none_sees_the_last_one_s_names(tmp_path):
+    first = _notebook(tmp_path / "a.ipynb", "x = 1", "leak = x * 41\nimport os\nos.chdir('/')")
+    second = _notebook(tmp_path / "b.ipynb", "x = 2",
+                       "import os, sys\nseen = sorted(n for n in ('leak', 'os') if n in dir())\n"
+                       "where = os.getcwd()\nwarm = 'analysis.report' in sys.modules\nprint(seen, where, warm)")
+    workers = kernels.Workers(1, new_kernel)
+    try:
+        pids = []
+        outs = []
+        for i, nb in enumerate((first, second, first)):
+            def job(km, nb=nb, i=i):
+                pids.append(km.provisioner.pid)
+                return execute(nb, tmp_path / f"out-{i}.ipynb", {"x": i}, km=km)
+            outs.append(workers.submit(job).result(timeout=300))
+    finally:
+        workers.close()
+    assert len(set(pids)) == 1                        # one kernel for the three notebooks
+    b = nbformat.read(outs[1], as_version=4)
+    code = [c for c in b.cells if c.cell_type == "code"]
+    # the names of the notebook before are gone, the folder is the notebooks' again, the imports are warm
+    from analysis import paths
+    assert code[-1].outputs[0]["text"].strip() == f"[] {paths.NOTEBOOKS} True"
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))   # counted from 1, as fresh
+
+
+def test_a_notebook_that_kills_its_kernel_leaves_a_new_one_for_the_next(tmp_path):
+    crash = _notebook(tmp_path / "crash.ipynb", "x = 0", "import os\nos._exit(1)")
+    fine = _notebook(tmp_path / "fine.ipynb", "x = 0", "print(x + 1)")
+    workers = kernels.Workers(1, new_kernel)
+    try:
+        failed = workers.submit(lambda km: execute(crash, tmp_path / "c.ipynb", {}, km=km))
+        with pytest.raises(Exception):
+            failed.result(timeout=300)
+        out = workers.submit(lambda km: execute(fine, tmp_path / "f.ipynb", {"x": 4}, km=km)).result(timeout=300)
+    finally:
+        workers.close()
+    cells = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    assert cells[-1].outputs[0]["text"].strip() == "5"
