@@ -79,11 +79,16 @@ class Geography:
         return code
 
 
+FILE = "geography.json"   # the provinces cleaned and the department's own, as clean last wrote them
+
+
 @lru_cache(maxsize=8)
 def _load(processed: str, stamp: tuple) -> Geography:
     folder = Path(processed)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    # Manifests written before the geography was recorded at the top carry it in the parameters.
+    # A folder cleaned before geography.json existed has the scope in its manifest (at the top, or in the
+    # parameters for the oldest).
+    scope = folder / FILE if (folder / FILE).exists() else folder / "manifest.json"
+    manifest = json.loads(scope.read_text(encoding="utf-8"))
     provinces = manifest.get("provinces") or manifest.get("parameters", {}).get("provinces") or []
     primary = manifest.get("primary", provinces[0] if provinces else None)
     crosswalk = folder / "area_crosswalk.parquet"
@@ -94,7 +99,7 @@ def _load(processed: str, stamp: tuple) -> Geography:
 def load(processed: str | Path) -> Geography:
     """The geography of a processed folder (read once per content of its files)."""
     folder = Path(processed)
-    files = [folder / "reference_areas.parquet", folder / "manifest.json"]
+    files = [folder / "reference_areas.parquet", folder / (FILE if (folder / FILE).exists() else "manifest.json")]
     missing = [f.name for f in files if not f.exists()]
     if missing:
         raise AnalysisError(f"no {' or '.join(missing)}: run the clean stage first", file=str(folder))

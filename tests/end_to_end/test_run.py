@@ -506,3 +506,21 @@ def test_a_page_made_in_a_warm_kernel_is_the_page_a_fresh_kernel_makes(reports, 
     # counted from 1 as in a fresh kernel: the notebook an analyst opens reads the same
     counts = [c.execution_count for c in nbformat.read(warm, as_version=4).cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1))
+
+
+def test_a_blank_line_added_to_one_file_redoes_cleaning_not_the_indicators(run_root, tmp_path):
+    """Issue 21, item 3: clean gives the same tables, so the stages that read only tables (the indicators, then
+    the trajectories) are skipped; validation, which checks each file's accounting, runs again."""
+    import shutil
+    shutil.copytree(run_root / "raw", tmp_path / "raw")
+    shutil.copytree(run_root / "processed", tmp_path / "processed")
+    one = sorted((tmp_path / "raw").rglob("*.csv"))[0]
+    one.write_bytes(one.read_bytes() + b"\r\n")
+    r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(tmp_path / "raw"), "--processed",
+                        str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"), "--lang", "vi"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "done clean" in r.stderr and "done validate" in r.stderr
+    assert "unchanged, skipped indicators" in r.stderr and "unchanged, skipped trajectories" in r.stderr
+    before = (run_root / "processed" / "indicators.parquet").read_bytes()
+    assert (tmp_path / "processed" / "indicators.parquet").read_bytes() == before

@@ -18,7 +18,7 @@ from typing import Callable
 
 import polars as pl
 
-from analysis import __version__, faults, io
+from analysis import __version__, faults, geography, io
 from analysis.areas import national_units, province_boxes, reference_areas
 from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_text
@@ -84,7 +84,7 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
 STREAM_BATCH_ROWS = 1_000_000
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
-WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote
+WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote (and geography.json)
 
 
 def _bounds(provinces: list[str]) -> tuple[float, float, float, float]:
@@ -404,6 +404,9 @@ def _publish(staging: Path, written: list[str], manifest: dict, processed: Path)
         (staging / f"{name}.parquet").replace(processed / f"{name}.parquet")
         if i == len(written) // 2:
             faults.point("clean.publishing")   # half the tables are the new ones, the manifest the old one
+    # The scope alone, for the stages and pages that need only it: unlike the manifest it changes only when the
+    # provinces do, so a raw file edited does not make the indicators look changed.
+    io.write_json({"provinces": manifest["provinces"], "primary": manifest["primary"]}, processed / geography.FILE)
     faults.point("clean.before_manifest")
     io.write_json(manifest, processed / "manifest.json")
 

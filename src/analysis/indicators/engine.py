@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 import polars as pl
 
-from analysis import io, metadata
+from analysis import geography, io, metadata
 from analysis.errors import AnalysisError
 from analysis.indicators import carry_back, speeds
 from analysis.indicators.base import SCHEMA, finish
@@ -16,11 +16,12 @@ Tables = dict[str, pl.DataFrame]
 
 
 WRITES = ("indicators.parquet", "indicators.json")
+SIGNIFICANT = 12
 
 
 def reads() -> tuple[str, ...]:
     """The files the indicators depend on: every table an indicator's file names, and the geography."""
-    return ("manifest.json", "reference_areas.parquet",
+    return (geography.FILE, "reference_areas.parquet",
             *sorted({f"{n}.parquet" for ind in definitions().values() for n in ind.tables}))
 
 
@@ -93,11 +94,13 @@ def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
     if not tables:
         raise AnalysisError("no cleaned tables: run the clean stage first (python -m analysis clean)",
                             file=str(processed))
-    from analysis import geography
     out, skipped = compute(tables, min_tests, province=geography.load(processed).primary)
     if out.is_empty():
         raise AnalysisError(f"no indicator can be computed: {'; '.join(f'{k}: {v}' for k, v in skipped.items())}",
                             file=str(processed))
+    # Sums over threads come in any order and differ in the 16th digit from one run to the next: rounded to 12
+    # significant digits, the same data gives the same file, so the trajectories and pages are not redone for it.
+    out = out.with_columns(pl.col(c).round_sig_figs(SIGNIFICANT) for c, t in out.schema.items() if t == pl.Float64)
     io.write_parquet(out, processed / "indicators.parquet")
     io.write_json({"stage": "indicators", "seconds": round(time.perf_counter() - started, 2),
                    "min_tests": min_tests, "computed": sorted(out["indicator_id"].unique().to_list()),
