@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--provinces", default=None,
                    help="old provinces whose files are read and names resolved against, the department's first, "
                         "as two-digit codes separated by commas, or all (default: provinces in config/run.yml)")
+    s.add_argument("--no-cache", action="store_true",
+                   help="read every file again, not only the new and changed ones (the cache in "
+                        "<processed>/.cache/clean/ is rewritten)")
     s = stage("validate", "run the Great Expectations suites over the cleaned tables")
     s.add_argument("--targets", default=None, help="target set whose milestones the milestones sheet is checked "
                                                    "against: a file, or a name under config/targets/ "
@@ -106,13 +109,16 @@ def _stage(args: argparse.Namespace) -> str:
                 f"{s['seconds_truth'] + s['seconds_raw']:.1f} s")
     if args.command == "clean":
         from analysis.clean.stage import run
-        m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m, provinces=args.provinces)
+        m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m, provinces=args.provinces,
+                use_cache=not args.no_cache)
         rows = {o["path"].removesuffix(".parquet"): o["rows"] for o in m["outputs"]}
         q = rows.pop("quarantine")
         from analysis.clean.summary import not_read
         unread = not_read(m)
         return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
                 + f"; {q:,} rows quarantined (see quarantine.parquet); {len(m['replaced'])} resubmissions replaced; "
+                + (f"{m['cache']['read']} read, {m['cache']['reused']} unchanged since the last clean; "
+                   if m["cache"]["reused"] else "")
                 + (f"{unread}; " if unread else "") + f"{m['seconds']} s")
     if args.command == "validate":
         from analysis.validate.stage import run

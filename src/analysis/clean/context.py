@@ -37,7 +37,7 @@ class Context:
     bounds: tuple[float, float, float, float] = (-90.0, 90.0, -180.0, 180.0)  # lat min, max, lon min, max
     bts_radius_m: float = BTS_RADIUS_M
     hamlets: HamletResolver | None = None
-    fuzzy: Counter = field(default_factory=Counter)     # (text, code, how) -> rows matched approximately
+    fuzzy: Counter = field(default_factory=Counter)     # (file, text, code, how) -> rows matched approximately
     file_notes: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The units of 1 July 2025 (`AreaResolver.reformed`) and, for each, the old communes it was formed from.
@@ -78,7 +78,8 @@ class Context:
         older ones, since an operator may go on using the old names: a row found among the new units has no
         district code, so a commune code is never read in the wrong geography."""
         rows = pl.DataFrame({"p": self.column(d, "province"), "d": self.column(d, district),
-                             "c": self.column(d, commune)})
+                             "c": self.column(d, commune),
+                             "t": d["_t"] if "_t" in d.columns else pl.repeat(-1, d.height, dtype=pl.Int32, eager=True)})
         code, parent, error = self._resolve(rows, self.areas)
         province = self.areas.province_of(parent)
         if self.reformed is not None and period is not None:
@@ -109,12 +110,13 @@ class Context:
     def _resolve(self, rows: pl.DataFrame, a: AreaResolver) -> tuple[pl.Series, pl.Series, pl.Series]:
         """(code, parent, error) per row of (p, d, c) texts, by resolver `a` (`AreaResolver.resolve`); an
         approximate match is counted in `fuzzy` so the manifest lists it."""
-        joined = a.resolve(rows)
+        joined = a.resolve(rows.select("p", "d", "c")).with_columns(rows["t"])
         fuzzy = (joined.filter(pl.col("how").str.starts_with("fuzzy"))
-                 .group_by("p", "d", "c", "code", "how").len().iter_rows())
+                 .group_by("t", "p", "d", "c", "code", "how").len().iter_rows())
         with self.lock:  # batches are parsed on two threads
-            for pt, dt, ct, code, how, n in fuzzy:
-                self.fuzzy[(" / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
+            for t, pt, dt, ct, code, how, n in fuzzy:   # by file, so a file's matches can be kept with it
+                file = self.tables[t].file if t >= 0 else None
+                self.fuzzy[(file, " / ".join(x for x in (pt, dt, ct) if x), code, how)] += n
         return joined["code"], joined["parent"], joined["error"]
 
     def hamlet_codes(self, communes: pl.Series, names: pl.Series, districts: pl.Series | None = None

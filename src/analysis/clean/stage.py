@@ -24,7 +24,8 @@ from analysis.clean import network, registers, reports
 from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_text
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
-from analysis.clean.kinds import near_miss, pivot_near_miss
+from analysis.clean.cache import Entry, FileCache, Stale, context
+from analysis.clean.kinds import KINDS, near_miss, pivot_near_miss
 from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
@@ -74,6 +75,7 @@ RECIPES: dict[str, Recipe] = {
     "state_apps": Recipe(registers.state_apps, _rows(registers.finish_state_apps), ("as_of", "app")),
     "milestones": Recipe(registers.milestones, _rows(registers.finish_milestones), ("as_of", "milestone")),
 }
+KINDS_BY_NAME = {k.name: k for k in KINDS}
 READERS = 2  # files parsed at once; more does not help on two cores
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
@@ -122,12 +124,21 @@ class Loaded:
     problem: str | None = None
     in_parts: bool = False
     read_as: str | None = None   # what a file named as a workbook really was (an HTML table, a CSV)
+    cached: Entry | None = None  # the file's cleaning as a run before left it (clean/cache.py)
 
 
 class Cleaner:
     def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str],
-                 primary: str | None) -> None:
+                 primary: str | None, cache: FileCache | None = None) -> None:
         self.raw = raw
+        self.cache = cache
+        self._first: dict[str, int] = {}              # file -> the index of its first table in ctx.tables
+        self._cached: dict[str, list[pl.DataFrame]] = {}   # kind -> parsed rows of cached files, `_t` global
+        self._registry_keys: set[str] = set()         # the registries cached coverage rows were parsed with
+        self._global_quarantine: list[pl.DataFrame] = []   # rows set aside across files (repeats of a key)
+        self._uncacheable: set[str] = set()           # files read a part at a time, whose sums span batches
+        self._restored: set[str] = set()              # files taken from the cache
+        self.read_cache = cache is not None
         self.provinces = provinces
         self.primary = primary = primary if primary in self.provinces else None
         areas = reference_areas(self.provinces)
@@ -159,6 +170,8 @@ class Cleaner:
         data = (path.read_bytes() if path.suffix.lower() in TEXTS and 0 < path.stat().st_size
                 <= MAX_FILE_BYTES else None)
         digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
+        if self.cache is not None and self.read_cache and (entry := self.cache.get(rel, digest)) is not None:
+            return Loaded(path, digest, cached=entry)
         if data is None and path.suffix.lower() in TEXTS and path.stat().st_size > MAX_FILE_BYTES:
             return Loaded(path, digest, in_parts=True)  # read a part at a time by the main thread, in `read`
         try:
@@ -174,6 +187,11 @@ class Cleaner:
     def read(self, loaded: Loaded) -> None:
         rel = loaded.path.relative_to(self.raw).as_posix()
         acc = self.accounts[rel] = Account(rel, loaded.digest, loaded.path.stat().st_size)
+        self._first[rel] = len(self.ctx.tables)
+        if loaded.cached is not None:
+            self._restore(acc, loaded.cached)
+            self._restored.add(rel)
+            return
         if loaded.problem is not None:
             self._file_problem(acc, loaded.problem)
             return
@@ -186,6 +204,34 @@ class Cleaner:
             acc.notes["read_as"] = loaded.read_as
         for sheet, table in zip(loaded.sheets, loaded.tables):
             self._add(acc, sheet, table)
+
+    def _restore(self, acc: Account, entry: Entry) -> None:
+        """A file from the cache: its accounting, its tables (without their rows), its quarantined rows, its
+        parsed rows of each kind (their table numbers moved to where its tables now stand) and its matches."""
+        m = entry.meta
+        for name in ("sheets", "rows_read", "quarantined", "encoding", "error"):
+            setattr(acc, name, m["account"][name])
+        acc.kinds.update(m["account"]["kinds"])
+        acc.non_data.update(m["account"]["non_data"])
+        acc.notes.update(m["account"]["notes"])
+        first = len(self.ctx.tables)
+        for t in m["tables"]:
+            self.ctx.tables.append(Table(
+                acc.path, t["sheet"], KINDS_BY_NAME[t["kind"]], {int(k): v for k, v in t["columns"].items()},
+                t["headers"], [], t["titles"], 0, pl.DataFrame(), {}, 0, given=t["given"],
+                months={int(k): v for k, v in t["months"].items()}, measure=t["measure"],
+                figures_per_row=t["figures_per_row"], rows=t["rows"], cached=True))
+        if m["quarantined_rows"]:
+            self.quarantine.append(entry.frame("quarantine").cast(QUARANTINE_SCHEMA))
+        for kind in m["parsed"]:
+            frame = entry.frame(kind).with_columns(pl.col("_t") + first)
+            if kind in STREAMED:
+                frame = frame.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in frame.columns)
+            self._cached.setdefault(kind, []).append(frame)
+        for file_, text, code, how, n in m["fuzzy"]:
+            self.ctx.fuzzy[(acc.path, text, code, how)] += n
+        if m.get("registry") is not None:
+            self._registry_keys.add(m["registry"])
 
     def _add(self, acc: Account, sheet, table, reason: str | None = None) -> str | None:
         """Count a sheet's rows and keep its table; or quarantine its rows (no table, or one whose header is
@@ -228,6 +274,7 @@ class Cleaner:
         A problem found in a later part quarantines the rest of the file with the reason, after the rows already
         read were counted."""
         rel = acc.path
+        self._uncacheable.add(rel)
         first, reason = None, None
         acc.sheets = 1
         try:
@@ -274,9 +321,23 @@ class Cleaner:
 
     # -- cleaning ---------------------------------------------------------------------------------------------
     def _kind_rows(self, kind: str, which: list[int] | None = None) -> pl.DataFrame | None:
-        parts = [t.data().with_columns(_t=pl.lit(i, pl.Int32))
-                 for i, t in enumerate(self.ctx.tables) if t.kind.name == kind and (which is None or i in which)]
+        parts = [t.data().with_columns(_t=pl.lit(i, pl.Int32)) for i, t in enumerate(self.ctx.tables)
+                 if t.kind.name == kind and not t.cached and (which is None or i in which)]
         return pl.concat(parts, how="diagonal") if parts else None
+
+    def _cached_rows(self, kind: str, which: set[int] | None) -> pl.DataFrame | None:
+        """The parsed rows of cached files among tables `which` (all when None), taken out of the cache's hold."""
+        held = self._cached.get(kind, [])
+        if not held:
+            return None
+        frames = pl.concat(held, how="diagonal_relaxed")
+        if which is None:
+            self._cached[kind] = []
+            return frames
+        mine = pl.col("_t").is_in(list(which))
+        self._cached[kind] = [frames.filter(~mine)] if frames.filter(~mine).height else []
+        taken = frames.filter(mine)
+        return taken if taken.height else None
 
     def _to_quarantine(self, kind: str, bad: pl.DataFrame, sink: list | None = None) -> None:
         """Rows with `_t`, `_row`, `_why`, `_col` go to quarantine (or `sink`) with the row as sent."""
@@ -304,8 +365,9 @@ class Cleaner:
         """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures (into `sink`
         when given) and free the rows as sent; return the parsed rows that passed, with their source file."""
         rows = self._kind_rows(kind, which)
+        cached = self._cached_rows(kind, which)
         if rows is None:
-            return None
+            return cached
         recipe = RECIPES[kind]
         parsed = recipe.clean(rows.drop("_extra", "_cell", strict=False), self.ctx)
         # A row with cells beyond the header (an unquoted decimal comma, a stray value) cannot be trusted at all.
@@ -330,7 +392,69 @@ class Cleaner:
             good = recipe.summed(good)
         if kind in STREAMED:
             good = good.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in good.columns)
+        if self.cache is not None:   # each file's parsed rows, kept for the next run
+            self._stage_parsed(kind, good)
+        if cached is not None:       # in table order, as a clean of every file gives them
+            good = pl.concat([good, cached], how="diagonal_relaxed").sort("_t", maintain_order=True)
         return good
+
+    def _stage_parsed(self, kind: str, good: pl.DataFrame) -> None:
+        """Each file's parsed rows of the kind, written to the cache's staging folder at once (its table numbers
+        made the file's own), so they are not held in memory till the end."""
+        for (f,), part in good.group_by("source_file", maintain_order=True):
+            f = str(f)
+            if f in self._uncacheable:
+                continue
+            local = part.with_columns(pl.col("_t") - self._first[f], pl.col(pl.Categorical).cast(pl.String))
+            folder = self.cache.staging / self.cache.key(f, self.accounts[f].sha256)
+            folder.mkdir(parents=True, exist_ok=True)
+            local.write_parquet(folder / f"{kind}.parquet")
+
+    def registry_key(self) -> str:
+        """The hamlet registry of this run (the files holding one, by content): what coverage rows depend on."""
+        digests = sorted(a.sha256 for a in self.accounts.values() if "hamlet_registry" in a.kinds)
+        return hashlib.sha256("|".join(digests).encode()).hexdigest()[:16]
+
+    def check_cache(self) -> None:
+        """Cached coverage rows parsed with another registry than this run's cannot be used (`Stale`)."""
+        if self._registry_keys - {self.registry_key()}:
+            raise Stale()
+
+    def save_cache(self) -> None:
+        """Stage an entry for each file read this time (its accounting before what spans files, its tables, its
+        own quarantined rows, its matches); its parsed rows were staged as they were parsed."""
+        fresh = [a for a in self.accounts.values() if a.path not in self._restored and a.path not in self._uncacheable]
+        if not fresh:
+            return
+        own = (pl.concat(self.quarantine, how="diagonal_relaxed").cast(QUARANTINE_SCHEMA) if self.quarantine
+               else pl.DataFrame(schema=QUARANTINE_SCHEMA))
+        by_file = {str(f): part for (f,), part in own.group_by("source_file")}
+        tables: dict[str, list[Table]] = {}
+        for t in self.ctx.tables:
+            tables.setdefault(t.file, []).append(t)
+        fuzzy: dict[str, list] = {}
+        for (f, text, code, how), n in self.ctx.fuzzy.items():
+            fuzzy.setdefault(f, []).append([f, text, code, how, n])
+        registry = self.registry_key()
+        for acc in fresh:
+            mine = by_file.get(acc.path)
+            folder = self.cache.staging / self.cache.key(acc.path, acc.sha256)
+            parsed = sorted(p.stem for p in folder.glob("*.parquet")) if folder.exists() else []
+            frames = {"quarantine": mine} if mine is not None else {}
+            meta = {
+                "account": {"sheets": acc.sheets, "rows_read": acc.rows_read,
+                            "quarantined": mine.height if mine is not None else 0, "encoding": acc.encoding,
+                            "error": acc.error, "kinds": sorted(acc.kinds), "non_data": dict(acc.non_data),
+                            "notes": acc.notes},
+                "tables": [{"sheet": t.sheet, "kind": t.kind.name, "columns": t.columns, "headers": t.headers,
+                            "titles": t.titles, "given": t.given, "months": t.months, "measure": t.measure,
+                            "figures_per_row": t.figures_per_row, "rows": t.rows}
+                           for t in tables.get(acc.path, [])],
+                "quarantined_rows": mine.height if mine is not None else 0,
+                "parsed": parsed, "fuzzy": fuzzy.get(acc.path, []),
+                "registry": registry if "hamlet_coverage" in acc.kinds else None,
+            }
+            self.cache.put(acc.path, acc.sha256, meta, frames)
 
     def _parse_batch(self, kind: str, which: set[int]) -> tuple[pl.DataFrame | None, list]:
         sink: list = []
@@ -373,7 +497,7 @@ class Cleaner:
             self.replaced.extend(replaced)
         if recipe.summed is None:
             good, bad = split_repeats(good, list(recipe.key))
-            self._to_quarantine(kind, bad)
+            self._to_quarantine(kind, bad, self._global_quarantine)   # across files: never cached with one
         for t, n in good.group_by("_t").agg(raw_rows(good)).iter_rows():
             self.accounts[files[t]].kept += n
         # Grouped and sorted on categories (fast, small); `keep` writes them as text.
@@ -384,12 +508,20 @@ class Cleaner:
         for t in self.ctx.tables:
             if t.kind.name == kind:
                 acc = self.accounts[t.file]
-                acc.not_cleaned += t.frame.height
+                acc.not_cleaned += t.rows * t.figures_per_row
                 acc.not_cleaned_reason = f"no {' or '.join(m.replace('_', ' ') for m in missing)} among the raw files"
 
     def manifest_notes(self) -> None:
         for f, notes in self.ctx.file_notes.items():
             self.accounts[f].notes.update(notes)
+
+
+def _fuzzy(counts) -> list[dict]:
+    """Approximate matches over every file: text, code, how and rows."""
+    total: dict[tuple, int] = {}
+    for (_file, text, code, how), n in counts.items():
+        total[(text, code, how)] = total.get((text, code, how), 0) + n
+    return [{"text": k[0], "code": k[1], "how": k[2], "rows": n} for k, n in sorted(total.items())]
 
 
 def _publish(staging: Path, written: list[str], manifest: dict, processed: Path) -> None:
@@ -412,10 +544,11 @@ def _publish(staging: Path, written: list[str], manifest: dict, processed: Path)
 
 
 def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M,
-        provinces: str | list[str] | None = None) -> dict:
+        provinces: str | list[str] | None = None, use_cache: bool = True) -> dict:
     """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json).
     `provinces` is the geography names are resolved against (`provinces_in`): by default the department's
-    province and the one that joined it in 2025, or two-digit codes (the first is the primary), or 'all'."""
+    province and the one that joined it in 2025, or two-digit codes (the first is the primary), or 'all'.
+    `use_cache`: take unchanged files' cleaning from the last run's (`clean/cache.py`) and keep this run's."""
     if not raw.is_dir():
         raise AnalysisError("raw folder not found", file=str(raw))
     if bts_radius_m <= 0:
@@ -423,23 +556,48 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     scope = provinces_in(provinces)
-    c = Cleaner(raw, today or date.today(), bts_radius_m, scope, None if provinces == "all" else scope[0])
+    primary = None if provinces == "all" else scope[0]
+    today = today or date.today()
     files = sorted(p for p in raw.rglob("*") if p.is_file() and p.name != "README.md" and not p.name.startswith((".", "~$")))
     if not files:
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
+    processed.mkdir(parents=True, exist_ok=True)
+    key = context(scope, primary) if use_cache else None
+    try:
+        return _run(raw, processed, files, today, bts_radius_m, scope, primary, started, t0,
+                    FileCache(processed, key, today) if key else None, read_cache=bool(key))
+    except Stale:   # the hamlet registry changed since cached coverage rows were parsed: every file read again
+        return _run(raw, processed, files, today, bts_radius_m, scope, primary, started, t0,
+                    FileCache(processed, key, today), read_cache=False)
+
+
+def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_m: float, scope: list[str],
+         primary: str | None, started: datetime, t0: float, cache: FileCache | None, read_cache: bool) -> dict:
+    c = Cleaner(raw, today, bts_radius_m, scope, primary, cache)
+    c.read_cache = read_cache
+    if cache is not None:
+        cache.discard()   # what a run that failed half-way staged
     # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
     # result does not depend on which finished first.
-    processed.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
+    published = False
     try:
         for loaded in bounded_map(c.load, files, READERS):
             c.read(loaded)
             c.stream()
+        c.check_cache()
         manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
+        if cache is not None:
+            c.save_cache()
         _publish(staging, [o["path"].removesuffix(".parquet") for o in manifest["outputs"]], manifest, processed)
+        published = True
+        if cache is not None:   # the entries of this run's files, and no others
+            cache.commit({cache.key(a.path, a.sha256) for a in c.accounts.values()})
     finally:
         c.close()
         shutil.rmtree(staging, ignore_errors=True)
+        if cache is not None and not published:
+            cache.discard()
     return manifest
 
 
@@ -474,7 +632,11 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
             if kind in needed:
                 done[kind] = table
     c.manifest_notes()
-    keep("quarantine", pl.concat(c.quarantine) if c.quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA))
+    # In file and row order: the same whichever files came from the cache.
+    every = c.quarantine + c._global_quarantine
+    keep("quarantine", pl.concat(every, how="diagonal_relaxed").cast(QUARANTINE_SCHEMA)
+         .sort("source_file", "sheet", "row_number", "kind", "column", "reason", nulls_last=False, maintain_order=True)
+         if every else pl.DataFrame(schema=QUARANTINE_SCHEMA))
     unbalanced = [a.path for a in c.accounts.values() if not a.balanced()]
     if unbalanced:
         raise AnalysisError(f"row accounting does not balance for {len(unbalanced)} file(s), e.g. {unbalanced[0]}; "
@@ -491,7 +653,9 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
         "outputs": [{"path": f"{name}.parquet", "rows": rows[name]} for name in OWNED
                     if name in rows],
         "replaced": c.replaced,
-        "fuzzy_matches": [{"text": k[0], "code": k[1], "how": k[2], "rows": n} for k, n in sorted(c.ctx.fuzzy.items())],
+        "fuzzy_matches": _fuzzy(c.ctx.fuzzy),
         "kinds_found": sorted({k for a in c.accounts.values() for k in a.kinds}),
         "kinds_cleaned": [k for k in RECIPES if k in rows],
+        # Files whose cleaning was taken from the last run's (unchanged content, same code), and files read.
+        "cache": {"reused": len(c._restored), "read": len(c.accounts) - len(c._restored)},
     }

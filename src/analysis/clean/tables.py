@@ -46,6 +46,8 @@ class Table:
     months: dict[int, str] = field(default_factory=dict)
     measure: str | None = None
     figures_per_row: int = 1
+    rows: int = 0            # data rows as read (the frame is freed once parsed)
+    cached: bool = False     # a table of a file taken from the clean cache: its rows come parsed (clean/cache.py)
 
     def data(self) -> pl.DataFrame:
         """The data rows under canonical column names, with `_row`; a pivoted table's rows one per month cell,
@@ -167,7 +169,7 @@ def _table(file: str, sheet: Sheet, body: pl.DataFrame, match: Match, header: li
         headers |= {"period": ", ".join(match.months.values()), match.measure: match.measure}
     return Table(file, sheet.name, kind, columns, headers, header_rows, titles, rows_above, data, counts,
                  len(body.columns) - 2, header, pasted=pasted, given=match.given, months=months,
-                 measure=match.measure, figures_per_row=per_row)
+                 measure=match.measure, figures_per_row=per_row, rows=data.height)
 
 
 def _group_districts(body: pl.DataFrame, kind: Kind) -> pl.DataFrame:

@@ -1,0 +1,111 @@
+"""Cleaning a month's new files, not the whole folder again (issue 21).
+
+Each raw file's cleaning, up to what depends on other files, is kept in `<processed>/.cache/clean/`: its
+accounting, the tables found in it, its quarantined rows, its parsed rows of each kind and its approximate
+matches. The entry's key is the file's path and content (sha256) and the context its rows were parsed in: the
+code (every module of the package), the libraries that read and resolve, and the provinces. Today's month matters
+too (a period in the future is an error): an entry made in an earlier month still holds when none of its rows was
+in the future then, since a month that was past stays past. A file whose key is found is not read again; what spans files (resubmissions,
+repeats across files, BTS positions, the sums and sorting of the tables) is done again over all rows, so the
+tables come out as a full clean makes them (tested by comparing the two). Coverage rows also depend on the
+hamlet registry: an entry records the registry it was parsed with, and a run finding another registry cleans in
+full (`Stale`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+
+import polars as pl
+
+from analysis import io, paths
+
+FORMAT = 1
+FOLDER = Path(".cache") / "clean"
+LIBRARIES = ("polars", "fastexcel", "vietnamadminunits", "rapidfuzz", "charset-normalizer", "beautifulsoup4")
+
+
+class Stale(Exception):
+    """A cached coverage file was parsed with another hamlet registry than this run's: clean again in full."""
+
+
+def context(provinces: list[str], primary: str | None) -> str:
+    """What every entry's rows depend on besides the file itself (and today's month, see `FileCache.get`)."""
+    h = hashlib.sha256(f"{FORMAT}|{provinces}|{primary}".encode())
+    for lib in LIBRARIES:
+        h.update(f"|{lib}={version(lib)}".encode())
+    for p in sorted(paths.PACKAGE.rglob("*.py")):
+        h.update(p.relative_to(paths.PACKAGE).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    folder: Path
+    meta: dict
+
+    def frame(self, name: str) -> pl.DataFrame:
+        return pl.read_parquet(self.folder / f"{name}.parquet")
+
+
+class FileCache:
+    """Entries by key; new ones are written to a staging folder and moved into place only once the clean they
+    came from has succeeded (`commit`), which also drops the entries of files no longer in the raw folder."""
+
+    def __init__(self, processed: Path, context_key: str, today: date) -> None:
+        self.root = processed / FOLDER
+        self.context = context_key
+        self.month = f"{today:%Y-%m}"
+        self.staging = self.root / ".staging"
+        self.used: set[str] = set()
+
+    def key(self, rel: str, digest: str) -> str:
+        return hashlib.sha256(f"{rel}\0{digest}\0{self.context}".encode()).hexdigest()[:40]
+
+    def get(self, rel: str, digest: str) -> Entry | None:
+        folder = self.root / self.key(rel, digest)
+        meta = folder / "entry.json"
+        if not meta.exists():
+            return None
+        try:
+            entry = Entry(folder, json.loads(meta.read_text(encoding="utf-8")))
+        except (OSError, ValueError):   # a damaged entry is as good as none: the file is read again
+            return None
+        made = entry.meta.get("month")
+        # Made this month; or earlier, with no row in the future then (what was past then is past now). A run
+        # dated earlier than the entry cannot know which of its rows are in its future: read again.
+        if made == self.month or (made is not None and made < self.month and not entry.meta.get("future")):
+            return entry
+        return None
+
+    def put(self, rel: str, digest: str, meta: dict, frames: dict[str, pl.DataFrame]) -> None:
+        folder = self.staging / self.key(rel, digest)
+        folder.mkdir(parents=True, exist_ok=True)
+        quarantined = frames.get("quarantine")
+        meta = {**meta, "month": self.month,
+                "future": bool(quarantined is not None and quarantined["reason"].str.contains(" is in the future").any())}
+        for name, frame in frames.items():
+            frame.write_parquet(folder / f"{name}.parquet")
+        io.write_json(meta, folder / "entry.json")   # last: a folder without it is not an entry
+
+    def commit(self, keep: set[str]) -> None:
+        """Staged entries into place; every other entry not in `keep` (keys of this run's files) removed."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.staging.exists():
+            for folder in self.staging.iterdir():
+                target = self.root / folder.name
+                shutil.rmtree(target, ignore_errors=True)
+                folder.replace(target)
+            shutil.rmtree(self.staging, ignore_errors=True)
+        for folder in self.root.iterdir():
+            if folder.name not in keep and folder.name != self.staging.name:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)

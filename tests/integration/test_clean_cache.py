@@ -1,0 +1,119 @@
+"""Incremental cleaning (issue 21, item 3): a run reads only the files that are new or changed and gives exactly
+what cleaning every file gives."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis.clean import stage
+
+TODAY = date(2026, 11, 25)
+
+
+def _tables(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
+
+
+def _accounts(manifest: dict) -> list[dict]:
+    return [{k: v for k, v in f.items() if k != "submitted"} for f in manifest["inputs"]]
+
+
+def _same(a: tuple[Path, dict], b: tuple[Path, dict]) -> None:
+    """Every table byte for byte, every file's accounting, the replacements and the approximate matches."""
+    assert _tables(a[0]) == _tables(b[0])
+    assert _accounts(a[1]) == _accounts(b[1])
+    for k in ("replaced", "fuzzy_matches", "kinds_found", "kinds_cleaned", "outputs"):
+        assert a[1][k] == b[1][k], k
+
+
+@pytest.fixture()
+def raw(short_sample, tmp_path) -> Path:
+    out = tmp_path / "raw"
+    shutil.copytree(short_sample / "raw", out)
+    return out
+
+
+def _full(raw: Path, out: Path) -> tuple[Path, dict]:
+    return out, stage.run(raw, out, today=TODAY, use_cache=False)
+
+
+def test_a_month_s_new_files_are_the_only_ones_read(raw, tmp_path):
+    november = sorted(p for p in raw.rglob("*") if p.is_file() and "2024-11" in p.name)
+    assert len(november) >= 10
+    aside = tmp_path / "aside"
+    for p in november:   # October's run: November's files not yet sent
+        (aside / p.relative_to(raw)).parent.mkdir(parents=True, exist_ok=True)
+        p.replace(aside / p.relative_to(raw))
+    processed = tmp_path / "processed"
+    first = stage.run(raw, processed, today=TODAY)
+    assert first["cache"]["reused"] == 0
+    for p in november:   # November's arrive
+        (aside / p.relative_to(raw)).replace(p)
+    second = stage.run(raw, processed, today=TODAY)
+    assert second["cache"] == {"reused": len(first["inputs"]), "read": len(november)}
+    _same((processed, second), _full(raw, tmp_path / "full"))
+
+
+def test_an_edited_file_is_read_again_and_nothing_else(raw, tmp_path):
+    processed = tmp_path / "processed"
+    first = stage.run(raw, processed, today=TODAY)
+    csv = sorted(raw.rglob("*.csv"))[0]
+    lines = csv.read_bytes().splitlines(keepends=True)
+    csv.write_bytes(b"".join(lines[:-1]))          # its last row withdrawn
+    gone = raw / first["inputs"][-1]["path"]
+    assert gone != csv
+    gone.unlink()                                  # and another file removed
+    second = stage.run(raw, processed, today=TODAY)
+    assert second["cache"] == {"reused": len(first["inputs"]) - 2, "read": 1}
+    _same((processed, second), _full(raw, tmp_path / "full"))
+    # the removed file's entry is gone from the cache; every file left has one
+    assert len(list((processed / ".cache" / "clean").iterdir())) == len(second["inputs"])
+
+
+def test_a_new_hamlet_registry_reads_every_file_again(raw, tmp_path):
+    """Coverage rows are resolved against the registry: cached ones made with another registry are not used."""
+    processed = tmp_path / "processed"
+    first = stage.run(raw, processed, today=TODAY)
+    registry = next(raw / f["path"] for f in first["inputs"] if "hamlet_registry" in f["kinds"])
+    import fastexcel, xlsxwriter
+    rows = fastexcel.read_excel(str(registry)).load_sheet(0, header_row=None, dtypes="string").to_polars().rows()
+    registry.unlink()
+    book = xlsxwriter.Workbook(str(registry))   # the same registry, one hamlet fewer
+    sheet = book.add_worksheet()
+    for i, row in enumerate(rows[:-1]):
+        sheet.write_row(i, 0, row)
+    book.close()
+    second = stage.run(raw, processed, today=TODAY)
+    assert second["cache"] == {"reused": 0, "read": len(first["inputs"])}
+    _same((processed, second), _full(raw, tmp_path / "full"))
+    dropped = pl.read_parquet(processed / "quarantine.parquet").filter(
+        pl.col("reason").str.starts_with("hamlet not in the registry"))
+    assert dropped.height > 0
+
+
+def test_next_month_s_run_reuses_what_has_no_row_in_the_future(raw, tmp_path):
+    """A run in December reuses November's entries, except a file with a row dated after November then (now
+    past, so it is read again and kept); a run dated before an entry was made reads that file again."""
+    head = "Kỳ báo cáo,Doanh nghiệp,Huyện/TP,Xã/Phường,Dịch vụ,Đối tượng,Số thuê bao"
+    (raw / "early.csv").write_text(f"{head}\n2026-12,VNPT,Thành phố Thái Nguyên,Phường Quan Triều,FTTH,"
+                                   "Hộ gia đình,120\n", encoding="utf-8")
+    processed = tmp_path / "processed"
+    november = stage.run(raw, processed, today=date(2026, 11, 25))
+    assert any(f["path"] == "early.csv" and f["quarantined"] == 1 for f in november["inputs"])
+    december = stage.run(raw, processed, today=date(2026, 12, 20))
+    assert december["cache"] == {"reused": len(november["inputs"]) - 1, "read": 1}
+    assert next(f for f in december["inputs"] if f["path"] == "early.csv")["kept"] == 1
+    _same((processed, december), (tmp_path / "full", stage.run(raw, tmp_path / "full", today=date(2026, 12, 20),
+                                                                 use_cache=False)))
+    # Back to November: the entries made in November hold; the one made in December is read again (its row is
+    # in November's future), and the result is November's full clean.
+    earlier = stage.run(raw, processed, today=date(2026, 11, 25))
+    assert earlier["cache"] == {"reused": len(november["inputs"]) - 1, "read": 1}
+    assert next(f for f in earlier["inputs"] if f["path"] == "early.csv")["quarantined"] == 1
+    _same((processed, earlier), (tmp_path / "full2", stage.run(raw, tmp_path / "full2", today=date(2026, 11, 25),
+                                                                use_cache=False)))
