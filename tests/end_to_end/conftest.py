@@ -18,7 +18,7 @@ SCRIPT = "<script>alert(2)</script>"
 
 def plant(raw) -> None:
     """Hostile names where operators and the office type text: two registry hamlets renamed (markup, a formula),
-    and a commune name that is a script in one operator's subscriber file (it goes to quarantine and its reason
+    and a commune name that is a script in one operator's coverage report (it goes to quarantine and its reason
     is shown in the data-quality section)."""
     path = raw / "thong-ke" / "danh-muc-xom-to-dan-pho.xlsx"
     book = openpyxl.load_workbook(path)
@@ -31,11 +31,13 @@ def plant(raw) -> None:
                 done.add(row[0].value)
     assert done == {XSS_HAMLET, FORMULA_HAMLET}
     book.save(path)
-    subs = sorted((raw / "fpt").rglob("fpt-thue-bao_*.csv"))[0]
-    data = subs.read_bytes().decode("utf-8-sig")
-    lines = data.splitlines()
-    lines[1] = lines[1].replace(lines[1].split(";")[3], SCRIPT, 1)
-    subs.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    # In the first data row of the first raw file (the quarantine is in file and row order, and the province page
+    # quotes its first rows): FPT's first coverage report, whose header is the line naming the commune column.
+    first = sorted(p for p in raw.rglob("*") if p.is_file())[0]
+    lines = first.read_bytes().decode("utf-8-sig").splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split(";")[3:4] == ["Commune"])
+    lines[head + 1] = lines[head + 1].replace(lines[head + 1].split(";")[3], SCRIPT, 1)
+    first.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
 @pytest.fixture(scope="session")

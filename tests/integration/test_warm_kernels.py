@@ -44,6 +44,11 @@ def test_one_kernel_runs_notebooks_in_turn_and_none_sees_the_last_one_s_names(tm
     from analysis import paths
     assert code[-1].outputs[0]["text"].strip() == f"[] {paths.NOTEBOOKS} True"
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))   # counted from 1, as fresh
+    # and the kernel said nothing of its own into any notebook (IPython's history complaining of a line number)
+    for out in outs:
+        said = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs
+                if o.get("name") == "stderr"]
+        assert said == [], said
 
 
 def test_a_notebook_that_kills_its_kernel_leaves_a_new_one_for_the_next(tmp_path):

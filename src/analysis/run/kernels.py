@@ -35,15 +35,15 @@ import vl_convert
 vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"a": 1}]},
                             "encoding": {"x": {"field": "a", "type": "quantitative"}}}, vl_version=charts.VL_VERSION)
 """
-# Between notebooks: nothing of the last one stays in the namespace, cells count from 1 again, the working folder
-# is the notebooks' (where papermill starts a kernel).
+# Between notebooks: nothing of the last one stays in the namespace, cells count from 1 again in a new history
+# session (IPython's own reset, as a new kernel starts; setting the counter alone clashes with the history's
+# line numbers), the working folder is the notebooks' (where papermill starts a kernel).
 RESET = f"""
-get_ipython().run_line_magic("reset", "-f")
+get_ipython().reset(new_session=True)
 import gc as _gc, os as _os
 _os.chdir({str(paths.NOTEBOOKS)!r})
 _gc.collect()
 del _gc, _os
-get_ipython().execution_count = 1
 """
 
 
@@ -110,7 +110,8 @@ class Workers:
     def _start(self):
         from jupyter_core.utils import run_sync
         km = self._new_kernel()
-        run_sync(km.start_kernel)(cwd=str(paths.NOTEBOOKS))
+        # History in memory, as nbclient starts its kernels: kernels side by side never share a history file.
+        run_sync(km.start_kernel)(cwd=str(paths.NOTEBOOKS), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         try:
             _run(km, WARM_UP)
         except Exception as exc:   # a warm-up that fails costs nothing but time: the notebook imports again
