@@ -38,6 +38,7 @@ class Page(BaseModel):
     file: str                        # e.g. "district-{code}-{lang}.html"
     title: str | None                # a key of the locale catalogue; None: the target's name
     heading: str                     # the index's heading for the kind (a key of the locale catalogue)
+    validation: bool = False         # shows validation's verdict: waits for it (the others need not)
 
 
 class Reports(BaseModel):
@@ -72,6 +73,7 @@ class Job:
     lang: str
     key: str          # the page whatever its language: the kind, a district's or a target's code
     alternates: tuple[tuple[str, str], ...] = ()   # (language, file) of the same page in the other languages
+    validation: bool = False   # the page shows validation's verdict, so it is made only once validation is done
 
 
 def districts(geo: Geography, target_set: TargetSet) -> list[str]:
@@ -93,13 +95,14 @@ def jobs(common: dict, languages: list[str], geo: Geography, target_set: TargetS
         for lang in languages:
             if p.over == "once":
                 out.append(Job(p.kind, f"{p.kind} {lang}", p.notebook, {**common, "lang": lang},
-                               p.file.format(lang=lang), t(p.title, lang), lang, p.kind))
+                               p.file.format(lang=lang), t(p.title, lang), lang, p.kind, validation=p.validation))
                 continue
             items = ([(d, f"{t(p.title, lang)} {geo.name(d, lang, 'district')}")
                       for d in districts(geo, target_set)] if p.over == "districts" else
                      [(tg.id, t(p.title, lang) if p.title else tg.name(lang)) for tg in target_set.targets])
             out += [Job(p.kind, f"{p.kind} {code} {lang}", p.notebook, {**common, "lang": lang, p.parameter: code},
-                        p.file.format(code=code, lang=lang), title, lang, f"{p.kind}:{code}") for code, title in items]
+                        p.file.format(code=code, lang=lang), title, lang, f"{p.kind}:{code}", validation=p.validation)
+                    for code, title in items]
     files = {(j.key, j.lang): j.page for j in out} | {k: v for k, v in (elsewhere or {}).items()
                                                        if k[1] not in languages}
     return [replace(j, alternates=tuple((lang, files[(j.key, lang)]) for lang in LANGUAGES

@@ -12,7 +12,7 @@ import shutil
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -86,6 +86,8 @@ class Pipeline:
         self.jobs: list[Job] = []
         self._resolved: dict = {}
         self._workers = None   # report workers, each with a warm kernel (`run.kernels`), started once per run
+        self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
+        self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
 
     # -- the stage notebooks -----------------------------------------------------------------------------------
     def stage(self, st: Stage) -> None:
@@ -130,14 +132,36 @@ class Pipeline:
             self.stage(every["indicators"])
             self.stage(every["trajectories"])
 
-        # Validation and the indicators need only the cleaned tables: they run side by side; a critical failure
-        # still stops the run before any report.
+        # Validation and the indicators need only the cleaned tables: they run side by side. The pages that do not
+        # show validation's verdict start once the trajectories are done, validation or not; a critical failure
+        # still stops the run before anything is published.
         with ThreadPoolExecutor(2) as pool:
-            futures = [pool.submit(self.stage, every["validate"]), pool.submit(forward)]
-            wait(futures, return_when=FIRST_EXCEPTION)
-            for f in futures:
+            checked, judged = pool.submit(self.stage, every["validate"]), pool.submit(forward)
+            wait([checked, judged], return_when=FIRST_COMPLETED)
+            if judged.done() and judged.exception() is None and not checked.done():
+                self._start_early()
+            wait([checked, judged], return_when=FIRST_EXCEPTION)
+            for f in (checked, judged):
                 f.result()
         self._stopped()
+
+    def plan(self) -> tuple[str, Path, list[dict], list[Job]]:
+        """The month, its folder, the month's pages in other languages that stay, and this run's jobs."""
+        if self._plan is None:
+            month = self.resolved["month"]
+            run_dir = self.cfg.reports / month
+            # The month's pages in languages this run does not publish stay, and this run's pages link to them.
+            kept = kept_pages(run_dir, self.cfg.languages)
+            self._plan = (month, run_dir, kept, self._jobs({(p["key"], p["lang"]): p["file"] for p in kept}))
+        return self._plan
+
+    def _start_early(self) -> None:
+        """Validation is still running: the pages that do not show its verdict are made meanwhile (validation runs
+        only when the cleaned data changed, and then every page is made again anyway)."""
+        workers = self.workers()
+        for j in self.plan()[3]:
+            if not j.validation:
+                self._early[j.page] = workers.submit(lambda km, j=j: self.report(j, km))
 
     # -- the report notebooks ----------------------------------------------------------------------------------
     @property
@@ -181,7 +205,8 @@ class Pipeline:
 
     def reports(self, jobs: list[Job]) -> None:
         workers = self.workers()
-        futures: list[Future] = [workers.submit(lambda km, j=j: self.report(j, km)) for j in jobs]
+        futures: list[Future] = [self._early.get(j.page) or workers.submit(lambda km, j=j: self.report(j, km))
+                                 for j in jobs]
         wait(futures[:1])
         faults.point("run.reports")   # a page is in the staging folder, the previous run's folder untouched
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
@@ -200,17 +225,15 @@ class Pipeline:
         self.progress = Progress()
         try:
             self.chain()
-            month = self.resolved["month"]
-            run_dir = c.reports / month
-            # The month's pages in languages this run does not publish stay, and this run's pages link to them.
-            kept = kept_pages(run_dir, c.languages)
-            jobs = self.jobs = self._jobs({(p["key"], p["lang"]): p["file"] for p in kept})
+            month, run_dir, kept, jobs = self.plan()
+            self.jobs = jobs
             shapes = [b.path for b in (c.boundaries or {}).values()]
             key = Stamps.key([c.processed / f for f in pages.reads()] + shapes,
                              {"month": month, "jobs": [{**j.__dict__, "parameters": _what(j.parameters)}
                                                        for j in jobs]}, self.code)
             written = [run_dir / j.page for j in jobs]
-            if not self.force and self.stamps.fresh("reports", key, written + [run_dir / "run.json"]):
+            if not self.force and not self._early and self.stamps.fresh("reports", key,
+                                                                     written + [run_dir / "run.json"]):
                 self.skipped.append("reports")
                 for j in jobs:
                     self.progress.end(j.label, 0.0, skipped=True)
@@ -221,6 +244,8 @@ class Pipeline:
             self.stamps.forget("reports")
             self.reports(jobs)
         finally:
+            for f in self._early.values():   # a stop before the pages: those not started are not made
+                f.cancel()
             self.progress.close()
             if self._workers is not None:
                 self._workers.close()
