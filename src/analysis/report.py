@@ -136,6 +136,12 @@ def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Targe
         PLAN_LEVELS)
     obs = ind.filter(area & (pl.col("period") <= as_of) & pl.col("value").is_not_null()).select("period", "value")
     proj = trajectories.filter(area) if trajectories.height else None
+    if obs.is_empty() and (proj is None or proj.is_empty()):
+        # An indicator measured for the province only (the applications' register) has nothing to draw for a
+        # district: a sentence says so, not an empty frame.
+        from IPython.display import HTML
+        return HTML(templating.render("paragraphs.html.j2",
+                                      parts=[("p", t("chart_no_figure", lang).format(name=target.name(lang)))]))
     base = None
     if status is not None:
         row = status.filter(area)

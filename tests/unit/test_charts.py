@@ -87,3 +87,19 @@ def test_packed_data_unpacks_to_its_rows():
                 for i in range(len(rows))]
     assert unpacked == rows
     assert len(json.dumps(data)) < len(json.dumps(rows)) / 2
+
+
+def test_an_area_with_no_figure_gets_a_sentence_not_an_empty_chart():
+    """The applications' register is the province's only: a district page says so instead of drawing an empty
+    frame (which Vega drew with an 'Infinite extent' warning)."""
+    from analysis import report
+    from analysis.targets import load
+    target = load().get("state_apps_on_cloud")
+    ind = pl.DataFrame({"indicator_id": ["state_apps_on_cloud"], "area_code": ["19"], "area_level": ["province"],
+                        "period": [date(2024, 12, 31)], "value": [40.0]})
+    none = report.indicator_chart(ind, pl.DataFrame(), target, "164", date(2024, 12, 1), "en")
+    assert not isinstance(none, charts.Figure)
+    assert none.data == ('<p>Shared state applications on domestic cloud: no figure for this area (the indicator is '
+                         'measured for the province as a whole, or not reported yet), so no chart.</p>')
+    drawn = report.indicator_chart(ind, pl.DataFrame(), target, "19", date(2025, 1, 1), "vi")
+    assert isinstance(drawn, charts.Figure)
