@@ -57,4 +57,4 @@ lab: venv
 	$(BIN)/jupyter lab notebooks/
 
 clean-outputs:
-	rm -rf data/processed/*.parquet data/processed/manifest.json reports/
+	rm -rf data/processed/*.parquet data/processed/*.json data/processed/validation data/processed/.stamps.json data/processed/.cache reports/
