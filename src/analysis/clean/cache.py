@@ -25,7 +25,7 @@ import polars as pl
 
 from analysis import io, paths
 
-FORMAT = 1
+FORMAT = 2   # the entries' layout: a change makes every entry unfound
 FOLDER = Path(".cache") / "clean"
 LIBRARIES = ("polars", "fastexcel", "vietnamadminunits", "rapidfuzz", "charset-normalizer", "beautifulsoup4")
 
@@ -58,7 +58,8 @@ class FileCache:
     """Entries by key; new ones are written to a staging folder and moved into place only once the clean they
     came from has succeeded (`commit`), which also drops the entries of files no longer in the raw folder."""
 
-    def __init__(self, processed: Path, context_key: str, today: date) -> None:
+    def __init__(self, processed: Path, context_key: str, today: date, reading: bool = True) -> None:
+        self.reading = reading   # False: every file read again (its entry rewritten), as after a new registry
         self.root = processed / FOLDER
         self.context = context_key
         self.month = f"{today:%Y-%m}"
@@ -71,7 +72,7 @@ class FileCache:
     def get(self, rel: str, digest: str) -> Entry | None:
         folder = self.root / self.key(rel, digest)
         meta = folder / "entry.json"
-        if not meta.exists():
+        if not self.reading or not meta.exists():
             return None
         try:
             entry = Entry(folder, json.loads(meta.read_text(encoding="utf-8")))

@@ -140,10 +140,11 @@ def near_miss(rows: list[list[object]]) -> tuple[Kind, list[str]] | None:
 # hamlet or a figure: those differ row by row.
 TITLE_FIELDS = ("period", "operator", "province", "district", "service", "segment", "network", "technology",
                 "as_of", "submitted")
-# Kinds that come pivoted (communes or hamlets down the side, months across the top), and the column each
-# month's cells hold: subscribers count, a hamlet's cells mark fibre. (4G and 5G pivots are not read: a hamlet's
-# fibre would have to come from another file of the same month.)
-PIVOTS = {"subscribers": "subscribers", "hamlet_coverage": "ftth"}
+# Kinds that come pivoted (communes or hamlets down the side, months across the top): the column each month's cells
+# hold, and whether the sheet must name it. Subscriber counts are what those sheets send; a hamlet's marks must be
+# named as fibre's (4G and 5G pivots are not read: a hamlet's fibre would have to come from another file).
+PIVOTS = {"subscribers": ("subscribers", False), "hamlet_coverage": ("ftth", True)}
+MEASURES = tuple(m for m, _ in PIVOTS.values())
 _AREA_COLUMNS = ("commune", "hamlet")
 
 
@@ -233,8 +234,8 @@ def looks_pivoted(cells: list[object]) -> bool:
 
 def _measure(kind: Kind, upper: list[object] | None, months: dict[int, str], titles: list[str]) -> str | None:
     """The column a pivoted sheet's month cells hold: named by the label above the months (a two-row header), else
-    by the title; subscribers need not be named (counts are what they send), fibre marks must be."""
-    want = PIVOTS[kind.name]
+    by the title; None when another measure is named, or none where one must be."""
+    want, must_name = PIVOTS[kind.name]
     labels = []
     if upper:
         last = None
@@ -246,17 +247,45 @@ def _measure(kind: Kind, upper: list[object] | None, months: dict[int, str], tit
     for line in titles:   # "DANH SÁCH THÔN, XÓM CÓ CÁP QUANG THÁNG ..." names fibre inside a sentence
         key = f" {header_key(line)} "
         named |= {col for col, names in kind.aliases.items() for n in names if f" {header_key(n)} " in key}
-    others = {c for c in named if c in kind.aliases and c != want and c in ("ftth", "mbb_4g", "mbb_5g", "subscribers")}
-    if want in named and not others:
-        return want
-    return want if kind.name == "subscribers" and not others else None
+    others = named & ({"mbb_4g", "mbb_5g", *MEASURES} - {want})
+    return want if not others and (want in named or not must_name) else None
+
+
+@dataclass(frozen=True)
+class _Pivot:
+    """A row read as a pivoted header of one kind: what it maps, the measure (None: not named), what is missing."""
+    kind: Kind
+    columns: dict[int, str]
+    given: dict[str, str]
+    measure: str | None
+    missing: list[str]
+
+
+def _pivots(cells: list[object], months: dict[int, str], fields: list[tuple[str, str]],
+            upper: list[object] | None, titles: list[str]) -> list[_Pivot]:
+    """Each pivoted kind the row could be: it names a commune or hamlet column beside its months, and no column
+    holding the measure itself (then the months are not across the top of it)."""
+    rest = [None if i in months else c for i, c in enumerate(cells)]
+    out = []
+    for kind in KINDS:
+        if kind.name not in PIVOTS:
+            continue
+        mapping = {i: col for i, col in _mapping(kind, rest).items() if col != "period"}
+        measure = _measure(kind, upper, months, titles)
+        if not set(mapping.values()) & set(_AREA_COLUMNS) or PIVOTS[kind.name][0] in mapping.values():
+            continue
+        given = _given(kind, fields, set(mapping.values()) | {"period", PIVOTS[kind.name][0]})
+        missing = [c for c in kind.required
+                   if c not in set(mapping.values()) | set(given) | {"period", PIVOTS[kind.name][0]}]
+        out.append(_Pivot(kind, mapping, given, measure, missing))
+    return out
 
 
 def match_table(cells: list[object], fields: list[tuple[str, str]] = (), upper: list[object] | None = None,
                 titles: list[str] = ()) -> Match | None:
     """The kind a header row holds, with what its title lines state: a header of the kind's columns, else a
     pivoted one (an area column, months across the top, the rest of the kind's columns in the header or the
-    title)."""
+    title); the kind naming the most columns (hamlets down the side are coverage, even under 'Dịch vụ: FTTH')."""
     best = None
     for kind in KINDS:
         mapping = _mapping(kind, cells)
@@ -267,22 +296,12 @@ def match_table(cells: list[object], fields: list[tuple[str, str]] = (), upper: 
     if best is not None:
         return best
     months = month_columns(cells)
-    if not months:
+    whole = [p for p in _pivots(cells, months, list(fields), upper, list(titles)) if months and p.measure
+             and not p.missing]
+    if not whole:
         return None
-    rest = [None if i in months else c for i, c in enumerate(cells)]
-    for kind in KINDS:
-        if kind.name not in PIVOTS:
-            continue
-        mapping = {i: col for i, col in _mapping(kind, rest).items() if col != "period"}
-        measure = _measure(kind, upper, months, list(titles))
-        if measure is None or measure in mapping.values() or not set(mapping.values()) & set(_AREA_COLUMNS):
-            continue
-        given = _given(kind, list(fields), set(mapping.values()) | {"period", measure})
-        if set(kind.required) - {"period", measure} <= set(mapping.values()) | set(given):
-            # the kind naming the most columns: hamlets down the side are coverage, even under 'Dịch vụ: FTTH'
-            if best is None or len(mapping) > len(best.columns):
-                best = Match(kind, mapping, given, months, measure)
-    return best
+    p = max(whole, key=lambda p: len(p.columns))
+    return Match(p.kind, p.columns, p.given, months, p.measure)
 
 
 _EXAMPLES = {"operator": "Doanh nghiệp: VNPT", "service": "Dịch vụ: FTTH", "segment": "Đối tượng: Hộ gia đình"}
@@ -290,33 +309,22 @@ _EXAMPLES = {"operator": "Doanh nghiệp: VNPT", "service": "Dịch vụ: FTTH",
 
 def pivot_near_miss(rows: list[list[object]]) -> str | None:
     """For a sheet no kind matched: why a row with months across the top and a commune or hamlet column is not
-    read as a pivoted sheet (a column it lacks, or marks whose meaning is not named), in words for its sender."""
+    read as a pivoted sheet (a column it lacks, or marks whose meaning is not named), in words for its sender,
+    for the kind the row comes closest to."""
     for i, row in enumerate(rows):
         months = month_columns(row)
         if len(months) < 2:
             continue
-        rest = [None if j in months else c for j, c in enumerate(row)]
-        fields = title_fields(rows[:i])
         titles = [" ".join(str(c) for c in r if c) for r in rows[:i]]
-        said = []   # (columns the row names for the kind, why it is not read as that kind): the closest one
-        for kind in KINDS:
-            if kind.name not in PIVOTS:
-                continue
-            mapped = set(_mapping(kind, rest).values()) - {"period"}
-            if not mapped & set(_AREA_COLUMNS):
-                continue
-            upper = rows[i - 1] if i else None
-            if _measure(kind, upper, months, titles) is None:
-                said.append((len(mapped), f"months across the top (a pivoted sheet) of {kind.name.replace('_', ' ')}, "
-                                          f"but what its cells mark is not named: write 'Có cáp quang' above the "
-                                          f"months or in the title"))
-                continue
-            given = _given(kind, fields, mapped)
-            missing = [c for c in kind.required if c not in mapped | set(given) | {"period", PIVOTS[kind.name]}]
-            if missing:
-                how = " or ".join(f"'{_EXAMPLES[c]}'" for c in missing if c in _EXAMPLES)
-                said.append((len(mapped), f"months across the top (a pivoted sheet) but no {', '.join(missing)}: "
-                                          f"write it in a column" + (f" or in a title line such as {how}" if how else "")))
-        if said:
-            return max(said, key=lambda s: s[0])[1]
+        near = _pivots(row, months, title_fields(rows[:i]), rows[i - 1] if i else None, titles)
+        if not near:
+            continue
+        p = max(near, key=lambda p: len(p.columns))
+        if p.measure is None:
+            return (f"months across the top (a pivoted sheet) of {p.kind.name.replace('_', ' ')}, but what its "
+                    f"cells mark is not named: write 'Có cáp quang' above the months or in the title")
+        if p.missing:
+            how = " or ".join(f"'{_EXAMPLES[c]}'" for c in p.missing if c in _EXAMPLES)
+            return (f"months across the top (a pivoted sheet) but no {', '.join(p.missing)}: write it in a column"
+                    + (f" or in a title line such as {how}" if how else ""))
     return None

@@ -25,7 +25,7 @@ from analysis.clean.accounts import QUARANTINE_SCHEMA, Account, raw_rows, raw_te
 from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.cache import Entry, FileCache, Stale, context
-from analysis.clean.kinds import KINDS, near_miss, pivot_near_miss
+from analysis.clean.kinds import KINDS, MEASURES, near_miss, pivot_near_miss
 from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
@@ -138,7 +138,6 @@ class Cleaner:
         self._global_quarantine: list[pl.DataFrame] = []   # rows set aside across files (repeats of a key)
         self._uncacheable: set[str] = set()           # files read a part at a time, whose sums span batches
         self._restored: set[str] = set()              # files taken from the cache
-        self.read_cache = cache is not None
         self.provinces = provinces
         self.primary = primary = primary if primary in self.provinces else None
         areas = reference_areas(self.provinces)
@@ -170,7 +169,7 @@ class Cleaner:
         data = (path.read_bytes() if path.suffix.lower() in TEXTS and 0 < path.stat().st_size
                 <= MAX_FILE_BYTES else None)
         digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
-        if self.cache is not None and self.read_cache and (entry := self.cache.get(rel, digest)) is not None:
+        if self.cache is not None and (entry := self.cache.get(rel, digest)) is not None:
             return Loaded(path, digest, cached=entry)
         if data is None and path.suffix.lower() in TEXTS and path.stat().st_size > MAX_FILE_BYTES:
             return Loaded(path, digest, in_parts=True)  # read a part at a time by the main thread, in `read`
@@ -228,7 +227,7 @@ class Cleaner:
             if kind in STREAMED:
                 frame = frame.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in frame.columns)
             self._cached.setdefault(kind, []).append(frame)
-        for file_, text, code, how, n in m["fuzzy"]:
+        for text, code, how, n in m["fuzzy"]:
             self.ctx.fuzzy[(acc.path, text, code, how)] += n
         if m.get("registry") is not None:
             self._registry_keys.add(m["registry"])
@@ -334,9 +333,9 @@ class Cleaner:
         if which is None:
             self._cached[kind] = []
             return frames
-        mine = pl.col("_t").is_in(list(which))
-        self._cached[kind] = [frames.filter(~mine)] if frames.filter(~mine).height else []
-        taken = frames.filter(mine)
+        mine = frames["_t"].is_in(list(which))
+        rest, taken = frames.filter(~mine), frames.filter(mine)
+        self._cached[kind] = [rest] if rest.height else []
         return taken if taken.height else None
 
     def _to_quarantine(self, kind: str, bad: pl.DataFrame, sink: list | None = None) -> None:
@@ -373,7 +372,7 @@ class Cleaner:
         # A row with cells beyond the header (an unquoted decimal comma, a stray value) cannot be trusted at all.
         if "_cell" in rows.columns:   # a pivoted sheet's figure: the quarantine names its cell's column and month
             parsed = parsed.with_columns(_col=pl.when(rows["_cell"].is_not_null() & pl.col("_col").is_in(
-                ["period", "subscribers", "ftth"])).then(pl.format("{} {}", pl.col("_col"), rows["_cell"]))
+                ["period", *MEASURES])).then(pl.format("{} {}", pl.col("_col"), rows["_cell"]))
                 .otherwise(pl.col("_col")))
         parsed = parsed.with_columns(rows["_extra"]).with_columns(
             _why=pl.when(pl.col("_extra").is_not_null())
@@ -434,7 +433,7 @@ class Cleaner:
             tables.setdefault(t.file, []).append(t)
         fuzzy: dict[str, list] = {}
         for (f, text, code, how), n in self.ctx.fuzzy.items():
-            fuzzy.setdefault(f, []).append([f, text, code, how, n])
+            fuzzy.setdefault(f, []).append([text, code, how, n])
         registry = self.registry_key()
         for acc in fresh:
             mine = by_file.get(acc.path)
@@ -565,16 +564,15 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     key = context(scope, primary) if use_cache else None
     try:
         return _run(raw, processed, files, today, bts_radius_m, scope, primary, started, t0,
-                    FileCache(processed, key, today) if key else None, read_cache=bool(key))
+                    FileCache(processed, key, today) if key else None)
     except Stale:   # the hamlet registry changed since cached coverage rows were parsed: every file read again
         return _run(raw, processed, files, today, bts_radius_m, scope, primary, started, t0,
-                    FileCache(processed, key, today), read_cache=False)
+                    FileCache(processed, key, today, reading=False))
 
 
 def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_m: float, scope: list[str],
-         primary: str | None, started: datetime, t0: float, cache: FileCache | None, read_cache: bool) -> dict:
+         primary: str | None, started: datetime, t0: float, cache: FileCache | None) -> dict:
     c = Cleaner(raw, today, bts_radius_m, scope, primary, cache)
-    c.read_cache = read_cache
     if cache is not None:
         cache.discard()   # what a run that failed half-way staged
     # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
