@@ -88,6 +88,7 @@ class Pipeline:
         self._workers = None   # report workers, each with a warm kernel (`run.kernels`), started once per run
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
+        self._executing = {"validate": threading.Event()}   # set once the stage is found stale and really runs
 
     # -- the stage notebooks -----------------------------------------------------------------------------------
     def stage(self, st: Stage) -> None:
@@ -99,6 +100,8 @@ class Pipeline:
             self.skipped.append(st.name)
             self.progress.end(st.name, time.perf_counter() - t0, skipped=True)
             return
+        if st.name in self._executing:
+            self._executing[st.name].set()
         self.progress.start(st.name)
         self.stamps.forget(st.name)
         started = time.time()
@@ -138,12 +141,20 @@ class Pipeline:
         with ThreadPoolExecutor(2) as pool:
             checked, judged = pool.submit(self.stage, every["validate"]), pool.submit(forward)
             wait([checked, judged], return_when=FIRST_COMPLETED)
-            if judged.done() and judged.exception() is None and not checked.done():
+            if judged.done() and judged.exception() is None and self._validation_runs(checked):
                 self._start_early()
             wait([checked, judged], return_when=FIRST_EXCEPTION)
             for f in (checked, judged):
                 f.result()
         self._stopped()
+
+    def _validation_runs(self, checked: Future) -> bool:
+        """Whether validation is really executing, rather than still hashing its inputs to find them unchanged:
+        a skipped validation means unchanged data, and pages started then would redo a run that is current."""
+        while not checked.done():
+            if self._executing["validate"].wait(0.05):
+                return True
+        return False
 
     def plan(self) -> tuple[str, Path, list[dict], list[Job]]:
         """The month, its folder, the month's pages in other languages that stay, and this run's jobs."""

@@ -1,0 +1,59 @@
+"""Pages that do not show validation's verdict start while validation runs, and only then: a validation that is
+merely checking its inputs (and will find them unchanged) must not start pages, or a run with nothing changed
+redoes every page (the race CI met on 30 November: trajectories skipped before validation finished hashing)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from analysis.run import pipeline
+from analysis.run.config import RunConfig
+
+
+def _pipeline(tmp_path, monkeypatch, validation_stale: bool, slow: str):
+    """A pipeline whose stages do nothing but take time: validation's notebook takes 0.4 s, and so does its
+    freshness check when `slow` is "check"."""
+    executed: list[str] = []
+
+    def execute(notebook, out, parameters, km=None):
+        executed.append(notebook)
+        if notebook.startswith("02-"):
+            time.sleep(0.4)
+
+    monkeypatch.setattr(pipeline, "execute", execute)
+    monkeypatch.setattr(pipeline.Stamps, "key", staticmethod(lambda *a: "key"))
+    cfg = RunConfig(raw=tmp_path / "raw", processed=tmp_path / "processed", reports=tmp_path / "reports",
+                    provinces="all")
+    p = pipeline.Pipeline(cfg, force=False)
+
+    def fresh(name, key, writes):
+        if name == "validate":
+            if slow == "check":
+                time.sleep(0.4)
+            return not validation_stale
+        return True
+
+    p.stamps.fresh = fresh
+    p._resolved = {"month": "2024-11"}
+    p._jobs = lambda *a: []
+    p._unread = lambda: ""
+    p._stopped = lambda since=0.0: None
+    started: list[bool] = []
+    p._start_early = lambda: started.append(True)
+    p.progress = pipeline.Progress()
+    return p, executed, started
+
+
+def test_a_validation_slow_to_find_its_inputs_unchanged_starts_no_page(tmp_path, monkeypatch):
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=False, slow="check")
+    p.chain()
+    assert executed == [] and started == []
+    assert set(p.skipped) == {"clean", "validate", "indicators", "trajectories"}
+
+
+@pytest.mark.parametrize("slow", ["check", "nothing else"])
+def test_pages_start_while_a_stale_validation_runs(tmp_path, monkeypatch, slow):
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=True, slow=slow)
+    p.chain()
+    assert executed == ["02-validate.ipynb"] and started == [True]
