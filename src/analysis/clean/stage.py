@@ -30,8 +30,8 @@ from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sh
 from analysis.clean.repeats import split_repeats
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
-from analysis.clean.scheduling import Batches, bounded_map
-from analysis.clean.tables import Table, continue_table, duplicated_columns, find_table
+from analysis.clean.scheduling import Batches, bounded_map, chunks
+from analysis.clean.tables import Table, build, continue_table, duplicated_columns, find_header, find_table
 from analysis.crosswalk import area_crosswalk, new_provinces
 from analysis.errors import AnalysisError
 
@@ -161,9 +161,22 @@ class Cleaner:
                                               "kind": None, "column": None, "reason": message, "raw": ""}],
                                             schema=QUARANTINE_SCHEMA))
 
-    def load(self, path: Path) -> Loaded:
-        """Hash and parse one file and find each sheet's table (thread-safe: fastexcel, polars and hashlib release
-        the GIL while they work, so two files are read and classified at once)."""
+    def load(self, paths: list[Path]) -> list[Loaded]:
+        """Hash and parse a few files (`scheduling.chunks`) and find each sheet's table; sheets laid out alike are
+        classified together, whichever file they are in (thread-safe: fastexcel, polars and hashlib release the
+        GIL while they work, so two chunks are read and classified at once)."""
+        loaded = [self._load(p) for p in paths]
+        sheets = [(item, sheet) for item in loaded for sheet in item.sheets]
+        found = [find_header(item.path.relative_to(self.raw).as_posix(), sheet)
+                 if sheet.frame.height and not sheet.hidden else None for item, sheet in sheets]
+        # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
+        # into categories and straight back into text.
+        tables = iter(build([f for f in found if f], keep_text=STREAMED))
+        for (item, _), f in zip(sheets, found):
+            item.tables.append(next(tables) if f else None)
+        return loaded
+
+    def _load(self, path: Path) -> Loaded:
         rel = path.relative_to(self.raw).as_posix()
         # A CSV within the size limit is read once, for its hash and its rows (a national set is 5 GB of them).
         data = (path.read_bytes() if path.suffix.lower() in TEXTS and 0 < path.stat().st_size
@@ -177,11 +190,7 @@ class Cleaner:
             sheets, encoding, read_as = read_file(path, rel, data)
         except AnalysisError as exc:
             return Loaded(path, digest, problem=exc.message)
-        # A streamed kind is parsed a batch at a time soon after: held as categories, its labels would be hashed
-        # into categories and straight back into text.
-        tables = [find_table(rel, sheet, keep_text=STREAMED) if sheet.frame.height and not sheet.hidden else None
-                  for sheet in sheets]
-        return Loaded(path, digest, sheets, tables, encoding, read_as=read_as)
+        return Loaded(path, digest, sheets, [], encoding, read_as=read_as)
 
     def read(self, loaded: Loaded) -> None:
         rel = loaded.path.relative_to(self.raw).as_posix()
@@ -580,9 +589,10 @@ def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_
     staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
     published = False
     try:
-        for loaded in bounded_map(c.load, files, READERS):
-            c.read(loaded)
-            c.stream()
+        for chunk in bounded_map(c.load, chunks(files), READERS):
+            for loaded in chunk:
+                c.read(loaded)
+                c.stream()
         c.check_cache()
         manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
         if cache is not None:

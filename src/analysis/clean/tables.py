@@ -101,9 +101,28 @@ def duplicated_columns(table: Table) -> str | None:
     return ", ".join(sorted(c for c, n in seen.items() if n > 1)) or None
 
 
-def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Table | None:
-    """The header row (or a two-row merged header) within the first rows; None when no kind is recognised.
-    Tables of the kinds in `keep_text` keep their repeating columns as text (they are parsed within seconds)."""
+@dataclass
+class Found:
+    """A sheet whose header was recognised, its rows not yet classified: sheets laid out alike (a month's files of
+    one operator) are classified together (`build`), one query for many sheets instead of a dozen each."""
+    file: str
+    sheet: Sheet
+    match: Match
+    header: list
+    header_rows: list[int]
+    titles: list[str]
+    rows_above: int
+    body: pl.DataFrame
+    continues: Table | None = None
+
+    def layout(self) -> tuple:
+        m = self.match
+        return (m.kind.name, tuple(self.header), tuple(m.columns.items()), tuple(m.months.items()),
+                tuple(m.given.items()), m.measure)
+
+
+def find_header(file: str, sheet: Sheet) -> Found | None:
+    """The header row (or a two-row merged header) within the first rows; None when no kind is recognised."""
     head = sheet.frame.head(HEADER_SEARCH_ROWS + 1)
     grid = [list(r[1:]) for r in head.iter_rows()]
     numbers = head["_row"].to_list()
@@ -125,31 +144,54 @@ def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Tabl
             found = match_table(combined, [f for s in stated[:i] for f in s], upper=row,
                                 titles=[t for t in lines[:i] if t])
             used, row = 2, combined
-        if not found:
-            continue
-        return _table(file, sheet, sheet.frame.slice(i + used), found, list(row), numbers[i:i + used],
-                      [t for t in lines[:i] if t], i, keep_text)
+        if found:
+            return Found(file, sheet, found, list(row), numbers[i:i + used], [t for t in lines[:i] if t], i,
+                         sheet.frame.slice(i + used))
     return None
+
+
+def find_table(file: str, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Table | None:
+    """The sheet's table, or None when no kind is recognised (`find_header`, then `build` on the sheet alone).
+    Tables of the kinds in `keep_text` keep their repeating columns as text (they are parsed within seconds)."""
+    found = find_header(file, sheet)
+    return build([found], keep_text)[0] if found else None
 
 
 def continue_table(first: Table, sheet: Sheet, keep_text: tuple[str, ...] = ()) -> Table:
     """A later part of a file too large to read at once (readers.csv_parts): its rows under the first part's
     header, with no header or title of its own."""
     match = Match(first.kind, first.columns, first.given, first.months, first.measure)
-    part = _table(first.file, sheet, sheet.frame, match, first.header_cells, [], [], 0, keep_text)
-    part.continues = first
-    return part
+    return build([Found(first.file, sheet, match, first.header_cells, [], [], 0, sheet.frame, first)], keep_text)[0]
 
 
-def _table(file: str, sheet: Sheet, body: pl.DataFrame, match: Match, header: list,
-           header_rows: list[int], titles: list[str], rows_above: int, keep_text: tuple[str, ...]) -> Table:
+def build(found: list[Found], keep_text: tuple[str, ...] = ()) -> list[Table]:
+    """Each found sheet's table, in the order given; sheets of one layout classified in one batch."""
+    out: list[Table | None] = [None] * len(found)
+    layouts: dict[tuple, list[int]] = {}
+    for i, f in enumerate(found):
+        layouts.setdefault(f.layout(), []).append(i)
+    for members in layouts.values():
+        for i, table in zip(members, _tables([found[i] for i in members], keep_text)):
+            out[i] = table
+    return out
+
+
+def _tables(batch: list[Found], keep_text: tuple[str, ...]) -> list[Table]:
+    """Sheets of one layout: their rows classified together (`_sheet` telling them apart), then one table each."""
+    first = batch[0]
+    match, header = first.match, first.header
     kind, columns = match.kind, match.columns
+    body = pl.concat([f.body.with_columns(_sheet=pl.lit(n, pl.Int32)) for n, f in enumerate(batch)],
+                     how="diagonal_relaxed")
     body = _classify(body, header, {**columns, **{i: "period" for i in match.months}})
     # Only where the rows carry their own number or label (an STT in a first column no kind reads): without one,
     # two identical rows are a commune split into equal parts, which the contract sums.
-    body, pasted = _pasted(body) if kind.name in SUMMED and 0 not in columns else (body, [])
-    counts = {k: n for k, n in body["_nondata"].value_counts().iter_rows() if k is not None}
-    body = _group_districts(body, kind)
+    body, pasted = _pasted(body) if kind.name in SUMMED and 0 not in columns else (body, {})
+    counts: dict[int, dict[str, int]] = {}
+    for n, why, rows in body.group_by("_sheet", "_nondata").len().sort("_sheet", "_nondata").iter_rows():
+        if why is not None:
+            counts.setdefault(n, {})[why] = rows
+    body, grouped = _group_districts(body, kind)
     # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
     personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
     data = body.filter(pl.col("_nondata").is_null()).drop("_nondata", *(c for c in personal if c in body.columns))
@@ -158,36 +200,47 @@ def _table(file: str, sheet: Sheet, body: pl.DataFrame, match: Match, header: li
     data = data.with_columns(_extra=pl.concat_str([pl.col(c) for c in beyond], separator=" | ", ignore_nulls=True)
                              if beyond else pl.lit(None, pl.String))
     data = data.with_columns(_extra=pl.when(pl.col("_extra") != "").then(pl.col("_extra")))
-    months, per_row = _reported(data, match.months, counts)
     # Names, periods and yes/no marks repeat on every row: held as categories they take 4 bytes a cell, which
     # keeps a province's year of raw rows in memory at a fraction of its size as text.
     if kind.name not in keep_text:
         data = data.with_columns(pl.col(f"c{j}").cast(pl.Categorical) for j, name in columns.items()
                                  if name in REPEATING and f"c{j}" in data.columns)
+    parts = data.partition_by("_sheet", as_dict=True, include_key=False, maintain_order=True)
     headers = {name: header[j] for j, name in columns.items()} | {k: f"{k}: {v}" for k, v in match.given.items()}
     if match.months:
         headers |= {"period": ", ".join(match.months.values()), match.measure: match.measure}
-    return Table(file, sheet.name, kind, columns, headers, header_rows, titles, rows_above, data, counts,
-                 len(body.columns) - 2, header, pasted=pasted, given=match.given, months=months,
-                 measure=match.measure, figures_per_row=per_row, rows=data.height)
+    tables = []
+    for n, f in enumerate(batch):
+        # The sheet's own columns only: another sheet of the batch may be wider, or have group rows.
+        own = set(f.body.columns) | {"_extra"} | ({"_group"} if n in grouped else set())
+        rows = parts.get((n,), data.clear())
+        rows = rows.select(c for c in rows.columns if c in own)
+        mine = counts.get(n, {})
+        months, per_row = _reported(rows, match.months, mine)
+        tables.append(Table(f.file, f.sheet.name, kind, columns, headers, f.header_rows, f.titles, f.rows_above,
+                            rows, mine, len(f.body.columns) - 1, header, continues=f.continues,
+                            pasted=pasted.get(n, []), given=match.given, months=months, measure=match.measure,
+                            figures_per_row=per_row, rows=rows.height))
+    return tables
 
 
-def _group_districts(body: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+def _group_districts(body: pl.DataFrame, kind: Kind) -> tuple[pl.DataFrame, set[int]]:
     """`_group`: for each row, the district the group row above it names ("I. Huyện Phú Lương", "Thành phố Phổ
     Yên" standing in the commune column), until the next group or totals row; so a commune below it is looked for
     in that district only (a name two districts share, or an approximate one, never crosses it). Added only when
-    a group row names a district."""
+    a group row names a district; with the sheets that have one."""
     if "district" not in kind.aliases or body.is_empty():
-        return body
+        return body, set()
     cells = [c for c in body.columns if c.startswith("c")]
     named = pl.coalesce([pl.when(pl.col(c).str.contains(_DISTRICT_NAME)).then(pl.col(c).cast(pl.String))
                          for c in cells] + [pl.lit(None, pl.String)])
-    marks = body.select(pl.when(pl.col("_nondata") == "group").then(named.fill_null(""))
-                        .when(pl.col("_nondata") == "totals").then(pl.lit("")).alias("_group")).to_series()
-    if not (marks.is_not_null() & (marks != "")).any():
-        return body
-    carried = marks.fill_null(strategy="forward")
-    return body.with_columns(carried.replace("", None).alias("_group"))
+    marks = body.select("_sheet", pl.when(pl.col("_nondata") == "group").then(named.fill_null(""))
+                        .when(pl.col("_nondata") == "totals").then(pl.lit("")).alias("_group"))
+    grouped = set(marks.filter(pl.col("_group") != "")["_sheet"].unique().to_list())
+    if not grouped:
+        return body, grouped
+    carried = marks.select(pl.col("_group").fill_null(strategy="forward").over("_sheet")).to_series()
+    return body.with_columns(carried.replace("", None).alias("_group")), grouped
 
 
 def _reported(data: pl.DataFrame, months: dict[int, str], counts: dict[str, int]) -> tuple[dict[int, str], int]:
@@ -203,22 +256,25 @@ def _reported(data: pl.DataFrame, months: dict[int, str], counts: dict[str, int]
     return filled, len(months)
 
 
-def _pasted(body: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, int]]]:
-    """A data row repeated exactly, every cell the same, its STT or label too, is one row pasted twice: the
-    repeat is not data ("repeated_row") and is listed with the row it repeats. A commune on two rows that differ
-    in any cell (another STT) is a split, summed later (`reports.sum_parts`)."""
+def _pasted(body: pl.DataFrame) -> tuple[pl.DataFrame, dict[int, list[tuple[int, int]]]]:
+    """A data row repeated exactly within its sheet, every cell the same, its STT or label too, is one row pasted
+    twice: the repeat is not data ("repeated_row") and is listed with the row it repeats (by sheet of the batch).
+    A commune on two rows that differ in any cell (another STT) is a split, summed later (`reports.sum_parts`)."""
     cells = [c for c in body.columns if c.startswith("c")]
     if not cells:
-        return body, []
+        return body, {}
     rows = (body.filter(pl.col("_nondata").is_null())
-            .select("_row", _k=pl.concat_str([pl.col(c).fill_null("\x00") for c in cells], separator="\x1f"))
-            .with_columns(_first=pl.col("_row").first().over("_k")).filter(pl.col("_row") != pl.col("_first")))
+            .select("_sheet", "_row",
+                    _k=pl.concat_str([pl.col(c).fill_null("\x00") for c in cells], separator="\x1f"))
+            .with_columns(_first=pl.col("_row").first().over("_sheet", "_k"))
+            .filter(pl.col("_row") != pl.col("_first")))
     if rows.is_empty():
-        return body, []
-    again = rows["_row"].implode()
-    return (body.with_columns(_nondata=pl.when(pl.col("_row").is_in(again)).then(pl.lit("repeated_row"))
-                              .otherwise(pl.col("_nondata"))),
-            list(rows.select("_row", "_first").iter_rows()))
+        return body, {}
+    pasted: dict[int, list[tuple[int, int]]] = {}
+    for n, row, first in rows.select("_sheet", "_row", "_first").iter_rows():
+        pasted.setdefault(n, []).append((row, first))
+    again = pl.struct("_sheet", "_row").is_in(rows.select(pl.struct("_sheet", "_row")).to_series().implode())
+    return body.with_columns(_nondata=pl.when(again).then(pl.lit("repeated_row")).otherwise(pl.col("_nondata"))), pasted
 
 
 def _tolerant(word: str) -> str:
@@ -257,8 +313,8 @@ _DIGIT_EARLY = r"^.{0,5}\d"
 
 
 def _classify(body: pl.DataFrame, header: list[str | None], columns: dict[int, str]) -> pl.DataFrame:
-    cells = [c for c in body.columns if c != "_row"]
-    named = [(c, (header[i] or "").lower()) for i, c in enumerate(cells) if i < len(header) and header[i]]
+    cells = [c for c in body.columns if c.startswith("c")]
+    named = [(f"c{i}", h.lower()) for i, h in enumerate(header) if h and f"c{i}" in body.columns]
     need = max(2, (len(named) + 1) // 2)
     # Totals words are looked for in the first cell and the text columns.
     look = [c for c in sorted({"c0"} | {f"c{i}" for i, name in columns.items() if name in TEXT_COLUMNS})
