@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Sequence
 
 import polars as pl
-from vietnamadminunits.database.main import query
+from analysis.adminunits import query
 
 from analysis.names import fold
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib.resources import files
 
 import polars as pl
-from vietnamadminunits.database.main import query
 
-
+from analysis.adminunits import data_file, query
 
 
 @lru_cache(maxsize=1)
 def _converter() -> dict:
-    return json.loads(files("vietnamadminunits").joinpath("data/converter_2025.json").read_text(encoding="utf-8"))
+    return json.loads(data_file("converter_2025.json").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -141,3 +141,21 @@ def test_a_target_set_judges_the_areas_of_its_own_provinces(tmp_path):
         ("province", "19"), ("district", "164"), ("commune", "05431"), ("commune_2025", "01840"),
         ("province_2025", "19")]
     assert _in_scope(ind, tmp_path, load("national-2025")).height == len(rows)  # every province's orientation
+
+
+def test_the_units_read_straight_from_the_package_s_file_are_the_package_s_own():
+    """`analysis.adminunits` reads the package's SQLite file without importing the package (its parser costs
+    0.65 s a process): the rows must be those the package's own `query` gives, and the package must stay unloaded."""
+    import subprocess
+    import sys
+
+    from vietnamadminunits.database.main import query as theirs
+
+    from analysis.adminunits import query as ours
+    for sql in ("SELECT * FROM admin_units_legacy ORDER BY wardCode, districtCode, provinceCode",
+                "SELECT * FROM admin_units ORDER BY wardCode"):
+        assert ours(sql) == theirs(sql)
+    code = ("import sys, analysis.clean.stage, analysis.geography, analysis.crosswalk as c; c._converter(); "
+            "print('vietnamadminunits' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
