@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import version
@@ -51,7 +53,8 @@ class Entry:
     meta: dict
 
     def frame(self, name: str) -> pl.DataFrame:
-        return pl.read_parquet(self.folder / f"{name}.parquet")
+        # Parsed rows were written partitioned by entry (`FileCache.stage`), and polars keeps the key in each part.
+        return pl.read_parquet(self.folder / f"{name}.parquet").drop("_entry", strict=False)
 
 
 class FileCache:
@@ -65,6 +68,11 @@ class FileCache:
         self.month = f"{today:%Y-%m}"
         self.staging = self.root / ".staging"
         self.used: set[str] = set()
+        self.parsed: dict[str, set[str]] = {}   # entry key -> the kinds whose parsed rows were staged for it
+        # Entries are written on a thread of their own while cleaning goes on (3 s of a cold clean of the sample
+        # on the main thread); the clean waits for them before it publishes, and a failed write fails it there.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="clean-cache")
+        self._pending: list[Future] = []
 
     def key(self, rel: str, digest: str) -> str:
         return hashlib.sha256(f"{rel}\0{digest}\0{self.context}".encode()).hexdigest()[:40]
@@ -85,7 +93,31 @@ class FileCache:
             return entry
         return None
 
+    def stage(self, kind: str, rows: pl.DataFrame) -> None:
+        """Parsed rows of many files at once, `_entry` naming each row's entry: one partitioned write (polars
+        writes the parts in parallel), each part then moved to its entry as `<kind>.parquet`. (A write per file
+        took 2.5 s of a 13 s clean of the sample.)"""
+        for key in rows["_entry"].unique().to_list():
+            self.parsed.setdefault(key, set()).add(kind)
+        self._pending.append(self._writer.submit(self._stage, kind, rows))
+
+    def _stage(self, kind: str, rows: pl.DataFrame) -> None:
+        parts = self.staging / ".parts" / f"{kind}-{uuid.uuid4().hex}"
+        rows.write_parquet(parts, partition_by="_entry")
+        for folder in parts.iterdir():   # `_entry=<key>`, holding one file
+            key = folder.name.partition("=")[2]
+            (self.staging / key).mkdir(parents=True, exist_ok=True)
+            written = list(folder.iterdir())
+            if len(written) != 1:   # polars splits a part above its chunk size: never near a file's rows
+                pl.read_parquet(written).write_parquet(self.staging / key / f"{kind}.parquet")
+            else:
+                written[0].replace(self.staging / key / f"{kind}.parquet")
+        shutil.rmtree(parts, ignore_errors=True)
+
     def put(self, rel: str, digest: str, meta: dict, frames: dict[str, pl.DataFrame]) -> None:
+        self._pending.append(self._writer.submit(self._put, rel, digest, meta, frames))
+
+    def _put(self, rel: str, digest: str, meta: dict, frames: dict[str, pl.DataFrame]) -> None:
         folder = self.staging / self.key(rel, digest)
         folder.mkdir(parents=True, exist_ok=True)
         quarantined = frames.get("quarantine")
@@ -97,9 +129,12 @@ class FileCache:
 
     def commit(self, keep: set[str]) -> None:
         """Staged entries into place; every other entry not in `keep` (keys of this run's files) removed."""
+        self.wait()
         self.root.mkdir(parents=True, exist_ok=True)
         if self.staging.exists():
             for folder in self.staging.iterdir():
+                if folder.name.startswith("."):   # what `stage` left of its partitioned writes
+                    continue
                 target = self.root / folder.name
                 shutil.rmtree(target, ignore_errors=True)
                 folder.replace(target)
@@ -108,5 +143,15 @@ class FileCache:
             if folder.name not in keep and folder.name != self.staging.name:
                 shutil.rmtree(folder, ignore_errors=True)
 
+    def wait(self, ignore_errors: bool = False) -> None:
+        """Until every entry sent is written (a write that failed raises here, unless told to ignore it)."""
+        pending, self._pending = self._pending, []
+        for f in pending:
+            if ignore_errors:
+                f.exception()
+            else:
+                f.result()
+
     def discard(self) -> None:
+        self.wait(ignore_errors=True)
         shutil.rmtree(self.staging, ignore_errors=True)

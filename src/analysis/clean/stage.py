@@ -409,14 +409,16 @@ class Cleaner:
     def _stage_parsed(self, kind: str, good: pl.DataFrame) -> None:
         """Each file's parsed rows of the kind, written to the cache's staging folder at once (its table numbers
         made the file's own), so they are not held in memory till the end."""
-        for (f,), part in good.group_by("source_file", maintain_order=True):
-            f = str(f)
-            if f in self._uncacheable:
-                continue
-            local = part.with_columns(pl.col("_t") - self._first[f], pl.col(pl.Categorical).cast(pl.String))
-            folder = self.cache.staging / self.cache.key(f, self.accounts[f].sha256)
-            folder.mkdir(parents=True, exist_ok=True)
-            local.write_parquet(folder / f"{kind}.parquet")
+        files = [f for f in good["source_file"].unique().to_list() if f not in self._uncacheable]
+        if not files:
+            return
+        keys = {f: self.cache.key(f, self.accounts[f].sha256) for f in files}
+        first = {f: self._first[f] for f in files}
+        rows = (good.filter(pl.col("source_file").is_in(files))
+                .with_columns(pl.col("_t") - pl.col("source_file").replace_strict(first, return_dtype=pl.Int32),
+                              pl.col(pl.Categorical).cast(pl.String),
+                              _entry=pl.col("source_file").replace_strict(keys, return_dtype=pl.String)))
+        self.cache.stage(kind, rows)
 
     def registry_key(self) -> str:
         """The hamlet registry of this run (the files holding one, by content): what coverage rows depend on."""
@@ -446,8 +448,7 @@ class Cleaner:
         registry = self.registry_key()
         for acc in fresh:
             mine = by_file.get(acc.path)
-            folder = self.cache.staging / self.cache.key(acc.path, acc.sha256)
-            parsed = sorted(p.stem for p in folder.glob("*.parquet")) if folder.exists() else []
+            parsed = sorted(self.cache.parsed.get(self.cache.key(acc.path, acc.sha256), ()))
             frames = {"quarantine": mine} if mine is not None else {}
             meta = {
                 "account": {"sheets": acc.sheets, "rows_read": acc.rows_read,
@@ -597,6 +598,7 @@ def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_
         manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
         if cache is not None:
             c.save_cache()
+            cache.wait()   # before anything is published: a cache that cannot be written fails the clean whole
         _publish(staging, [o["path"].removesuffix(".parquet") for o in manifest["outputs"]], manifest, processed)
         published = True
         if cache is not None:   # the entries of this run's files, and no others
