@@ -117,3 +117,19 @@ def test_next_month_s_run_reuses_what_has_no_row_in_the_future(raw, tmp_path):
     assert next(f for f in earlier["inputs"] if f["path"] == "early.csv")["quarantined"] == 1
     _same((processed, earlier), (tmp_path / "full2", stage.run(raw, tmp_path / "full2", today=date(2026, 11, 25),
                                                                 use_cache=False)))
+
+
+def test_streamed_kinds_cut_into_many_batches_give_the_same_tables(raw, tmp_path, monkeypatch):
+    """Coverage reports and speed tests are parsed a batch at a time while files are still read (a batch fills at
+    a million rows: the sample never fills one). Batches of 2,000 rows, with a cold and a warm cache, must give
+    what one batch gives."""
+    whole = _full(raw, tmp_path / "full")
+    monkeypatch.setattr(stage, "STREAM_BATCH_ROWS", 2_000)
+    processed = tmp_path / "processed"
+    cold = stage.run(raw, processed, today=TODAY)
+    _same((processed, cold), whole)
+    csv = sorted(raw.rglob("ispeed*.csv"))[0]
+    csv.write_bytes(csv.read_bytes() + b"\n")   # one file read again, the others from the cache
+    warm = stage.run(raw, processed, today=TODAY)
+    assert warm["cache"]["read"] == 1
+    _same((processed, warm), _full(raw, tmp_path / "full-again"))
