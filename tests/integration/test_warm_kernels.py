@@ -64,3 +64,21 @@ def test_a_notebook_that_kills_its_kernel_leaves_a_new_one_for_the_next(tmp_path
         workers.close()
     cells = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
     assert cells[-1].outputs[0]["text"].strip() == "5"
+
+
+def test_a_notebook_that_fails_is_written_with_its_error_for_inspection(tmp_path):
+    """A warm kernel's notebook is written once, at its end (not before every cell): a failed one still is, with
+    the cells that ran, their outputs and the error, and the run names the failing cell."""
+    from analysis.run.notebooks import NotebookFailed
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 0", "print('before')", "1 / x", "print('never')")
+    workers = kernels.Workers(1, new_kernel)
+    try:
+        failed = workers.submit(lambda km: execute(bad, tmp_path / "out.ipynb", {"x": 0}, km=km))
+        with pytest.raises(NotebookFailed) as caught:
+            failed.result(timeout=300)
+    finally:
+        workers.close()
+    assert caught.value.ename == "ZeroDivisionError"
+    code = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
+    texts = [[o.get("text", o.get("ename")) for o in c.outputs] for c in code]
+    assert ["before\n"] in texts and ["ZeroDivisionError"] in texts and code[-1].outputs == []
