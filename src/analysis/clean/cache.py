@@ -18,7 +18,7 @@ import json
 import shutil
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -51,8 +51,18 @@ def context(provinces: list[str], primary: str | None) -> str:
 class Entry:
     folder: Path
     meta: dict
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)   # read by `load`, on a reader thread
+
+    def load(self) -> Entry:
+        """The entry with its quarantined and parsed rows read: done where the file would have been read (on a
+        reader thread), not one small file after another on the main thread (2.5 s of a clean from the cache)."""
+        names = (["quarantine"] if self.meta.get("quarantined_rows") else []) + list(self.meta.get("parsed", []))
+        return Entry(self.folder, self.meta, {name: self._read(name) for name in names})
 
     def frame(self, name: str) -> pl.DataFrame:
+        return self.frames[name] if name in self.frames else self._read(name)
+
+    def _read(self, name: str) -> pl.DataFrame:
         # Parsed rows were written partitioned by entry (`FileCache.stage`), and polars keeps the key in each part.
         return pl.read_parquet(self.folder / f"{name}.parquet").drop("_entry", strict=False)
 

@@ -5,9 +5,6 @@ import re
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from analysis.clean import values
 from analysis.clean.columns import Parsed, first_error, mapped, number, required
@@ -70,6 +67,11 @@ def positions(sites: pl.DataFrame, radius_m: float) -> pl.DataFrame:
     distinct = (sites.group_by("operator", "site_id", "lat", "lon").agg(first=pl.col("period").min())
                 .sort("first", "operator", "site_id", "lat", "lon"))
     lat, lon = distinct["lat"].to_numpy(), distinct["lon"].to_numpy()
+    # Imported here: scipy takes 0.6-1 s to import, and only BTS positions need it (not a clean of a month's
+    # files that holds none, nor any other stage).
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
     xy = np.column_stack([lat * EARTH_M_PER_DEG, lon * EARTH_M_PER_DEG * np.cos(np.radians(lat))])
     pairs = cKDTree(xy).query_pairs(radius_m, output_type="ndarray") if len(xy) else np.empty((0, 2), int)
     n = len(xy)
