@@ -508,6 +508,33 @@ def test_a_page_made_in_a_warm_kernel_is_the_page_a_fresh_kernel_makes(reports, 
     assert counts == list(range(1, len(counts) + 1))
 
 
+def test_a_page_is_what_nbconvert_s_full_exporter_writes(reports, tmp_path):
+    """Issue 21: the page exporter skips nbconvert's last step (the whole page parsed with BeautifulSoup for alt
+    texts and tabindex the offline template never needs). A page of each kind, exported both ways, is the same
+    page once the full exporter's re-serialisation is applied to ours."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from analysis.run import notebooks
+    run = json.loads((reports / "2024-11" / "run.json").read_text(encoding="utf-8"))
+    kinds = {}
+    for p in run["pages"]:
+        kinds.setdefault(p["kind"], p)
+    assert {"province", "district", "target", "explorer"} <= set(kinds)
+    exporter = notebooks._exporter()
+    ours = type(exporter).from_notebook_node
+    for p in kinds.values():
+        nb = reports / "2024-11" / p["notebook"]
+        mine = notebooks.to_html(nb, tmp_path / "mine.html", p["file"], p["lang"]).read_text(encoding="utf-8")
+        type(exporter).from_notebook_node = HTMLExporter.from_notebook_node
+        try:
+            full = notebooks.to_html(nb, tmp_path / "full.html", p["file"], p["lang"]).read_text(encoding="utf-8")
+        finally:
+            type(exporter).from_notebook_node = ours
+        assert str(BeautifulSoup(mine, features="html.parser")) == full, p["file"]
+        assert "No description has been provided" not in full   # no image wanted the alt text it adds
+
+
 def test_a_blank_line_added_to_one_file_redoes_cleaning_not_the_indicators(run_root, tmp_path):
     """Issue 21, item 3: clean gives the same tables, so the stages that read only tables (the indicators, then
     the trajectories) are skipped; validation, which checks each file's accounting, runs again."""
