@@ -59,6 +59,11 @@ class WarmEngine(NBClientEngine):
                              kernel_name=kernel_name, log=log, log_output=log_output, stdout_file=stdout_file,
                              stderr_file=stderr_file)
         client = PapermillNotebookClient(nb_man, **final)
+        # The kernel's client is kept from notebook to notebook: a new one waits for its IOPub channel to join
+        # (0.2 s a notebook). Messages left from an earlier notebook are not this one's: nbclient takes only
+        # those whose parent is the cell it sent.
+        km = final.get("km")
+        client.kc = getattr(km, CLIENT, None)
         # Papermill writes the whole notebook out before each cell so that someone can watch it grow; a page's
         # notebook is read once it is done, and papermill writes it then (`notebook_complete`), failed or not.
         # One write instead of one a cell: 50-200 ms a page, the notebook growing to 2 MB of charts.
@@ -67,25 +72,23 @@ class WarmEngine(NBClientEngine):
             return client.execute(cleanup_kc=False)
         finally:
             del nb_man.save   # the manager's own, for the final write
-            if client.kc is not None:
-                client.kc.stop_channels()
+            if km is not None and client.kc is not None:
+                setattr(km, CLIENT, client.kc)   # closed by the worker with its kernel (`Workers._retire`)
 
 
 papermill_engines.register(ENGINE, WarmEngine)
 
 
-def _run(km, code: str, timeout: float = 120) -> None:
-    """Run `code` in the kernel, outside the notebook's history; raise when it fails."""
-    kc = km.blocking_client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=timeout)
-        reply = kc.execute_interactive(code, store_history=False, timeout=timeout, output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            c = reply["content"]
-            raise RuntimeError(f"{c.get('ename')}: {c.get('evalue')}")
-    finally:
-        kc.stop_channels()
+CLIENT = "_analysis_page_client"   # the attribute of a kernel manager holding the notebooks' client
+
+
+def _run(kc, code: str, timeout: float = 120) -> None:
+    """Run `code` in the kernel through its worker's own client, outside the notebook's history; raise when it
+    fails."""
+    reply = kc.execute_interactive(code, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        c = reply["content"]
+        raise RuntimeError(f"{c.get('ename')}: {c.get('evalue')}")
 
 
 class Workers:
@@ -113,31 +116,52 @@ class Workers:
             t.join()
 
     def _start(self):
+        """A kernel and the worker's client for it (warm-up and resets), its channels open until it retires."""
         from jupyter_core.utils import run_sync
         km = self._new_kernel()
         # History in memory, as nbclient starts its kernels: kernels side by side never share a history file.
         run_sync(km.start_kernel)(cwd=str(paths.NOTEBOOKS), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        kc = km.blocking_client()
         try:
-            _run(km, WARM_UP)
+            kc.start_channels()
+            kc.wait_for_ready(timeout=120)
+        except BaseException:
+            self._retire(km, kc)
+            raise
+        try:
+            _run(kc, WARM_UP)
         except Exception as exc:   # a warm-up that fails costs nothing but time: the notebook imports again
             log.warning("kernel warm-up failed: %s", exc)
-        return km
+        return km, kc
+
+    @staticmethod
+    def _retire(km, kc) -> None:
+        """Close the kernel's clients (the worker's and the notebooks') and shut the kernel down."""
+        from jupyter_core.utils import run_sync
+        for client in (kc, getattr(km, CLIENT, None)):
+            if client is not None:
+                try:
+                    client.stop_channels()
+                except Exception as exc:
+                    log.warning("kernel client: %s", exc)
+        run_sync(km.shutdown_kernel)(now=True)
 
     def _work(self) -> None:
         from jupyter_core.utils import run_sync
-        km, used = None, False
+        km, kc, used = None, None, False
         try:
-            km = self._start()
+            km, kc = self._start()
             while (item := self._jobs.get()) is not None:
                 future, fn = item
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
                     if not run_sync(km.is_alive)():
-                        run_sync(km.shutdown_kernel)(now=True)
-                        km, used = self._start(), False
+                        self._retire(km, kc)
+                        km, kc, used = None, None, False
+                        km, kc = self._start()
                     if used:
-                        _run(km, RESET)
+                        _run(kc, RESET)
                     used = True
                     future.set_result(fn(km))
                 except BaseException as exc:   # the caller sees it through the future
@@ -149,6 +173,6 @@ class Workers:
         finally:
             if km is not None:
                 try:
-                    run_sync(km.shutdown_kernel)(now=True)
+                    self._retire(km, kc)
                 except Exception as exc:
                     log.warning("kernel shutdown: %s", exc)
