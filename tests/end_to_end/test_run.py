@@ -511,7 +511,8 @@ def test_a_page_made_in_a_warm_kernel_is_the_page_a_fresh_kernel_makes(reports, 
 def test_a_page_is_what_nbconvert_s_full_exporter_writes(reports, tmp_path):
     """Issue 21: the page exporter skips nbconvert's last step (the whole page parsed with BeautifulSoup for alt
     texts and tabindex the offline template never needs). A page of each kind, exported both ways, is the same
-    page once the full exporter's re-serialisation is applied to ours."""
+    page once the full exporter's re-serialisation is applied to ours; and ours is readable as it is (letters,
+    not character references, in its headings)."""
     from bs4 import BeautifulSoup
     from nbconvert import HTMLExporter
 
@@ -532,7 +533,10 @@ def test_a_page_is_what_nbconvert_s_full_exporter_writes(reports, tmp_path):
         finally:
             type(exporter).from_notebook_node = ours
         assert str(BeautifulSoup(mine, features="html.parser")) == full, p["file"]
+        # the page says its language (nbconvert's own setting put "en" on every page, Vietnamese ones too)
+        assert f'<html lang="{p["lang"]}">' in mine
         assert "No description has been provided" not in full   # no image wanted the alt text it adds
+        assert not re.search(r"&#(?:[2-9][0-9]{2,}|1[3-9][0-9]);", mine), p["file"]   # Vietnamese letters as such
 
 
 def test_a_blank_line_added_to_one_file_redoes_cleaning_not_the_indicators(run_root, tmp_path):

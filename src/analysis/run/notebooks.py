@@ -122,11 +122,18 @@ def _page_exporter():
     <img> without alt text a placeholder and JupyterLab's cells a tabindex: the offline template writes neither
     (charts are inline SVG with their own titles; no `.jp-Notebook`), so the step changed nothing and took 80% of
     an export (0.17 s of a district page's 0.21 s). The filters are registered as `HTMLExporter` does (nbconvert
-    is pinned); `tests/integration/test_notebooks.py` checks the page is the one the full exporter writes."""
+    is pinned); headings are written as text, which the pass used to do, and the page's `lang` is its language
+    (nbconvert put its own "en" on every page). `test_a_page_is_what_nbconvert_s_full_exporter_writes` checks
+    the page is the one the full exporter writes.""" 
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    try:
+        from jinja2 import pass_context as contextfilter
+    except ImportError:  # pragma: no cover - older Jinja2
+        from jinja2 import contextfilter
 
     class PageExporter(HTMLExporter):
         def from_notebook_node(self, nb, resources=None, **kw):
@@ -139,7 +146,41 @@ def _page_exporter():
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
+        def _init_resources(self, resources):
+            # nbconvert sets the page's language from its own setting ("en"), over the one the page is in.
+            lang = (resources or {}).get("language_code")
+            resources = super()._init_resources(resources)
+            if lang:
+                resources["language_code"] = lang
+            return resources
+
+        @contextfilter
+        def markdown2html(self, context, source):
+            """HTMLExporter's, with headings written as text (`_Renderer`)."""
+            cell = context.get("cell", {})
+            renderer = _Renderer(
+                escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+                path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+                anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+                **self.lexer_options)
+            return MarkdownWithMath(renderer=renderer).render(source)
+
+    class _Renderer(IPythonRenderer):
+        def heading(self, text, level, **attrs):
+            return _anchor(super().heading(text, level, **attrs))
+
     return PageExporter
+
+
+def _anchor(html: str) -> str:
+    """A heading as nbconvert's renderer gave it (with its id and ¶ link), written as text: nbconvert serialises it
+    as ASCII, so 'Chất lượng' came out as 'Ch&#7845;t l&#432;&#7907;ng', which its BeautifulSoup pass used to turn
+    back into letters."""
+    from xml.etree import ElementTree
+    try:
+        return ElementTree.tostring(ElementTree.fromstring(html), encoding="unicode")
+    except ElementTree.ParseError:   # a heading nbconvert could not parse either: as it was
+        return html
 
 
 def to_html(notebook: Path, target: Path, title: str, lang: str = "vi",
