@@ -6,8 +6,8 @@ from functools import lru_cache
 from typing import Sequence
 
 import polars as pl
-from analysis.adminunits import query
 
+from analysis.adminunits import query
 from analysis.names import fold
 
 # The package holds the pre-reform state of 1 Dec 2024 (NQ 1240) and nothing older, so that geography is taken as

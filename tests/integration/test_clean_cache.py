@@ -133,3 +133,17 @@ def test_streamed_kinds_cut_into_many_batches_give_the_same_tables(raw, tmp_path
     warm = stage.run(raw, processed, today=TODAY)
     assert warm["cache"]["read"] == 1
     _same((processed, warm), _full(raw, tmp_path / "full-again"))
+
+
+def test_a_damaged_entry_is_read_again_from_its_file(raw, tmp_path):
+    """An entry whose rows cannot be read (a disk filled while it was written, a file cut short) is no entry: its
+    raw file is read again, and the tables are those of a full clean."""
+    processed = tmp_path / "processed"
+    first = stage.run(raw, processed, today=TODAY)
+    parts = sorted((processed / ".cache" / "clean").glob("*/subscribers.parquet"))
+    assert parts
+    parts[0].write_bytes(parts[0].read_bytes()[:40])
+    (processed / ".cache" / "clean" / parts[1].parent.name / "entry.json").write_text("{", encoding="utf-8")
+    second = stage.run(raw, processed, today=TODAY)
+    assert second["cache"] == {"reused": len(first["inputs"]) - 2, "read": 2}
+    _same((processed, second), _full(raw, tmp_path / "full"))

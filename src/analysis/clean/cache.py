@@ -51,20 +51,12 @@ def context(provinces: list[str], primary: str | None) -> str:
 class Entry:
     folder: Path
     meta: dict
-    frames: dict[str, pl.DataFrame] = field(default_factory=dict)   # read by `load`, on a reader thread
-
-    def load(self) -> Entry:
-        """The entry with its quarantined and parsed rows read: done where the file would have been read (on a
-        reader thread), not one small file after another on the main thread (2.5 s of a clean from the cache)."""
-        names = (["quarantine"] if self.meta.get("quarantined_rows") else []) + list(self.meta.get("parsed", []))
-        return Entry(self.folder, self.meta, {name: self._read(name) for name in names})
+    # Its quarantined and parsed rows, read by `FileCache.get` where the file would have been read (on a reader
+    # thread), not one small file after another on the main thread (2.5 s of a clean from the cache).
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def frame(self, name: str) -> pl.DataFrame:
-        return self.frames[name] if name in self.frames else self._read(name)
-
-    def _read(self, name: str) -> pl.DataFrame:
-        # Parsed rows were written partitioned by entry (`FileCache.stage`), and polars keeps the key in each part.
-        return pl.read_parquet(self.folder / f"{name}.parquet").drop("_entry", strict=False)
+        return self.frames[name]
 
 
 class FileCache:
@@ -93,15 +85,21 @@ class FileCache:
         if not self.reading or not meta.exists():
             return None
         try:
-            entry = Entry(folder, json.loads(meta.read_text(encoding="utf-8")))
+            info = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError):   # a damaged entry is as good as none: the file is read again
             return None
-        made = entry.meta.get("month")
+        made = info.get("month")
         # Made this month; or earlier, with no row in the future then (what was past then is past now). A run
         # dated earlier than the entry cannot know which of its rows are in its future: read again.
-        if made == self.month or (made is not None and made < self.month and not entry.meta.get("future")):
-            return entry
-        return None
+        if not (made == self.month or (made is not None and made < self.month and not info.get("future"))):
+            return None
+        names = (["quarantine"] if info.get("quarantined_rows") else []) + list(info.get("parsed", []))
+        try:
+            # Parsed rows were written partitioned by entry (`stage`), and polars keeps the key in each part.
+            frames = {n: pl.read_parquet(folder / f"{n}.parquet").drop("_entry", strict=False) for n in names}
+        except (OSError, pl.exceptions.PolarsError):
+            return None
+        return Entry(folder, info, frames)
 
     def stage(self, kind: str, rows: pl.DataFrame) -> None:
         """Parsed rows of many files at once, `_entry` naming each row's entry: one partitioned write (polars
@@ -117,11 +115,10 @@ class FileCache:
         for folder in parts.iterdir():   # `_entry=<key>`, holding one file
             key = folder.name.partition("=")[2]
             (self.staging / key).mkdir(parents=True, exist_ok=True)
-            written = list(folder.iterdir())
-            if len(written) != 1:   # polars splits a part above its chunk size: never near a file's rows
-                pl.read_parquet(written).write_parquet(self.staging / key / f"{kind}.parquet")
-            else:
-                written[0].replace(self.staging / key / f"{kind}.parquet")
+            # One file a part: polars splits only a part above 4 GB, and a file's rows are at most a 512 MB
+            # file's (a larger CSV is read in parts and never cached).
+            (written,) = folder.iterdir()
+            written.replace(self.staging / key / f"{kind}.parquet")
         shutil.rmtree(parts, ignore_errors=True)
 
     def put(self, rel: str, digest: str, meta: dict, frames: dict[str, pl.DataFrame]) -> None:

@@ -4,8 +4,8 @@ is done to a file or a row is the Cleaner's; when and on which thread is decided
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Callable, Iterator
 
 import polars as pl

@@ -183,7 +183,7 @@ class Cleaner:
                 <= MAX_FILE_BYTES else None)
         digest = hashlib.sha256(data).hexdigest() if data is not None else io.sha256(path)
         if self.cache is not None and (entry := self.cache.get(rel, digest)) is not None:
-            return Loaded(path, digest, cached=entry.load())
+            return Loaded(path, digest, cached=entry)
         if data is None and path.suffix.lower() in TEXTS and path.stat().st_size > MAX_FILE_BYTES:
             return Loaded(path, digest, in_parts=True)  # read a part at a time by the main thread, in `read`
         try:

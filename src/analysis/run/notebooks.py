@@ -124,16 +124,13 @@ def _page_exporter():
     an export (0.17 s of a district page's 0.21 s). The filters are registered as `HTMLExporter` does (nbconvert
     is pinned); headings are written as text, which the pass used to do, and the page's `lang` is its language
     (nbconvert put its own "en" on every page). `test_a_page_is_what_nbconvert_s_full_exporter_writes` checks
-    the page is the one the full exporter writes.""" 
+    the page is the one the full exporter writes."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-    try:
-        from jinja2 import pass_context as contextfilter
-    except ImportError:  # pragma: no cover - older Jinja2
-        from jinja2 import contextfilter
+    from jinja2 import pass_context
 
     class PageExporter(HTMLExporter):
         def from_notebook_node(self, nb, resources=None, **kw):
@@ -154,7 +151,7 @@ def _page_exporter():
                 resources["language_code"] = lang
             return resources
 
-        @contextfilter
+        @pass_context
         def markdown2html(self, context, source):
             """HTMLExporter's, with headings written as text (`_Renderer`)."""
             cell = context.get("cell", {})

@@ -88,10 +88,12 @@ class Pipeline:
         self._workers = None   # report workers, each with a warm kernel (`run.kernels`), started once per run
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
-        self._executing = {"validate": threading.Event()}   # set once the stage is found stale and really runs
+        self._validating = threading.Event()   # set once validation is found stale and really runs
 
     # -- the stage notebooks -----------------------------------------------------------------------------------
-    def stage(self, st: Stage) -> None:
+    def stage(self, st: Stage, running: threading.Event | None = None) -> None:
+        """Run the stage's notebook unless its inputs, parameters and code are unchanged; `running` is set when it
+        is found stale and runs (for those waiting on it: `_validation_runs`)."""
         c = self.cfg
         parameters = st.parameters(c, self.resolved)
         key = Stamps.key(st.reads(c), _what(parameters), self.code)
@@ -100,8 +102,8 @@ class Pipeline:
             self.skipped.append(st.name)
             self.progress.end(st.name, time.perf_counter() - t0, skipped=True)
             return
-        if st.name in self._executing:
-            self._executing[st.name].set()
+        if running is not None:
+            running.set()
         self.progress.start(st.name)
         self.stamps.forget(st.name)
         started = time.time()
@@ -139,7 +141,7 @@ class Pipeline:
         # show validation's verdict start once the trajectories are done, validation or not; a critical failure
         # still stops the run before anything is published.
         with ThreadPoolExecutor(2) as pool:
-            checked, judged = pool.submit(self.stage, every["validate"]), pool.submit(forward)
+            checked, judged = pool.submit(self.stage, every["validate"], self._validating), pool.submit(forward)
             wait([checked, judged], return_when=FIRST_COMPLETED)
             if judged.done() and judged.exception() is None and self._validation_runs(checked):
                 self._start_early()
@@ -152,7 +154,7 @@ class Pipeline:
         """Whether validation is really executing, rather than still hashing its inputs to find them unchanged:
         a skipped validation means unchanged data, and pages started then would redo a run that is current."""
         while not checked.done():
-            if self._executing["validate"].wait(0.05):
+            if self._validating.wait(0.05):
                 return True
         return False
 
