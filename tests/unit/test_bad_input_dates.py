@@ -21,6 +21,12 @@ from tests.unit.test_bad_input import GOOD, SUBS, TODAY
     ("2024-12", date(2024, 12, 1)), (datetime(2024, 12, 31, 0, 0), date(2024, 12, 1)),
     # 45658 days after 1899-12-30 is 2025-01-01 (Excel's serial for that day).
     (45658, date(2025, 1, 1)), ("THÁNG 12 NĂM 2024", date(2024, 12, 1)), ("tháng 12, năm 2024", date(2024, 12, 1)),
+    # spacing typed around a separator, and the month's short prefixes
+    ("12/ 2024", date(2024, 12, 1)), ("Tháng 12 / 2024", date(2024, 12, 1)), ("T 12/2024", date(2024, 12, 1)),
+    ("Th12/2024", date(2024, 12, 1)), ("Th.12/2024", date(2024, 12, 1)), ("Quý IV / 2024", date(2024, 12, 1)),
+    # Excel's display of a date cell, as a CSV export writes it ("mmm-yy" is Excel's month format)
+    ("Dec-24", date(2024, 12, 1)), ("Dec-2024", date(2024, 12, 1)), ("December 2024", date(2024, 12, 1)),
+    ("Sep 2025", date(2025, 9, 1)),
 ])
 def test_a_report_month_in_every_form(text, expected):
     assert parse_period(text) == expected
@@ -37,6 +43,12 @@ def test_a_day_or_a_month_where_a_date_is_asked(text, expected):
     """A milestone's date may be a month or a quarter: it stands for the period's last day (the contract's rule:
     a status 'as of December' describes the end of December)."""
     assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["T13/2024", "Th 0/2024", "Dex-2024", "Thái Nguyên", "Tổng", "12/24"])
+def test_not_a_month(text):
+    with pytest.raises(ParseError):
+        parse_period(text)
 
 
 @pytest.mark.parametrize("text", ["ngày 31 tháng 02 năm 2025", "tháng 13 năm 2024", "2025-13", "sắp tới"])
@@ -115,3 +127,22 @@ def test_a_milestone_dated_by_its_month_is_kept(tmp_path, written, expected):
     _, q = clean(tmp_path, {"ms.csv": ms})
     out = pl.read_parquet(tmp_path / "processed" / "milestones.parquet")
     assert q.height == 0 and out["as_of"].to_list() == [expected]
+
+
+def test_months_as_excel_displays_them_in_a_column_and_across_the_top(tmp_path):
+    """A CSV saved from Excel writes a date cell as it shows it ('Oct-24'); a typed month may carry spaces
+    ('T 11 / 2024'). Both in a period column, and as a pivoted sheet's month headers."""
+    from tests.unit.test_bad_input import account, clean
+    column = (f"{SUBS}\nOct-24,VNPT,Thành phố Thái Nguyên,Phường Quan Triều,FTTH,Hộ gia đình,120\n"
+              "T 11 / 2024,VNPT,Thành phố Thái Nguyên,Phường Quan Triều,FTTH,Hộ gia đình,130\n")
+    across = ("STT,Doanh nghiệp,Huyện/TP,Xã/Phường,Dịch vụ,Đối tượng,Oct-24,Nov-24,Dec-24\n"
+              "1,FPT,Thành phố Thái Nguyên,Phường Túc Duyên,FTTH,Hộ gia đình,10,11,12\n")
+    m, q = clean(tmp_path, {"vnpt.csv": column, "fpt.csv": across})
+    assert q.height == 0
+    got = (pl.read_parquet(tmp_path / "processed" / "subscribers.parquet")
+           .select("period", "operator", "commune_code", "subscribers").sort("operator", "period").rows())
+    assert got == [(date(2024, 10, 1), "FPT", "05437", 10), (date(2024, 11, 1), "FPT", "05437", 11),
+                   (date(2024, 12, 1), "FPT", "05437", 12), (date(2024, 10, 1), "VNPT", "05431", 120),
+                   (date(2024, 11, 1), "VNPT", "05431", 130)]
+    # the manifest names the months as the sender wrote them
+    assert [p["months"] for p in account(m, "fpt.csv")["pivoted"]] == [["Oct-24", "Nov-24", "Dec-24"]]

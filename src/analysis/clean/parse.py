@@ -67,7 +67,20 @@ _PATTERNS = (
     # "Quý IV/2025", "Q.IV-2025": quarters in Roman numerals, as official documents number them
     (re.compile(r"^(?:quy|q)\.?\s*(i{1,3}|iv)\s*(?:nam|/|-|\.)?\s*(\d{4})$"),
      lambda m: (int(m[2]), ("i", "ii", "iii", "iv").index(m[1]) * 3 + 3)),
+    # Excel's own display of a date cell exported as text ("Dec-24", "Dec-2024", "December 2024"): a two-digit
+    # year is this century's, which only this form writes
+    (re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ /.\-]?(\d{2}|\d{4})$"),
+     lambda m: (int(m[2]) + (2000 if len(m[2]) == 2 else 0), _EN_MONTHS.index(m[1]) + 1)),
 )
+_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Spacing people type around a separator ("12/ 2024", "Tháng 12 / 2024") and the month's short prefixes ("T 12",
+# "Th12", "Th.12") brought to one form before the patterns are tried
+_AROUND_SEPARATOR = re.compile(r"\s*([/.\-])\s*")
+_MONTH_PREFIX = re.compile(r"^th?\.?\s*(?=\d)")
+
+
+def _tidy(folded: str) -> str:
+    return _MONTH_PREFIX.sub("t", _AROUND_SEPARATOR.sub(r"\1", folded))
 
 
 def parse_period(value: object) -> date:
@@ -78,7 +91,7 @@ def parse_period(value: object) -> date:
         return date(value.year, value.month, 1)
     if isinstance(value, date):
         return value.replace(day=1)
-    s = fold(str(value)).strip() if value is not None else ""
+    s = _tidy(fold(str(value)).strip()) if value is not None else ""
     if not s:
         raise ParseError("empty period")
     if re.fullmatch(r"\d{5}(?:\.0+)?", s):
