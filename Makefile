@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAW ?= data/raw
 KERNEL := plan171
+# pytest-xdist workers: one per core; a module's tests stay on one worker (its fixtures are built once), and the
+# session's costly fixtures are built once for all workers (tests/conftest.py `once`). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 
 .PHONY: help venv sample report run test test-fast lab bench clean-outputs
 
@@ -44,10 +47,10 @@ test: venv
 		echo "* chromium is not installed: the browser tests of the pages will be SKIPPED.        *"; \
 		echo "* Install Debian's chromium (apt-get install chromium), or run .ci/run as CI does.  *"; \
 		echo "************************************************************************************"; }
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 test-fast: venv
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not slow"
 
 # Speed and memory are measured here, never in a timed test: appends a line to benchmarks/results.md.
 bench: venv

@@ -1,7 +1,11 @@
 """Shared fixtures: samples are generated once and cached by the generator's hash (.cache/samples/), never into
-data/; what a test writes goes to its own temporary folder."""
+data/; what a test writes goes to its own temporary folder. Under pytest-xdist (`make test` runs a worker per core)
+a session fixture that builds something costly is built once for all the workers (`once`)."""
 from __future__ import annotations
 
+import fcntl
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,22 @@ from analysis.sample.settings import DEFAULT_CONFIG
 # The sample's province (the generator's ground truth, config/sample.yml): the code tests may name.
 PROVINCE = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["province_code"]
 SHORT = ("2024-09", "2024-11")  # three months that include resubmissions and every operator's habits
+
+
+def once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> tuple[Path, object]:
+    """`build(folder)` run once in the whole test session, whichever worker asks first: the others wait on a lock
+    and reuse the folder and what `build` returned (JSON). Without workers it is a plain session fixture. A build
+    that fails leaves nothing behind, so the next worker to ask tries again and fails alike."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if base.name.startswith("popen-gw") else base   # the workers' common folder
+    folder, done = shared / name, shared / f"{name}.done.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            value = build(folder)
+            done.write_text(json.dumps(value, default=str), encoding="utf-8")
+        return folder, json.loads(done.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -33,5 +53,5 @@ def full_processed(full_sample, tmp_path_factory) -> tuple[Path, dict]:
     from datetime import date
 
     from analysis.clean import stage
-    out = tmp_path_factory.mktemp("full-processed")
-    return out, stage.run(full_sample / "raw", out, today=date(2026, 11, 25))
+    return once(tmp_path_factory, "full-processed",
+                lambda out: stage.run(full_sample / "raw", out, today=date(2026, 11, 25)))

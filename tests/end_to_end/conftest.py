@@ -9,6 +9,8 @@ import sys
 import openpyxl
 import pytest
 
+from tests.conftest import once
+
 XSS = "<img src=x onerror=alert(1)>"
 XSS_HAMLET = "05431001"  # Tổ dân phố 1 of Phường Quan Triều, Thành phố Thái Nguyên (164)
 FORMULA = '=HYPERLINK("http://evil.example","x")'
@@ -40,9 +42,7 @@ def plant(raw) -> None:
     first.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
-@pytest.fixture(scope="session")
-def run_root(short_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
+def _run(out, short_sample) -> None:
     shutil.copytree(short_sample / "raw", out / "raw")
     plant(out / "raw")
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(out / "raw"),
@@ -50,7 +50,12 @@ def run_root(short_sample, tmp_path_factory):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     (out / "run.log").write_text(r.stderr, encoding="utf-8")   # what the operator saw
-    return out
+
+
+@pytest.fixture(scope="session")
+def run_root(short_sample, tmp_path_factory):
+    """The chain's one shared run (every worker's): tests read it, and copy it before they write."""
+    return once(tmp_path_factory, "run", lambda out: _run(out, short_sample))[0]
 
 
 @pytest.fixture(scope="session")

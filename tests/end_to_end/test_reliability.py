@@ -76,15 +76,19 @@ def test_a_clean_killed_at_any_moment_leaves_whole_tables_and_the_next_run_works
 
 
 def test_a_run_killed_while_writing_reports_keeps_the_previous_reports_whole(run_root, tmp_path):
-    """Kill a forced run in its report phase: reports/<month> is still the previous complete folder."""
+    """Kill a run in its report phase: reports/<month> is still the previous complete folder. The pages alone are
+    made stale (their stamp forgotten), so the run goes straight to them instead of redoing every stage."""
+    import os
     import shutil
+
+    from analysis.run.stamps import Stamps
     reports = tmp_path / "reports"
     shutil.copytree(run_root / "reports", reports)
     shutil.copytree(run_root / "processed", tmp_path / "processed")
+    Stamps(tmp_path / "processed" / ".stamps.json").forget("reports")
     before = sorted(p.name for p in (reports / "2024-11").glob("*.html"))
-    import os
     victim = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(run_root / "raw"), "--processed",
-                             str(tmp_path / "processed"), "--reports", str(reports), "--force"],
+                             str(tmp_path / "processed"), "--reports", str(reports)],
                             capture_output=True, text=True, env={**os.environ, "ANALYSIS_CRASH_AT": "run.reports"})
     assert victim.returncode == -signal.SIGKILL and "crash point run.reports" in victim.stderr
     assert list((reports / "_running").glob("*.html"))   # killed with a page written, not before

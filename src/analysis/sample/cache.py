@@ -3,6 +3,7 @@ its settings and the arguments. The tests and the benchmark take it from here un
 session does not spend minutes writing the same 853 files again."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -33,8 +34,17 @@ def _inventory(root: Path) -> dict[str, list[int]]:
 def sample(**arguments: object) -> Path:
     """The folder holding `raw/` and `truth/` of `generate(raw, truth, **arguments)`, written now if it is not
     cached, or if a file in it was changed, added or removed since (a test must copy before it writes)."""
-    from analysis.sample.generate import generate
     root = CACHE / generator_key(**arguments)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # One writer per key: the test workers (and a benchmark beside them) asking for the same sample at once wait
+    # for the first to write it instead of each writing it again.
+    with open(CACHE / f".{root.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _cached(root, arguments)
+
+
+def _cached(root: Path, arguments: dict) -> Path:
+    from analysis.sample.generate import generate
     listed = root / INVENTORY
     if listed.exists() and json.loads(listed.read_text(encoding="utf-8")) == _inventory(root):
         return root
@@ -46,6 +56,6 @@ def sample(**arguments: object) -> Path:
     (work / INVENTORY).write_text(json.dumps(_inventory(work)), encoding="utf-8")
     try:
         work.rename(root)
-    except OSError:   # another session wrote it meanwhile
+    except OSError:   # another session wrote it meanwhile (one without the lock: an older checkout)
         shutil.rmtree(work, ignore_errors=True)
     return root
