@@ -1,4 +1,5 @@
-"""Command line: `python -m analysis sample|clean|validate|indicators|trajectories|run`, one convention for all."""
+"""Command line: `python -m analysis sample|clean|validate|indicators|trajectories|run|sql`, one convention for
+all."""
 from __future__ import annotations
 
 import argparse
@@ -78,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
                         "or all (config: provinces)")
     s.add_argument("--force", action="store_true", help="rerun every stage even if its inputs are unchanged")
     s.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+    s = sub.add_parser("sql", help="ask the processed tables in SQL (DuckDB, each table a view of its file)",
+                       description="Answer a query over the processed tables with DuckDB, each table a view named "
+                       "as its file (subscribers, indicators, status, …); without a query, read statements ended by "
+                       "';' until the end of input.")
+    s.add_argument("query", nargs="?", default=None, help="one SQL query (default: read statements from stdin)")
+    s.add_argument("--processed", type=Path, default=None, help="folder of processed tables (config: processed)")
+    s.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
 
@@ -143,6 +151,10 @@ def _stage(args: argparse.Namespace) -> str:
                                         "as_of": args.as_of, "languages": args.lang, "targets": args.targets,
                                         "workers": args.workers, "provinces": args.provinces})
         return pipeline.run(cfg, force=args.force)
+    if args.command == "sql":
+        from analysis.run import config
+        from analysis.sql import shell
+        return shell(args.processed or config.load(None, {}).processed, args.query)
     raise AnalysisError(f"unknown stage {args.command!r}")
 
 

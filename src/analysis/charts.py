@@ -138,6 +138,86 @@ def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float,
             "datasets": datasets, "config": CONFIG}
 
 
+def indicator_trend(ind: pl.DataFrame, trajectories: pl.DataFrame, target, area_code: str, levels, as_of: date,
+                    lang: str, status: pl.DataFrame | None = None, title: str | None = None):
+    """`trend` for one area and target from the pipeline's tables, as the pages draw it and as `analysis.data`
+    gives it to analysts: (spec, observed, projected), or None when the area has no figure. `levels`: the levels
+    the code may be at (a code of the old units may name another unit of 1 July 2025)."""
+    area = ((pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code)
+            & pl.col("area_level").is_in(list(levels)))
+    obs = ind.filter(area & (pl.col("period") <= as_of) & pl.col("value").is_not_null()).select("period", "value")
+    proj = trajectories.filter(area) if trajectories.height else None
+    if obs.is_empty() and (proj is None or proj.is_empty()):
+        return None
+    base = None
+    if status is not None:
+        row = status.filter(area)
+        if row.height and row["baseline_period"][0] is not None:
+            base = (row["baseline_period"][0], row["baseline_value"][0])
+    unit = catalogue(lang)["units"].get(target.unit, target.unit)
+    spec = trend(obs, proj, target.target, target.target_date, title=title or target.name(lang), unit=unit,
+                 lang=lang, frequency=target.indicator.frequency, baseline=base)
+    return spec, obs, proj
+
+
+def comparison(frame: pl.DataFrame, *, title: str, unit: str, lang: str, frequency: str = "monthly") -> dict:
+    """Several areas' series (area_name, period, value) as one line each, with a tooltip per point; a click on
+    the legend brings one area forward."""
+    c = catalogue(lang)
+    x = {"field": "period", "type": "temporal", "title": None, "scale": {"type": "utc"},
+         "axis": AXES.get(frequency, AXES["monthly"])}
+    return {"$schema": SCHEMA, "title": title, "width": "container", "height": 260,
+            "data": {"values": _values(frame.select("area_name", "period", "value"))},
+            "transform": _texts("value", unit, frequency),
+            "params": [{"name": "focus", "select": {"type": "point", "fields": ["area_name"]}, "bind": "legend"}],
+            "mark": {"type": "line", "point": {"filled": True, "size": 24}},
+            "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit,
+                                       "scale": {"zero": False}},
+                         "color": {"field": "area_name", "type": "nominal", "title": None},
+                         "opacity": {"condition": {"param": "focus", "value": 1}, "value": 0.2},
+                         "tooltip": [{"field": "area_name", "title": c["chart_area"]},
+                                     {"field": "when", "title": c["month"]},
+                                     {"field": "shown", "title": c["chart_value"]}]},
+            "config": CONFIG}
+
+
+def ranking(parents: pl.DataFrame, children: pl.DataFrame, *, title: str, unit: str, lang: str,
+            first: str | None = None) -> dict:
+    """Areas ranked (area_code, area_name, value, status), bars best first; a click on one (a district) shows its
+    own units ranked below (children with `parent_code`: its communes). Status colours are the pages' own."""
+    c = catalogue(lang)
+    rows = pl.concat([
+        parents.select("area_code", "area_name", "value", "status", group=pl.lit("parent"), district="area_code"),
+        children.select("area_code", "area_name", "value", "status", group=pl.lit("child"),
+                        district="parent_code")], how="vertical_relaxed").with_columns(
+        status=pl.col("status").replace_strict({s: palette.label(s, lang) for s in palette.STATUSES},
+                                                default=c["chart_not_judged"]))
+    scale = palette.vega_scale(lang)
+    scale = {"domain": [*scale["domain"], c["chart_not_judged"]], "range": [*scale["range"], palette.GREY]}
+    tip = [{"field": "area_name", "title": c["chart_area"]}, {"field": "shown", "title": c["chart_value"]},
+           {"field": "status", "title": c["chart_status"]}]
+    shown = {"calculate": f"format(datum.value, ',.1f') + {json.dumps(' ' + unit if unit else '')}", "as": "shown"}
+
+    def bars(group: str, extra: list[dict]) -> dict:
+        return {"transform": [{"filter": f"datum.group === '{group}'"}, *extra, shown],
+                "height": {"step": 18}, "width": "container",
+                "mark": {"type": "bar", "cursor": "pointer" if group == "parent" else "default"},
+                "encoding": {"y": {"field": "area_name", "type": "nominal", "sort": "-x", "title": None,
+                                   "axis": {"labelOverlap": False}},   # every bar named: one a row
+                             "x": {"field": "value", "type": "quantitative", "title": unit},
+                             "color": {"field": "status", "type": "nominal", "title": None, "scale": scale},
+                             "tooltip": tip}}
+    pick = {"name": "pick", "select": {"type": "point", "fields": ["district"]},
+            **({"value": [{"district": first}]} if first else {})}
+    # The selection at the top, naming the view it is made in: Altair moves a sub-view's parameters there anyway,
+    # and loses their view when the sub-view has no name.
+    return {"$schema": SCHEMA, "title": title, "data": {"values": _values(rows)},
+            "params": [{**pick, "views": ["parents"]}],
+            "vconcat": [{"name": "parents", **bars("parent", [])},
+                        bars("child", [{"filter": {"param": "pick", "empty": False}}])],
+            "config": CONFIG}
+
+
 def static(spec: dict) -> dict:
     """The same chart for an image: a fixed width (vl-convert has no page to take it from), and without what only
     a pointer uses: the points that carry tooltips on lines, the tooltips, and the aria-label Vega-Lite writes on

@@ -57,29 +57,28 @@ def _shown(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
 FIXED_DATE = datetime(1980, 1, 1)
 
 
-def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None) -> bytes:
-    """The frame as an .xlsx in the page's language, with a sheet of definitions and the source."""
+def new_book(buffer: io.BytesIO):
+    """An in-memory workbook in which no string becomes a formula, a number or a link (what an operator typed
+    stays what it was), dated so that the same data gives the same bytes (issue 21)."""
     import xlsxwriter
-
-    from analysis import metadata
-    c = catalogue(lang)
-    shown = _shown(frame, lang)
-    buffer = io.BytesIO()
-    # No string becomes a formula, a number or a link: what an operator typed stays what it was.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                         "strings_to_urls": False})
-    # The same data gives the same bytes: the workbook is dated with the zip epoch xlsxwriter gives its members, not
-    # the moment it was written, so a page re-rendered from unchanged data is unchanged (issue 21).
+    # the zip epoch xlsxwriter gives its members, not the moment it was written
     book.set_properties({"created": FIXED_DATE})
+    return book
+
+
+def write_sheet(book, title: str, frame: pl.DataFrame, headers: dict[str, str], date_format: str = "mm/yyyy",
+                widths: dict[str, int] | None = None):
+    """The frame as a sheet: a bold header row (each column's header, else its name), numbers as numbers, dates as
+    dates, every other value as text; the header row frozen."""
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-    day = book.add_format({"num_format": "mm/yyyy"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    sheet = book.add_worksheet(c["download_sheet_data"])
-    headers = c["download_columns"]
-    for j, col in enumerate(shown.columns):
+    day = book.add_format({"num_format": date_format})
+    sheet = book.add_worksheet(title)
+    for j, col in enumerate(frame.columns):
         sheet.write_string(0, j, headers.get(col, col), bold)
-        sheet.set_column(j, j, 14 if shown.schema[col] != pl.String else 24)
-    for i, row in enumerate(shown.iter_rows(), start=1):
+        sheet.set_column(j, j, (widths or {}).get(col, 14 if frame.schema[col] != pl.String else 24))
+    for i, row in enumerate(frame.iter_rows(), start=1):
         for j, v in enumerate(row):
             if v is None:
                 continue
@@ -93,6 +92,18 @@ def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None
             else:
                 sheet.write_string(i, j, str(v))
     sheet.freeze_panes(1, 0)
+    return sheet
+
+
+def workbook(frame: pl.DataFrame, lang: str, indicators: list[str] | None = None) -> bytes:
+    """The frame as an .xlsx in the page's language, with a sheet of definitions and the source."""
+    from analysis import metadata
+    c = catalogue(lang)
+    buffer = io.BytesIO()
+    book = new_book(buffer)
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    write_sheet(book, c["download_sheet_data"], _shown(frame, lang), c["download_columns"])
     notes = book.add_worksheet(c["download_sheet_notes"])
     notes.set_column(0, 0, 42)
     notes.set_column(1, 1, 90)

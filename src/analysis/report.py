@@ -132,24 +132,14 @@ def indicator_chart(ind: pl.DataFrame, trajectories: pl.DataFrame, target: Targe
     from the baseline (interactive on the page, a static SVG in print), with the chart's data as a download."""
     from analysis import charts
     # The area of the plan's geography: the units of 1 July 2025 reused old codes (a level tells them apart).
-    area = (pl.col("indicator_id") == target.id) & (pl.col("area_code") == area_code) & pl.col("area_level").is_in(
-        PLAN_LEVELS)
-    obs = ind.filter(area & (pl.col("period") <= as_of) & pl.col("value").is_not_null()).select("period", "value")
-    proj = trajectories.filter(area) if trajectories.height else None
-    if obs.is_empty() and (proj is None or proj.is_empty()):
+    drawn = charts.indicator_trend(ind, trajectories, target, area_code, PLAN_LEVELS, as_of, lang, status)
+    if drawn is None:
         # An indicator measured for the province only (the applications' register) has nothing to draw for a
         # district: a sentence says so, not an empty frame.
         from IPython.display import HTML
         return HTML(templating.render("paragraphs.html.j2",
                                       parts=[("p", t("chart_no_figure", lang).format(name=target.name(lang)))]))
-    base = None
-    if status is not None:
-        row = status.filter(area)
-        if row.height and row["baseline_period"][0] is not None:
-            base = (row["baseline_period"][0], row["baseline_value"][0])
-    unit = catalogue(lang)["units"].get(target.unit, target.unit)
-    spec = charts.trend(obs, proj, target.target, target.target_date, title=target.name(lang), unit=unit, lang=lang,
-                        frequency=target.indicator.frequency, baseline=base)
+    spec, obs, proj = drawn
     data = obs.with_columns(kind=pl.lit("observed"))
     if proj is not None and proj.height:
         data = pl.concat([data.with_columns(lower=pl.lit(None, pl.Float64), upper=pl.lit(None, pl.Float64)),

@@ -153,3 +153,30 @@ def test_a_report_asked_for_an_earlier_month_shows_nothing_after_it(judged):
     assert sorted(inp.hindcast["origin"].unique()) == [date(2024, 12, 1), date(2025, 6, 1)]
     summary = hindcast.summary(inp.hindcast)
     assert set(summary["area_level"]) == {"province", "district"}
+
+
+def test_the_readme_s_answers_for_analysts_are_the_truth(judged, full_sample):
+    """The figures the README's "For analysts" section quotes, through `analysis.data` on the full sample, equal
+    households_fiber computed from the generator's true subscribers and population, and are what the README says."""
+    import json
+    import re
+
+    from analysis import data, paths
+    from analysis.indicators import compute
+    tables = {n: pl.read_parquet(full_sample / "truth" / f"{n}.parquet") for n in ("subscribers", "population")}
+    province = json.loads((judged["processed"] / "manifest.json").read_text())["primary"]
+    truth = compute(tables, province=province, only=["households_fiber"])[0].filter(pl.col("area_level") == "district")
+    at = lambda code, month: truth.filter((pl.col("area_code") == code) & (pl.col("period") == month))["value"][0]
+    d = data.open(judged["processed"])
+    s = d.series("households_fiber", "H. Định Hóa")
+    for month in (date(2023, 1, 1), date(2025, 12, 1)):
+        assert s.filter(pl.col("period") == month)["value"][0] == pytest.approx(at("167", month), rel=1e-9)
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"value \(([\d.]+) % in 01/2023, ([\d.]+) % in 12/2025\)", readme)
+    assert [float(x) for x in quoted.groups()] == [round(at("167", date(2023, 1, 1)), 2),
+                                                   round(at("167", date(2025, 12, 1)), 2)]
+    ranked = d.rank("households_fiber", "district", "2025-12", within="Tỉnh Thái Nguyên")
+    december = truth.filter((pl.col("period") == date(2025, 12, 1))
+                            & pl.col("area_code").is_in(ranked["area_code"].implode()))
+    assert ranked["area_code"].to_list() == december.sort("value", descending=True)["area_code"].to_list()
+    assert f"Võ Nhai {round(at('170', date(2025, 12, 1)), 2):.2f} missed" in readme.replace("\n    # ", " ")

@@ -13,12 +13,13 @@ import pytest
 from analysis.run.notebooks import NOTEBOOKS, NotebookFailed, execute
 
 ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+EXPLORE = "00-explore.ipynb"   # the analyst's starter: reads what the chain wrote
 CHAIN = ["01-clean.ipynb", "02-validate.ipynb", "03-indicators.ipynb", "04-trajectories.ipynb",
          "10-province-report.ipynb", "11-district-report.ipynb", "12-target-report.ipynb", "13-explorer.ipynb"]
 
 
-def test_the_notebooks_are_the_chain():
-    assert ALL == CHAIN
+def test_the_notebooks_are_the_starter_and_the_chain():
+    assert ALL == [EXPLORE, *CHAIN]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -63,19 +64,27 @@ def test_every_notebook_runs_with_its_defaults(short_sample, tmp_path):
     shutil.copytree(short_sample / "raw", project / "data" / "raw")
     import papermill as pm
     from analysis.run.notebooks import kernel
-    for name in CHAIN:
+    for name in [*CHAIN, EXPLORE]:
         pm.execute_notebook(str(project / "notebooks" / name), str(tmp_path / f"out-{name}"), kernel_name=kernel(),
                             cwd=str(project / "notebooks"), progress_bar=False, log_output=False)
     assert (project / "data" / "processed" / "status.parquet").exists()
     assert (project / "reports" / "data-docs" / "index.html").exists()
     # Opened as an analyst does (not by the runner), the charts are JupyterLab's own Vega-Lite, with tooltips.
-    for name in ("12-target-report.ipynb", "13-explorer.ipynb"):
+    for name in ("12-target-report.ipynb", "13-explorer.ipynb", EXPLORE):
         outputs = [o for c in nbformat.read(tmp_path / f"out-{name}", as_version=4).cells if c.cell_type == "code"
                    for o in c.outputs if "application/vnd.vegalite.v5+json" in o.get("data", {})]
         assert outputs, name
         specs = [o["data"]["application/vnd.vegalite.v5+json"] for o in outputs]
         assert all('"tooltip"' in json.dumps(s) for s in specs), name
         assert all("text/html" not in o["data"] for o in outputs), name
+    # the starter's three charts: the communes' lines, the ranking (a click on a district picks its communes) and
+    # the district's series
+    explore = [o["data"]["application/vnd.vegalite.v5+json"] for c in nbformat.read(tmp_path / f"out-{EXPLORE}",
+               as_version=4).cells if c.cell_type == "code" for o in c.outputs
+               if "application/vnd.vegalite.v5+json" in o.get("data", {})]
+    assert len(explore) == 3
+    ranking = next(s for s in explore if "vconcat" in s)
+    assert ranking["params"][0]["select"]["fields"] == ["district"] and ranking["params"][0]["views"] == ["parents"]
 
 
 def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatch):

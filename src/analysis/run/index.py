@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from analysis import io
+from analysis.corrections import OTHERS
 from analysis.periods import parse_month
 from analysis.run.pages import catalogue
 from analysis.templating import render
@@ -52,9 +53,12 @@ def write_index(reports: Path, lang: str) -> Path:
         books = record.get("workbook") or {}
         runs.append({"folder": run_dir.name, "shown": month(parse_month(run_dir.name), lang),
                      "groups": [(heading, items) for heading, items in groups if items], "checks": check,
-                     "workbook": books.get(lang) or next(iter(books.values()), None)})
+                     "workbook": books.get(lang) or next(iter(books.values()), None),
+                     "operators": [(t("corrections", lang)["others"] if sender == OTHERS else sender, file)
+                                   for sender, file in sorted((record.get("operators") or {}).items())]})
     page = render("index.html.j2", lang=lang, title=t("index_title", lang), runs=runs, as_of_label=t("data_as_of", lang),
-                  checks_label=t("quality_page", lang), workbook_label=t("month_workbook", lang), generated_label=t("generated", lang),
+                  checks_label=t("quality_page", lang), workbook_label=t("month_workbook", lang),
+                  operators_label=t("operators_feedback", lang), generated_label=t("generated", lang),
                   stamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     target = reports / "index.html"
     io.write_text(page, target)

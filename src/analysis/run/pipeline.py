@@ -299,6 +299,11 @@ class Pipeline:
                 if lang not in files and (run_dir / file).exists():
                     shutil.copy2(run_dir / file, self.staging / file)
                     files[lang] = file
+        # The data team's feedback to each operator (sender -> workbook), in the run's first language.
+        from analysis import corrections
+        written = corrections.write(self.cfg.processed, self.staging / corrections.FOLDER, parse_month(month),
+                                    self.cfg.languages[0])
+        out["operators"] = {sender: f"{corrections.FOLDER}/{name}" for sender, name in written.items()}
         return out
 
     def _finish(self, run_dir: Path, month: str, jobs: list[Job], kept: list[dict], started: datetime,

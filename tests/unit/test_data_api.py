@@ -1,0 +1,57 @@
+"""The analyst's reading API on the geography alone: an area by every spelling people write, in the geography it
+belongs to, and a wrong name answered in one line with the nearest names. Codes are the statistics office's
+(Huyện Định Hóa 167; Xã Định Hóa of 1 July 2025, 05569; Phường Quan Triều 05431)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analysis import data
+from analysis.areas import reference_areas
+from analysis.errors import AnalysisError
+from tests.conftest import PROVINCE
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("processed")
+    reference_areas([PROVINCE, "06"]).write_parquet(folder / "reference_areas.parquet")
+    (folder / "manifest.json").write_text(json.dumps({"provinces": [PROVINCE, "06"], "primary": PROVINCE}))
+    return data.open(folder)
+
+
+@pytest.mark.parametrize("text", ["dinh hoa", "Định Hóa", "H. Định Hóa", "Huyen Dinh Hoa", "huyện định hoá", "167",
+                                  "Dinh Hoa district"])
+def test_a_district_by_every_spelling(d, text):
+    a = d.area(text)
+    assert (a.code, a.level, a.name, a.geography) == ("167", "district", "Huyện Định Hóa", "old")
+
+
+def test_a_bare_name_found_in_both_geographies_is_the_old_unit_and_says_so(d):
+    a = d.area("Định Hóa")
+    assert a.also == ("Xã Định Hóa (commune_2025 05569, 2025)",)
+    assert "also Xã Định Hóa" in str(a)
+
+
+@pytest.mark.parametrize("text", ["Xã Định Hóa", "xa dinh hoa"])
+def test_a_unit_word_picks_the_unit_it_names(d, text):
+    a = d.area(text)
+    assert (a.code, a.level, a.geography) == ("05569", "commune_2025", "2025")
+
+
+def test_a_geography_can_be_asked_for(d):
+    assert d.area("Định Hóa", geography="2025").code == "05569"
+    assert d.area("Quan Triều", geography="old").code == "05431"
+
+
+def test_a_wrong_name_is_one_line_naming_the_nearest(d):
+    with pytest.raises(data.AreaNotFound) as e:
+        d.area("Dinh Hao")
+    line = e.value.line()
+    assert "\n" not in line and "no area named 'Dinh Hao'" in line and "Huyện Định Hóa (district 167)" in line
+
+
+def test_a_folder_without_tables_says_what_to_run(tmp_path):
+    with pytest.raises(AnalysisError, match="run `make report`"):
+        data.open(tmp_path)
