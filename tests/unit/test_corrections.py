@@ -45,6 +45,9 @@ def test_rows_go_to_the_operator_who_sent_the_file_and_its_month(tmp_path):
     assert [(r[0], r[2], r[4], r[5]) for r in vnpt[0].iter_rows(min_row=2, values_only=True)] == [
         ("vnpt-11.xlsx", 7, "-5", "Số thuê bao phải là số nguyên không âm, nhận được '-5'")]
     assert [r[0] for r in vnpt[2].iter_rows(min_row=2, values_only=True)] == ["vnpt-10.xlsx"]   # earlier month
+    # VNPT's FTTH households: 100 in October, 300 in November (three rows): the data checks' month-on-month rule
+    warned = [(r[0], r[3]) for r in vnpt[1].iter_rows(min_row=2, values_only=True)]
+    assert [rule for rule, _ in warned] == ["subscriber_changes.within_30_percent"] and "VNPT" in warned[0][1]
     # the file VNPT sent again is not listed, and the notes say how many of its rows are left out
     assert "1 dòng bị loại trong các tệp đã được gửi lại" in vnpt[3]["A2"].value
     other = openpyxl.load_workbook(tmp_path / "out" / "other-senders.xlsx").worksheets[0]
