@@ -11,9 +11,16 @@ from tests.conftest import PROVINCE
 
 
 @pytest.fixture(scope="session")
-def geo(tmp_path_factory):
-    """The run's geography as cleaning writes it for the department's province and Bắc Kạn (06), which joined it."""
+def geo_folder(tmp_path_factory):
+    """A processed folder holding only what cleaning writes of the geography: the department's province and Bắc
+    Kạn (06), which joined it."""
     folder = tmp_path_factory.mktemp("processed")
     reference_areas([PROVINCE, "06"]).write_parquet(folder / "reference_areas.parquet")
     (folder / "manifest.json").write_text(json.dumps({"provinces": [PROVINCE, "06"], "primary": PROVINCE}))
-    return geography.load(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def geo(geo_folder):
+    """The run's geography as cleaning writes it."""
+    return geography.load(geo_folder)

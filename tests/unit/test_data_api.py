@@ -3,22 +3,15 @@ belongs to, and a wrong name answered in one line with the nearest names. Codes 
 (Huyện Định Hóa 167; Xã Định Hóa of 1 July 2025, 05569; Phường Quan Triều 05431)."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from analysis import data
-from analysis.areas import reference_areas
 from analysis.errors import AnalysisError
-from tests.conftest import PROVINCE
 
 
 @pytest.fixture(scope="module")
-def d(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("processed")
-    reference_areas([PROVINCE, "06"]).write_parquet(folder / "reference_areas.parquet")
-    (folder / "manifest.json").write_text(json.dumps({"provinces": [PROVINCE, "06"], "primary": PROVINCE}))
-    return data.open(folder)
+def d(geo_folder):
+    return data.open(geo_folder)
 
 
 @pytest.mark.parametrize("text", ["dinh hoa", "Định Hóa", "H. Định Hóa", "Huyen Dinh Hoa", "huyện định hoá", "167",
