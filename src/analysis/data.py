@@ -121,8 +121,9 @@ class Data:
                 continue
             stem = column.removesuffix("_code")
             picked = None
-            # the newest geography first: a code is the unit in force at the row's month when one is
-            for level in reversed(levels):
+            # With a month, the unit in force then (the newest first); without one (population by year), the plan's
+            # own units first, as `Geography.name` reads a bare code.
+            for level in (reversed(levels) if when is not None else levels):
                 units = areas.filter(pl.col("level") == level).select(
                     pl.col("area_code").alias(column), pl.col(name).alias(f"_{level}"),
                     pl.col("valid_from").alias(f"_{level}_from"), pl.col("valid_to").alias(f"_{level}_to"))

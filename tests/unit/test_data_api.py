@@ -48,3 +48,22 @@ def test_a_wrong_name_is_one_line_naming_the_nearest(d):
 def test_a_folder_without_tables_says_what_to_run(tmp_path):
     with pytest.raises(AnalysisError, match="run `make report`"):
         data.open(tmp_path)
+
+
+def test_a_reused_code_is_named_as_the_unit_in_force_at_the_row_s_month(geo_folder, tmp_path):
+    """05611 was Thị trấn Đu (Phú Lương) until 30 June 2025 and is Xã Phú Lương from 1 July 2025; a table by year
+    (no month) names the plan's old unit."""
+    import shutil
+    from datetime import date
+
+    import polars as pl
+    folder = tmp_path / "p"
+    shutil.copytree(geo_folder, folder)
+    pl.DataFrame({"period": [date(2025, 6, 1), date(2025, 7, 1)], "commune_code": ["05611", "05611"]}).write_parquet(
+        folder / "subscribers.parquet")
+    pl.DataFrame({"year": [2024], "commune_code": ["05611"]}).write_parquet(folder / "population.parquet")
+    d = data.open(folder)
+    subs = d.table("subscribers").collect()
+    assert subs.select("commune_name", "commune_level").rows() == [("Thị trấn Đu", "commune"),
+                                                                   ("Xã Phú Lương", "commune_2025")]
+    assert d.table("population").collect()["commune_name"].to_list() == ["Thị trấn Đu"]
