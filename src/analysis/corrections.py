@@ -100,9 +100,8 @@ def operator_warnings(processed: Path, month: date) -> pl.DataFrame:
     from analysis.validate import checks
     from analysis.validate.rows import suspect
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
-    frames = checks.build(processed, manifest)
     out = []
-    for name, frame in frames.items():
+    for name, frame in checks.frames(processed, manifest):
         if not {"operator", "period", "key"} <= set(frame.columns):
             continue
         suite = paths.EXPECTATIONS / "gx" / "expectations" / f"{name}.json"

@@ -6,9 +6,9 @@ Every check table carries a `key` column, a readable label of its row, so a fail
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -54,6 +54,10 @@ DERIVED_NEEDS = {"subscribers": ["period", "operator", "service", "segment", "co
                  "reference_areas": ["area_code", "level", "valid_from", "valid_to"]}
 
 
+# Columns a suite's own computed column is made from (a site's distance outside its province's box).
+SUITE_NEEDS = {"bts_sites": ["lat", "lon", "district_code"]}
+
+
 def suite_columns(name: str) -> set[str]:
     """The columns a committed suite's rules read (from its JSON: no GX import needed to know them)."""
     path = SUITES / f"{name}.json"
@@ -64,20 +68,25 @@ def suite_columns(name: str) -> set[str]:
                                          *(kw.get("column_list") or [])] if c}
 
 
+def read(processed: Path, name: str, *, suite: bool = True, derived: bool = True) -> pl.DataFrame | None:
+    """One processed table (None when absent) with only its key's columns and those its suite (`suite`) and the
+    derived checks (`derived`) read: a national speed table is 20 million rows of eleven columns."""
+    path = processed / f"{name}.parquet"
+    if not path.exists():
+        return None
+    want = set(_KEYS[name]) | ((suite_columns(name) | set(SUITE_NEEDS.get(name, ()))) if suite else set()) | (
+        set(DERIVED_NEEDS.get(name, ())) if derived else set())
+    frame = pl.read_parquet(path, columns=[c for c in pl.read_parquet_schema(path) if c in want])
+    if name == "bts_sites" and suite:
+        frame = frame.with_columns(outside_deg=outside_province(frame))
+    return frame
+
+
 def load(processed: Path) -> dict[str, pl.DataFrame]:
     """The processed tables present (a partial raw folder gives fewer), each with only the columns its suite,
-    its key and the derived checks read: a national speed table is 20 million rows. Keys are added later, to
-    the rows validation shows (`with_keys`)."""
-    out = {}
-    for name in PROCESSED:
-        path = processed / f"{name}.parquet"
-        if path.exists():
-            have = pl.read_parquet_schema(path)
-            want = suite_columns(name) | set(_KEYS[name]) | set(DERIVED_NEEDS.get(name, ()))
-            out[name] = pl.read_parquet(path, columns=[c for c in have if c in want])
-    if "bts_sites" in out:
-        out["bts_sites"] = out["bts_sites"].with_columns(outside_deg=outside_province(out["bts_sites"]))
-    return out
+    its key and the derived checks read, all at once (what the tests of single checks want; validation reads a
+    table at a time: `frames`). Keys are added later, to the rows validation shows (`with_keys`)."""
+    return {name: t for name in PROCESSED if (t := read(processed, name)) is not None}
 
 
 def with_keys(name: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -104,15 +113,16 @@ def submissions(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     hamlet inventory and BTS census)."""
     parts = []
     for kind in MONTHLY_REPORTS:
-        t = tables.get(kind)
-        if t is None or t.is_empty():
+        if tables.get(kind) is None:
             continue
-        seen = t["period"].unique()
+        sent = tables[kind].lazy().group_by("operator", "period").len("rows").collect()   # a table may be a scan
+        if sent.is_empty():
+            continue
+        seen = sent["period"].unique()
         quarterly = seen.len() > 1 and bool((seen.dt.month() % 3 == 0).all())
-        months = pl.DataFrame({"period": [m for m in month_range(t["period"].min(), t["period"].max())
+        months = pl.DataFrame({"period": [m for m in month_range(seen.min(), seen.max())
                                           if not quarterly or m.month % 3 == 0]})
-        grid = months.join(t.select("operator").unique(), how="cross").with_columns(kind=pl.lit(kind))
-        sent = t.group_by("operator", "period").len("rows")
+        grid = months.join(sent.select("operator").unique(), how="cross").with_columns(kind=pl.lit(kind))
         parts.append(grid.join(sent, on=["operator", "period"], how="left").with_columns(pl.col("rows").fill_null(0)))
     if not parts:
         return None
@@ -124,11 +134,11 @@ def subscriber_changes(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     +30%). A row in a unit of 1 July 2025 counts to the old province its unit was formed from, so a province that
     joined (Bắc Kạn, from 2025-07) starts its own series instead of reading as a jump in Thái Nguyên's."""
     t = tables.get("subscribers")
-    if t is None or t.is_empty():
+    if t is None:
         return None
     by = ["operator", "service", "old_province"]
-    totals = (t.with_columns(old_province=_old_province(t, tables.get("reference_areas")))
-              .group_by(*by, "period").agg(pl.col("subscribers").sum())
+    totals = (t.lazy().with_columns(old_province=_old_province(t, tables.get("reference_areas")))
+              .group_by(*by, "period").agg(pl.col("subscribers").sum()).collect()   # a table may be a scan
               .sort(*by, "period")
               .with_columns(previous=pl.col("subscribers").shift(1).over(by),
                             gap=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month()).diff().over(by)))
@@ -147,7 +157,7 @@ def _old_province(subs: pl.DataFrame, ref: pl.DataFrame | None) -> pl.Expr:
     province most of the communes it was formed from lay in (new communes did not cross old provinces' lines)."""
     by_district = dict(district_provinces().iter_rows())
     old = pl.col("district_code").replace_strict(by_district, default=None, return_dtype=pl.String)
-    if ref is None or not subs["district_code"].is_null().any():
+    if ref is None or not subs.lazy().select(pl.col("district_code").is_null().any()).collect().item():
         return old
     cw = _scope_crosswalk(ref)
     formed = dict(cw.group_by("new_code").agg(pl.col("old_province_code").mode().min()).iter_rows())
@@ -161,9 +171,10 @@ def fibre_households(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
         return None
     # A row with no district is a unit of 1 July 2025: its households are its old communes' (by the crosswalk).
     units = (pl.when(pl.col("district_code").is_null()).then(pl.lit("2025")).otherwise(pl.lit("old"))
-             if "district_code" in subs.columns else pl.lit("old"))
-    fibre = (subs.filter((pl.col("service") == "ftth") & (pl.col("segment") == "household"))
-             .group_by("period", "commune_code", units.alias("units")).agg(ftth=pl.col("subscribers").sum()))
+             if "district_code" in subs.lazy().collect_schema().names() else pl.lit("old"))
+    fibre = (subs.lazy().filter((pl.col("service") == "ftth") & (pl.col("segment") == "household"))
+             .group_by("period", "commune_code", units.alias("units")).agg(ftth=pl.col("subscribers").sum())
+             .collect())   # a table may be a scan
     if fibre.is_empty():
         return None
     months = sorted(fibre["period"].unique().to_list())
@@ -186,8 +197,8 @@ def coverage_registry(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     if cov is None or reg is None:
         return None
     codes = reg["hamlet_code"].implode()
-    listed = cov.select("hamlet_code", "period").unique()
-    months = pl.DataFrame({"period": sorted(cov["period"].unique().to_list())})
+    listed = cov.lazy().select("hamlet_code", "period").unique().collect()   # a table may be a scan
+    months = pl.DataFrame({"period": sorted(listed["period"].unique().to_list())})
     grid = reg.select("hamlet_code").join(months, how="cross")
     reported = (grid.join(listed.with_columns(named=pl.lit(True)), on=["hamlet_code", "period"], how="left")
                 .with_columns(pl.col("named").fill_null(False), in_registry=pl.lit(True)))
@@ -202,16 +213,17 @@ def area_validity(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     if ref is None:
         return None
     # A row with no district names a unit of 1 July 2025 (which reused old codes): it is judged against those.
-    used = [t.select(pl.lit(name).alias("table"), pl.col(col).alias("area_code"), "period",
-                     level=pl.when(pl.col("district_code").is_null() & pl.col(col).is_not_null())
-                     .then(pl.lit(REFORM_LEVELS["commune"])).otherwise(pl.lit("commune"))
-                     if "district_code" in t.columns else pl.lit("commune")).unique()
+    # Tables may be scans (LazyFrames): only their distinct (code, month, level) triples are ever held.
+    used = [t.lazy().select(pl.lit(name).alias("table"), pl.col(col).alias("area_code"), "period",
+                            level=pl.when(pl.col("district_code").is_null() & pl.col(col).is_not_null())
+                            .then(pl.lit(REFORM_LEVELS["commune"])).otherwise(pl.lit("commune"))
+                            if "district_code" in t.lazy().collect_schema().names() else pl.lit("commune")).unique()
             for name, col in AREA_COLUMNS.items() if (t := tables.get(name)) is not None]
     if not used:
         return None
-    units = ref.filter(pl.col("level").is_in(["commune", REFORM_LEVELS["commune"]])).select(
-        "area_code", "level", "valid_from", "valid_to")
-    return (pl.concat(used).join(units, on=["area_code", "level"], how="left")
+    units = ref.lazy().filter(pl.col("level").is_in(["commune", REFORM_LEVELS["commune"]])).select(
+        "area_code", "level", "valid_from", "valid_to").collect()
+    return (pl.concat([u.collect() for u in used]).join(units, on=["area_code", "level"], how="left")
             .with_columns(known=pl.col("valid_from").is_not_null(),
                           in_force=((pl.col("period") >= pl.col("valid_from"))
                                     & (pl.col("valid_to").is_null() | (pl.col("period") <= pl.col("valid_to"))))
@@ -254,12 +266,39 @@ def milestone_entries(tables: dict[str, pl.DataFrame], target_set) -> pl.DataFra
                                             pl.col("score").round(0).cast(pl.Int64)))
 
 
+# The derived checks and the tables each reads, for it alone; the small ones are read whole (eagerly).
+SMALL = ("population", "hamlet_registry", "reference_areas", "milestones")
+DERIVED = {"submissions": (submissions, MONTHLY_REPORTS),
+           "subscriber_changes": (subscriber_changes, ("subscribers", "reference_areas")),
+           "fibre_households": (fibre_households, ("subscribers", "population", "reference_areas")),
+           "coverage_registry": (coverage_registry, ("hamlet_coverage", "hamlet_registry"))}
+
+
+def frames(processed: Path, manifest: dict, target_set=None) -> Iterator[tuple[str, pl.DataFrame]]:
+    """(check table name = suite name, frame), one at a time: each processed table with its suite's columns, then
+    each derived check from the tables it reads, read for it alone, so that a national run never holds its big
+    tables together (the speed tests are 20 million rows). A table whose inputs are absent is simply not checked
+    (nor the milestones' wording without a target set)."""
+    for name in PROCESSED:
+        if (t := read(processed, name, derived=False)) is not None:
+            yield name, t
+    # The derived checks read the big tables as scans: polars' streaming engine reduces them (sums by month,
+    # distinct codes) without holding them whole.
+    def scans(names) -> dict[str, pl.LazyFrame | pl.DataFrame]:
+        return {n: (read(processed, n, suite=False) if n in SMALL else pl.scan_parquet(processed / f"{n}.parquet"))
+                for n in names if (processed / f"{n}.parquet").exists()}
+    for name, (check, reads) in DERIVED.items():
+        if (t := check(scans(reads))) is not None:
+            yield name, t
+    if (t := area_validity(scans([*AREA_COLUMNS, "reference_areas"]))) is not None:
+        yield "area_validity", t
+    yield "table_columns", table_columns(processed)
+    yield "raw_files", raw_files(manifest)
+    milestones = read(processed, "milestones")
+    if (t := milestone_entries({"milestones": milestones} if milestones is not None else {}, target_set)) is not None:
+        yield "milestone_entries", t
+
+
 def build(processed: Path, manifest: dict, target_set=None) -> dict[str, pl.DataFrame]:
-    """Check table name (= suite name) -> frame; a table whose inputs are absent is simply not checked (nor the
-    milestones' wording without a target set)."""
-    tables = load(processed)
-    derived = {"submissions": submissions(tables), "subscriber_changes": subscriber_changes(tables),
-               "fibre_households": fibre_households(tables), "coverage_registry": coverage_registry(tables),
-               "area_validity": area_validity(tables), "table_columns": table_columns(processed),
-               "raw_files": raw_files(manifest), "milestone_entries": milestone_entries(tables, target_set)}
-    return {**tables, **{k: v for k, v in derived.items() if v is not None}}
+    """Every check table at once (name -> frame), for the tests; validation goes through `frames`."""
+    return dict(frames(processed, manifest, target_set))

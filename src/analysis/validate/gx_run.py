@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,13 +62,14 @@ def context(results_dir: Path, docs_dir: Path | None, project: Path = PROJECT):
     return gx.get_context(mode="file", project_root_dir=str(project))
 
 
-def run_checks(frames: dict[str, pl.DataFrame], results_dir: Path, docs_dir: Path | None = None,
-               project: Path = PROJECT) -> list[RuleResult]:
-    """Each check table through the checkpoint of its name; tables without a suite are an error of this code."""
+def run_checks(frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]], results_dir: Path,
+               docs_dir: Path | None = None, project: Path = PROJECT) -> list[RuleResult]:
+    """Each check table through the checkpoint of its name; tables without a suite are an error of this code.
+    `frames` may be produced one at a time (`checks.frames`): each is let go before the next is read."""
     results_dir.mkdir(parents=True, exist_ok=True)
     ctx = context(results_dir, docs_dir, project)
     out: list[RuleResult] = []
-    for name, frame in frames.items():
+    for name, frame in (frames.items() if isinstance(frames, Mapping) else frames):
         try:
             checkpoint = ctx.checkpoints.get(name)
         except Exception as exc:

@@ -42,7 +42,9 @@ def suspect(kind: str, kw: dict) -> pl.Expr | None:
     if kind == "expect_column_values_to_be_unique":
         return pl.col(c).is_duplicated()
     if kind == "expect_compound_columns_to_be_unique":
-        return pl.struct(kw["column_list"]).is_duplicated()
+        # By the rows' hashes: a struct of five text columns is hashed whole anyway, and held as it is compared
+        # (2 GB more on 12.6 million subscriber rows); two rows that only share a hash are one suspect too many.
+        return pl.struct(kw["column_list"]).hash().is_duplicated()
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = pl.col(kw["column_A"]), pl.col(kw["column_B"])
         return (~((a >= b) if kw.get("or_equal") else (a > b))).fill_null(True)  # one side missing: keep
