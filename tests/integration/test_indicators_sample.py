@@ -34,17 +34,47 @@ def both(short_sample, tmp_path_factory):
         operators_at_position=pl.col("operator").n_unique().over("period", "position_id"))
     # The department's province, as the cleaning stage recorded it (the generator's province).
     province = json.loads((out / "manifest.json").read_text())["primary"]
-    return compute(cleaned, province=province)[0], compute(truth, province=province)[0]
+    return compute(cleaned, province=province)[0], compute(truth, province=province)[0], out, province
+
+
+BIG = ("subscribers", "speed_tests", "hamlet_coverage", "bts_sites")
+
+
+def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(both):
+    """What `python -m analysis indicators` does (`engine.Files`): each table read once, when first needed, and
+    no two big tables held at once; the same indicators as from the tables all in memory."""
+    import gc
+    import weakref
+
+    from analysis.indicators import engine
+    got, _, out, province = both
+    reads, alive = [], []
+
+    class Watched(engine.Files):
+        def __getitem__(self, name):
+            gc.collect()
+            alive.append([n for n, ref in reads if ref() is not None and n in BIG])
+            frame = super().__getitem__(name)
+            reads.append((name, weakref.ref(frame)))
+            return frame
+
+    files = Watched(out, {n for ind in engine.definitions().values() for n in ind.tables})
+    from polars.testing import assert_frame_equal
+    # the same rows; sums may differ in their last bits (a sum over threads comes in any order)
+    assert_frame_equal(compute(files, province=province)[0], got, rel_tol=1e-12, abs_tol=1e-9)
+    names = [n for n, _ in reads]
+    assert sorted(names) == sorted(set(names)) and set(BIG) <= set(names)   # each read once
+    assert all(len(held) == 0 for name, held in zip(names, alive) if name in BIG), list(zip(names, alive))
 
 
 def test_every_indicator_is_computed(both):
-    got, _ = both
+    got, *_ = both
     assert set(got["indicator_id"].unique()) == set(definitions())
 
 
 @pytest.mark.parametrize("indicator_id", sorted(definitions()))
 def test_indicator_equals_the_one_from_the_truth(both, indicator_id):
-    got, want = (f.filter(pl.col("indicator_id") == indicator_id) for f in both)
+    got, want = (f.filter(pl.col("indicator_id") == indicator_id) for f in both[:2])
     keys = ["area_code", "area_level", "period"]
     assert got.height == want.height > 0
     j = want.join(got, on=keys, how="full", suffix="_clean", nulls_equal=True)

@@ -3,7 +3,9 @@ district and commune, month by month, into `indicators.parquet`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
+
 import polars as pl
 
 from analysis import geography, io, metadata
@@ -41,46 +43,78 @@ COLUMNS = {"speed_tests": ["period", "network", "download_mbps", "commune_code",
            "hamlet_coverage": ["period", "operator", "hamlet_code", "commune_code", "district_code", "ftth", "mbb"]}
 
 
-def _reported_in_new_units(tables: Tables) -> None:
+def _reported_in_new_units(name: str, table: pl.DataFrame) -> None:
     """Refuse, with one line, subscribers and speed tests placed in the units of 1 July 2025 (no district) when
     there is no population table to share them back onto the old communes by: leaving them out would lose them
     unseen. (BTS positions are never shared: `carry_back.positions` counts them whole.)"""
-    if "population" in tables:
-        return
-    for name in ("subscribers", "speed_tests"):
-        t = tables.get(name)
-        if t is not None and {"district_code", "commune_code"} <= set(t.columns):
-            n = t.select((pl.col("district_code").is_null() & pl.col("commune_code").is_not_null()).sum()).item()
-            if n:
-                raise AnalysisError(f"{n:,} {name} rows are reported by the units of 1 July 2025 and there is no "
-                                    "population table to share them onto the old communes by")
+    if {"district_code", "commune_code"} <= set(table.columns):
+        n = table.select((pl.col("district_code").is_null() & pl.col("commune_code").is_not_null()).sum()).item()
+        if n:
+            raise AnalysisError(f"{n:,} {name} rows are reported by the units of 1 July 2025 and there is no "
+                                "population table to share them onto the old communes by")
 
 
-def compute(tables: Tables, min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None,
+class Files(Mapping):
+    """A processed folder's tables by name, each read when asked (with only the columns an indicator reads), so
+    that `compute` holds a table only while its indicators need it."""
+
+    def __init__(self, processed: Path, names: set[str]) -> None:
+        self.paths = {n: processed / f"{n}.parquet" for n in sorted(names) if (processed / f"{n}.parquet").exists()}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        return pl.read_parquet(self.paths[name], columns=COLUMNS.get(name))
+
+    def __contains__(self, name: object) -> bool:   # Mapping's own would read the table to answer
+        return name in self.paths
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def compute(tables: Mapping[str, pl.DataFrame], min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None,
             province: str | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
     """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not.
-    `province` is the department's (its own registers are by province)."""
-    _reported_in_new_units(tables)
-    if "population" in tables:  # figures reported by the units of 1 July 2025, shared back onto the old communes
-        for name in ("subscribers", "speed_tests"):
-            if name in tables:
-                tables = {**tables, name: getattr(carry_back, name)(tables[name], tables["population"])}
-    frames, skipped = [], {}
+    `province` is the department's (its own registers are by province).
+
+    The indicators are computed table by table, and each table is taken from `tables` when first needed and let
+    go after the last indicator that reads it: with `Files`, a national run never holds its speed tests (20
+    million rows) and its subscribers together. The rows come out in the indicators' own order."""
+    selected = [ind for ind in definitions().values() if not only or ind.id in only]
+    order = sorted(selected, key=lambda ind: ind.tables[0])   # the indicators of one table one after another
+    last = {n: i for i, ind in enumerate(order) for n in ind.tables}
+    has_population = "population" in tables
+    held: dict[str, pl.DataFrame] = {}
+
+    def get(name: str) -> pl.DataFrame:
+        if name not in held:
+            table = tables[name]
+            if name in ("subscribers", "speed_tests"):
+                # figures reported by the units of 1 July 2025, shared back onto the old communes
+                table = (getattr(carry_back, name)(table, get("population")) if has_population
+                         else (_reported_in_new_units(name, table), table)[1])
+            held[name] = table
+        return held[name]
+
+    done, skipped = {}, {}
     settings = Settings(min_tests=min_tests, province=province)
-    for ind in definitions().values():
-        if only and ind.id not in only:
-            continue
-        missing = [n for n in ind.tables if n not in tables or tables[n].is_empty()]
+    for i, ind in enumerate(order):
+        missing = [n for n in ind.tables if n not in tables or get(n).is_empty()]
         if missing:
             skipped[ind.id] = f"no cleaned {', '.join(missing)} table"
-            continue
-        if ind.formula == "state_apps_on_cloud" and province is None:
+        elif ind.formula == "state_apps_on_cloud" and province is None:
             skipped[ind.id] = "the register is the department's and the run names no department province"
-            continue
-        frames.append(finish(FORMULAS[ind.formula](tables, ind, settings), ind.id, ind.unit, ind.scale,
-                             ind.frequency))
+        else:
+            done[ind.id] = finish(FORMULAS[ind.formula]({n: get(n) for n in ind.tables}, ind, settings), ind.id,
+                                  ind.unit, ind.scale, ind.frequency)
+        for n in ind.tables:
+            if last[n] == i and n != "population":   # population is small, and shares every later carry-back
+                held.pop(n, None)
+    frames = [done[ind.id] for ind in selected if ind.id in done]
     out = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMA)
-    return out, skipped
+    return out, {ind.id: skipped[ind.id] for ind in selected if ind.id in skipped}
 
 
 def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
@@ -88,9 +122,7 @@ def run(processed: Path, min_tests: int = speeds.MIN_TESTS) -> pl.DataFrame:
     if min_tests < 1:
         raise AnalysisError(f"min_tests must be at least 1, got {min_tests}")
     started = time.perf_counter()
-    names = {n for ind in definitions().values() for n in ind.tables}
-    tables = {n: pl.read_parquet(processed / f"{n}.parquet", columns=COLUMNS.get(n))
-              for n in names if (processed / f"{n}.parquet").exists()}
+    tables = Files(processed, {n for ind in definitions().values() for n in ind.tables})
     if not tables:
         raise AnalysisError("no cleaned tables: run the clean stage first (python -m analysis clean)",
                             file=str(processed))
