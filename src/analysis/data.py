@@ -1,13 +1,13 @@
 """The analyst's reading API: the processed tables by name, with places named, and the questions asked most.
 
     from analysis import data
-    d = data.open()                                   # data/processed, names in Vietnamese (lang="en" for English)
-    d.area("dinh hoa")                                # Area(164, district, Huyện Định Hóa, old units)
+    d = data.open()                                   # the run's processed folder, names in Vietnamese (lang="en")
+    d.area("dinh hoa")                                # Huyện Định Hóa (district …, old units, before 1 July 2025)
     d.series("households_fiber", "H. Định Hóa")       # period, value, projected, lower, upper, target
     d.compare("households_fiber", ["Định Hóa", "Võ Nhai"])
     d.rank("households_fiber", "commune", "2025-12")  # the communes, best first
     d.table("subscribers").filter(...).collect()      # any table, lazily, with names and levels joined
-    d.chart_rank("households_fiber")                  # Altair: click a district to see its communes
+    d.rank_chart("households_fiber")                  # Altair: click a district to see its communes
     d.sql().sql("select ...")                         # DuckDB over the same Parquet files
 
 Areas are looked up by cleaning's own resolver, so whatever spelling a file may carry finds its unit here too:
@@ -18,7 +18,7 @@ unless `geography="2025"` is asked; the `Area` says which it is in and what else
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
