@@ -286,11 +286,13 @@ def gaps(processed: Path, as_of: date) -> pl.DataFrame:
     cov, reg = processed / "hamlet_coverage.parquet", processed / "hamlet_registry.parquet"
     if not (cov.exists() and reg.exists()):
         return pl.DataFrame()
-    coverage, registry = pl.read_parquet(cov), pl.read_parquet(reg)
-    coverage = coverage.filter(pl.col("period") <= as_of)
-    if coverage.is_empty():
+    # Only the latest month's rows are read (a national inventory is 6 million rows over five years).
+    scan = pl.scan_parquet(cov).filter(pl.col("period") <= as_of)
+    latest = scan.select(pl.col("period").max()).collect().item()
+    if latest is None:
         return pl.DataFrame()
-    latest = coverage["period"].max()
+    coverage = scan.filter(pl.col("period") == latest).collect()
+    registry = pl.read_parquet(reg)
     parts = [uncovered_hamlets(coverage, registry, flag, latest).with_columns(
         indicator_id=pl.lit(ind_id), period=pl.lit(latest))
         for ind_id, flag in _hamlet_lists().items()]
