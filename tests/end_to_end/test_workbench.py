@@ -142,6 +142,13 @@ def test_each_operator_s_workbook_lists_exactly_its_rows_set_aside_that_month(cl
         assert got == expected.get(None if sender == corrections.OTHERS else sender, set()), sender
     if month == date(2024, 10, 1):
         assert len(expected["MobiFone"]) == 1          # not vacuous: its hamlet not in the registry (in its resent file)
+    # and against the quarantine table: the month's sheets together hold every row set aside from the month's files
+    # still in force (by the generator's files.csv), each once
+    files = pl.read_csv(short_sample / "truth" / "files.csv", infer_schema_length=0)
+    in_force = files.filter((pl.col("period") == month.isoformat()) & pl.col("superseded_by").is_null())["file"]
+    quarantined = pl.read_parquet(cleaned / "quarantine.parquet").filter(pl.col("source_file").is_in(in_force.implode()))
+    listed = [(r[0], r[2]) for name in written.values() for r in _sheet_rows(tmp_path / name, 0)]
+    assert sorted(listed) == sorted(quarantined.select("source_file", "row_number").rows())
     # every reason in plain Vietnamese, the row as sent beside it
     other = _sheet_rows(tmp_path / written[corrections.OTHERS], 0)
     assert other and all(r[5] != r[6] and r[7] for r in other)
