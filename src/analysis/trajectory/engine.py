@@ -39,6 +39,8 @@ READS = ("indicators.parquet", "reference_areas.parquet", "hamlet_coverage.parqu
          "milestones.parquet")
 STORED_LEVELS = ("province", "district", "province_2025")   # back-test rows kept (communes: pooled, not stored)
 PROJECTION_COLUMNS = ("indicator_id", "area_code", "area_level", "period", "projected", "lower", "upper", "model")
+PROJECTION_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
+                     "projected": pl.Float64, "lower": pl.Float64, "upper": pl.Float64, "model": pl.String}
 STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "frequency", "latest_value",
                   "latest_period", "target", "target_date", "direction", "comparison", "ceiling", "unit_step",
                   "baseline_value", "baseline_period", "years_elapsed", "years_total", "rate_observed",
@@ -110,8 +112,9 @@ def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dic
 
 
 def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[str, dict]
-                ) -> tuple[list[dict], dict[str, list], list[dict]]:
-    """Pass 2: each area projected with its pool's calibrated interval, and judged."""
+                ) -> tuple[list[dict], pl.DataFrame, list[dict]]:
+    """Pass 2: each area projected with its pool's calibrated interval, and judged. The projected points come
+    back as a frame: as Python lists they were most of what a national run held (millions of points)."""
     status, models = [], []
     proj: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
     for area, level, p, last in items:
@@ -130,7 +133,7 @@ def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[st
         for sc in p.scores:
             models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc.__dict__,
                            "chosen": sc.model == row.get("model")})
-    return status, proj, models
+    return status, pl.DataFrame(proj, schema=PROJECTION_SCHEMA), models
 
 
 def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
@@ -165,8 +168,7 @@ def _stored_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
 
 
 def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int = 1) -> dict[str, pl.DataFrame]:
-    status, models, quantiles, backtests = [], [], [], []
-    proj_cols: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
+    status, models, quantiles, backtests, projected = [], [], [], [], []
     # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
     ind = (ind.filter(pl.col("period") <= as_of)
            .with_columns(_t=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month() - 1).cast(pl.Float64))
@@ -204,12 +206,11 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
             for st, proj, mod in parts:
                 status += st
                 models += mod
-                for k in proj_cols:
-                    proj_cols[k] += proj[k]
+                projected.append(proj)
     finally:
         if pool is not None:
             pool.shutdown()
-    trajectories = pl.DataFrame(proj_cols) if proj_cols["period"] else pl.DataFrame()
+    trajectories = pl.concat(projected) if any(p.height for p in projected) else pl.DataFrame()
     frame = pl.DataFrame(status, infer_schema_length=None)
     st = frame.with_columns(
         as_of=pl.lit(as_of), target_set=pl.lit(targets.id),
