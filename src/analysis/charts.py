@@ -154,7 +154,8 @@ def indicator_trend(ind: pl.DataFrame, trajectories: pl.DataFrame, target, area_
         row = status.filter(area)
         if row.height and row["baseline_period"][0] is not None:
             base = (row["baseline_period"][0], row["baseline_value"][0])
-    unit = catalogue(lang)["units"].get(target.unit, target.unit)
+    from analysis.text import unit as unit_words
+    unit = unit_words(target.unit, lang)
     spec = trend(obs, proj, target.target, target.target_date, title=title or target.name(lang), unit=unit,
                  lang=lang, frequency=target.indicator.frequency, baseline=base)
     return spec, obs, proj

@@ -96,18 +96,14 @@ def _value(reason: str) -> str | None:
 def operator_warnings(processed: Path, month: date) -> pl.DataFrame:
     """operator, rule, description, row: each failing row of a data check whose table names an operator, in the
     month (the same tests the suites run: analysis.validate.rows.suspect on the committed expectations)."""
-    from analysis import paths
     from analysis.validate import checks
     from analysis.validate.rows import suspect
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     out = []
-    for name, frame in checks.frames(processed, manifest):
+    for name, frame in checks.frames(processed, manifest, only=checks.BY_OPERATOR):
         if not {"operator", "period", "key"} <= set(frame.columns):
             continue
-        suite = paths.EXPECTATIONS / "gx" / "expectations" / f"{name}.json"
-        if not suite.exists():
-            continue
-        for e in json.loads(suite.read_text(encoding="utf-8"))["expectations"]:
+        for e in checks.rules(name):
             test = suspect(e["type"], e["kwargs"])
             if test is None:
                 continue

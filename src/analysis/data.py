@@ -164,9 +164,7 @@ class Data:
         for which, resolver in self._resolvers.items():
             if resolver is None or geography not in (None, which):
                 continue
-            code, level, _ = resolver.area(str(text))
-            if code is None and str(text).strip() in resolver.commune_parent:   # a bare code of the other kind
-                code, level = str(text).strip(), "commune"
+            code, level, _ = resolver.area(str(text))   # a name in any spelling, or a code
             if code:
                 level = level if which == "old" else REFORM_LEVELS.get(level, level)
                 found[which] = (code, level)
@@ -257,14 +255,15 @@ class Data:
         status = (self.table("status", names=False).filter((pl.col("indicator_id") == ind)
                                                             & (pl.col("area_level") == level))
                   .select("area_code", "status", "direction").collect()
-                  if (self.processed / "status.parquet").exists() else pl.DataFrame())
+                  if (self.processed / "status.parquet").exists()
+                  else pl.DataFrame(schema={"area_code": pl.String, "status": pl.String, "direction": pl.String}))
         # best first in the target's direction (lower is better for a target such as a latency)
         lower_better = status.height > 0 and status["direction"][0] == "lower"
         out = frame.select("area_code", "area_name", "parent_code", "period", "value").collect()
         out = out.sort("value", "area_code", descending=[not lower_better, False])
         out = out.with_columns(rank=pl.col("value").rank("min", descending=not lower_better).cast(pl.Int64))
-        if status.height:
-            out = out.join(status.drop("direction"), on="area_code", how="left", maintain_order="left")
+        # `status` null where the target set does not judge the area (or nothing was judged yet)
+        out = out.join(status.drop("direction"), on="area_code", how="left", maintain_order="left")
         return out.select("rank", *[c for c in out.columns if c != "rank"])
 
     # -- charts: Altair, drawn by JupyterLab's own Vega renderer, from the specs the pages draw -----------------
@@ -301,11 +300,10 @@ class Data:
                                 f"figures, without a target to chart against")
         return target
 
-    def _unit(self, indicator: str) -> str:
+    def _facts(self, indicator: str):
+        """The indicator's file (config/indicators/): its name, unit and frequency."""
         from analysis import metadata
-        from analysis.text import catalogue
-        unit = metadata.get(indicator).unit if indicator in metadata.catalogue() else ""
-        return catalogue(self.lang)["units"].get(unit, unit)
+        return metadata.get(self._indicator(indicator))
 
     def series_chart(self, indicator: str, area: str | Area):
         """The page's trend chart for any area: observed, projected with its 80% interval, the target and the
@@ -313,7 +311,9 @@ class Data:
         alt = self._altair()
         from analysis import charts
         a, target = self.area(area), self._target(self._indicator(indicator))
-        tables = {n: self.table(n, names=False).collect() if (self.processed / f"{n}.parquet").exists()
+        # only this area's rows are read (the pages pass their month's whole tables)
+        pick = (pl.col("indicator_id") == target.id) & (pl.col("area_code") == a.code)
+        tables = {n: self.table(n, names=False).filter(pick).collect() if (self.processed / f"{n}.parquet").exists()
                   else pl.DataFrame() for n in ("indicators", "trajectories", "status")}
         as_of = tables["indicators"]["period"].max()
         drawn = charts.indicator_trend(tables["indicators"], tables["trajectories"], target, a.code, [a.level],
@@ -326,35 +326,30 @@ class Data:
     def compare_chart(self, indicator: str, areas: Iterable[str | Area], since: str | date | None = None):
         """`compare` drawn: a line per area, a tooltip per point; click an area in the legend to bring it forward."""
         alt = self._altair()
-        from analysis import charts, metadata
-        ind = self._indicator(indicator)
-        name = metadata.get(ind).name(self.lang) if ind in metadata.catalogue() else ind
-        frequency = metadata.get(ind).frequency if ind in metadata.catalogue() else "monthly"
-        spec = charts.comparison(self.compare(ind, areas, since), title=name, unit=self._unit(ind), lang=self.lang,
-                                 frequency=frequency)
+        from analysis import charts
+        from analysis.text import unit
+        facts = self._facts(indicator)
+        spec = charts.comparison(self.compare(facts.id, areas, since), title=facts.name(self.lang),
+                                 unit=unit(facts.unit, self.lang), lang=self.lang, frequency=facts.frequency)
         return alt.Chart.from_dict(charts.fixed_width(spec))
 
     def rank_chart(self, indicator: str, period: str | date | None = None, level: str = "district",
                    within: str | Area | None = None):
         """`rank` drawn as bars coloured by status; click a district to see its communes ranked below it."""
         alt = self._altair()
-        from analysis import charts, metadata
-        ind = self._indicator(indicator)
-        parents = self.rank(ind, level, period, within)
+        from analysis import charts
+        from analysis.text import month as month_text
+        from analysis.text import unit
+        facts = self._facts(indicator)
+        parents = self.rank(facts.id, level, period, within)
         month = parents["period"][0] if parents.height else None
         child = {"district": "commune", "province": "district"}.get(level)
-        children = (self.rank(ind, child, month) if child and month else
-                    pl.DataFrame(schema={"area_code": pl.String, "area_name": pl.String, "parent_code": pl.String,
-                                         "value": pl.Float64, "status": pl.String}))
-        if "status" not in parents.columns:
-            parents = parents.with_columns(status=pl.lit(None, pl.String))
-        if "status" not in children.columns:
-            children = children.with_columns(status=pl.lit(None, pl.String))
-        name = metadata.get(ind).name(self.lang) if ind in metadata.catalogue() else ind
-        from analysis.text import month as month_text
+        children = self.rank(facts.id, child, month) if child and month else parents.clear()
+        name = facts.name(self.lang)
         title = f"{name} — {month_text(month, self.lang)}" if month else name
         worst = parents["area_code"][-1] if parents.height else None   # shown first: the one furthest behind
-        spec = charts.ranking(parents, children, title=title, unit=self._unit(ind), lang=self.lang, first=worst)
+        spec = charts.ranking(parents, children, title=title, unit=unit(facts.unit, self.lang), lang=self.lang,
+                              first=worst)
         return alt.VConcatChart.from_dict(charts.fixed_width(spec))
 
     # -- SQL ---------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from analysis.areas import PLAN_LEVELS
 from analysis.downloads import links
 from analysis.geography import Geography
 from analysis.targets import Target, TargetSet, load
-from analysis.text import catalogue, eta, gap, month, number, t, value
+from analysis.text import catalogue, eta, gap, month, number, t, unit, value
 
 
 @dataclass
@@ -115,8 +115,7 @@ def communes_table(ind: pl.DataFrame, target_set: TargetSet, district_code: str,
     for tg in target_set.targets:
         values = dict(latest.filter(pl.col("indicator_id") == tg.id).select("area_code", "value").iter_rows())
         if values:
-            unit = catalogue(lang)["units"].get(tg.unit, tg.unit)
-            cols[f"{tg.name(lang)} ({unit})"] = [
+            cols[f"{tg.name(lang)} ({unit(tg.unit, lang)})"] = [
                 "—" if values.get(a) is None else number(values[a], lang) for a in communes]
     ids = [tg.id for tg in target_set.targets]
     data = latest.filter(pl.col("indicator_id").is_in(ids)).select(

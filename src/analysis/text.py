@@ -34,11 +34,16 @@ def month(d: date, lang: str) -> str:
     return format_date(d, "MM/yyyy", locale=LOCALES[lang])
 
 
+def unit(code: str, lang: str) -> str:
+    """An indicator's unit ("%", "per 100 people", "Mbps") as readers of the language write it."""
+    return catalogue(lang)["units"].get(code, code)
+
+
 def value(v: float | None, target, lang: str) -> str:
     """A value of the target's indicator with its unit, for the locale; a dash when there is none."""
     if v is None:
         return "—"
-    return f"{number(v, lang)} {catalogue(lang)['units'].get(target.unit, target.unit)}"
+    return f"{number(v, lang)} {unit(target.unit, lang)}"
 
 
 def eta(r: dict, lang: str) -> str:

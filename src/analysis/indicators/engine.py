@@ -93,8 +93,10 @@ def compute(tables: Mapping[str, pl.DataFrame], min_tests: int = speeds.MIN_TEST
             table = tables[name]
             if name in ("subscribers", "speed_tests"):
                 # figures reported by the units of 1 July 2025, shared back onto the old communes
-                table = (getattr(carry_back, name)(table, get("population")) if has_population
-                         else (_reported_in_new_units(name, table), table)[1])
+                if has_population:
+                    table = getattr(carry_back, name)(table, get("population"))
+                else:
+                    _reported_in_new_units(name, table)
             held[name] = table
         return held[name]
 

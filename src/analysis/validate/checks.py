@@ -58,12 +58,16 @@ DERIVED_NEEDS = {"subscribers": ["period", "operator", "service", "segment", "co
 SUITE_NEEDS = {"bts_sites": ["lat", "lon", "district_code"]}
 
 
-def suite_columns(name: str) -> set[str]:
-    """The columns a committed suite's rules read (from its JSON: no GX import needed to know them)."""
+def rules(name: str) -> list[dict]:
+    """A committed suite's expectations (type, kwargs, severity, meta, description) from its JSON, without
+    importing GX; none for a table without a suite."""
     path = SUITES / f"{name}.json"
-    if not path.exists():
-        return set()
-    kwargs = [e["kwargs"] for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]]
+    return json.loads(path.read_text(encoding="utf-8"))["expectations"] if path.exists() else []
+
+
+def suite_columns(name: str) -> set[str]:
+    """The columns a committed suite's rules read."""
+    kwargs = [e["kwargs"] for e in rules(name)]
     return {c for kw in kwargs for c in [kw.get("column"), kw.get("column_A"), kw.get("column_B"),
                                          *(kw.get("column_list") or [])] if c}
 
@@ -274,13 +278,19 @@ DERIVED = {"submissions": (submissions, MONTHLY_REPORTS),
            "coverage_registry": (coverage_registry, ("hamlet_coverage", "hamlet_registry"))}
 
 
-def frames(processed: Path, manifest: dict, target_set=None) -> Iterator[tuple[str, pl.DataFrame]]:
+# The check tables whose rows name an operator and a month (what the corrections to operators report).
+BY_OPERATOR = ("submissions", "subscriber_changes", *[n for n, key in _KEYS.items() if "operator" in key])
+
+
+def frames(processed: Path, manifest: dict, target_set=None, only: tuple[str, ...] | None = None
+           ) -> Iterator[tuple[str, pl.DataFrame]]:
     """(check table name = suite name, frame), one at a time: each processed table with its suite's columns, then
     each derived check from the tables it reads, read for it alone, so that a national run never holds its big
     tables together (the speed tests are 20 million rows). A table whose inputs are absent is simply not checked
     (nor the milestones' wording without a target set)."""
+    wanted = (lambda name: only is None or name in only)
     for name in PROCESSED:
-        if (t := read(processed, name, derived=False)) is not None:
+        if wanted(name) and (t := read(processed, name, derived=False)) is not None:
             yield name, t
     # The derived checks read the big tables as scans: polars' streaming engine reduces them (sums by month,
     # distinct codes) without holding them whole.
@@ -288,13 +298,15 @@ def frames(processed: Path, manifest: dict, target_set=None) -> Iterator[tuple[s
         return {n: (read(processed, n, suite=False) if n in SMALL else pl.scan_parquet(processed / f"{n}.parquet"))
                 for n in names if (processed / f"{n}.parquet").exists()}
     for name, (check, reads) in DERIVED.items():
-        if (t := check(scans(reads))) is not None:
+        if wanted(name) and (t := check(scans(reads))) is not None:
             yield name, t
-    if (t := area_validity(scans([*AREA_COLUMNS, "reference_areas"]))) is not None:
+    if wanted("area_validity") and (t := area_validity(scans([*AREA_COLUMNS, "reference_areas"]))) is not None:
         yield "area_validity", t
-    yield "table_columns", table_columns(processed)
-    yield "raw_files", raw_files(manifest)
-    milestones = read(processed, "milestones")
+    if wanted("table_columns"):
+        yield "table_columns", table_columns(processed)
+    if wanted("raw_files"):
+        yield "raw_files", raw_files(manifest)
+    milestones = read(processed, "milestones") if wanted("milestone_entries") else None
     if (t := milestone_entries({"milestones": milestones} if milestones is not None else {}, target_set)) is not None:
         yield "milestone_entries", t
 
