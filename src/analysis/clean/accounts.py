@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-def raw_rows(frame: pl.DataFrame) -> pl.Expr:
+def raw_rows(frame: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
     """The raw rows behind each group of `frame`'s rows: a summed row (`_n`, reports.sum_parts) stands for several."""
-    return (pl.col("_n").sum() if "_n" in frame.columns else pl.len()).alias("len")
+    return (pl.col("_n").sum() if "_n" in frame.collect_schema().names() else pl.len()).alias("len")
 
 
 QUARANTINE_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row_number": pl.Int64, "kind": pl.String,

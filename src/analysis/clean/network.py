@@ -175,8 +175,9 @@ def speed_tests(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
                              ("commune", area_err)])
 
 
-def finish_speed_tests(kept: pl.DataFrame) -> pl.DataFrame:
-    # device_id and ip were never selected: personal data stops at the raw file.
+def finish_speed_tests(kept: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    # device_id and ip were never selected: personal data stops at the raw file. A frame, or (nationally) a query
+    # over the parsed batches' files that streams to the table; ties (a test without an id) keep the files' order.
     return (kept.select("test_id", "ts", "period", "operator", "network", "download_mbps", "upload_mbps",
                         "latency_ms", "commune_code", "district_code", "source_file")
-            .sort("ts", "test_id"))
+            .sort("ts", "test_id", maintain_order=True))

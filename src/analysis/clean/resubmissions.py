@@ -12,11 +12,11 @@ from analysis.clean.accounts import raw_rows
 Stamp = tuple[date, time]
 
 
-def submission_times(good: pl.DataFrame, raw: Path, title_date: Callable[[int], date | None]
+def submission_times(good: pl.DataFrame | pl.LazyFrame, raw: Path, title_date: Callable[[int], date | None]
                      ) -> dict[str, tuple[Stamp, str]]:
     """File -> ((date, time), rule): the date it states in a `submitted` column, else in a title line
-    ('Ngày 05/11/2024'), else the file's modification time."""
-    files = good.group_by("source_file").agg(pl.col("_t").first(), pl.col("_submitted").max())
+    ('Ngày 05/11/2024'), else the file's modification time. `good` is a frame or a query over files."""
+    files = good.lazy().group_by("source_file").agg(pl.col("_t").first(), pl.col("_submitted").max()).collect()
     out = {}
     for f, t, stated in files.iter_rows():
         if stated is not None:
@@ -40,12 +40,12 @@ def _rule(later: tuple[Stamp, str], earlier: tuple[Stamp, str], name: str, other
     return f"later by {how} ({stamp[0]} after {other_stamp[0]})"
 
 
-def latest_only(kind: str, good: pl.DataFrame, when: dict[str, tuple[Stamp, str]]
-                ) -> tuple[pl.DataFrame, list[dict]]:
+def latest_only(kind: str, good: pl.DataFrame | pl.LazyFrame, when: dict[str, tuple[Stamp, str]]
+                ) -> tuple[pl.DataFrame | pl.LazyFrame, list[dict]]:
     """Per operator and month, the rows of the latest file (ties: the later file name without its extension, so
-    `_bosung` and `-sua` win);
+    `_bosung` and `-sua` win), as a frame or a query like `good`;
     the replaced files listed with their rows, the rule and both dates."""
-    groups = good.group_by("operator", "period", "source_file").agg(raw_rows(good))
+    groups = good.lazy().group_by("operator", "period", "source_file").agg(raw_rows(good)).collect()
     replaced, drop = [], []
     for (op, period), part in groups.group_by("operator", "period"):
         if part.height < 2:
@@ -62,7 +62,9 @@ def latest_only(kind: str, good: pl.DataFrame, when: dict[str, tuple[Stamp, str]
     if not drop:
         return good, replaced
     # The key columns as the rows hold them (text, or categories for a kind kept compact while it waits).
+    schema = good.collect_schema()
     gone = pl.DataFrame(drop, schema={"operator": pl.String, "period": pl.Date, "source_file": pl.String},
-                        orient="row").cast({c: good.schema[c] for c in ("operator", "source_file")})
-    return good.join(gone, on=["operator", "period", "source_file"], how="anti"), sorted(
+                        orient="row").cast({c: schema[c] for c in ("operator", "source_file")})
+    gone = gone.lazy() if isinstance(good, pl.LazyFrame) else gone
+    return good.join(gone, on=["operator", "period", "source_file"], how="anti", maintain_order="left"), sorted(
         replaced, key=lambda r: (r["period"], r["operator"], r["file"]))

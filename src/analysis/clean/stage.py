@@ -27,7 +27,7 @@ from analysis.clean.hamlets import HamletResolver
 from analysis.clean.cache import Entry, FileCache, Stale, context
 from analysis.clean.kinds import KINDS, MEASURES, near_miss, pivot_near_miss
 from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
-from analysis.clean.repeats import split_repeats
+from analysis.clean.repeats import split_repeats, split_repeats_on_files
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.resubmissions import latest_only, submission_times
 from analysis.clean.scheduling import Batches, bounded_map, chunks
@@ -80,10 +80,17 @@ READERS = 2  # files parsed at once; more does not help on two cores
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
 STREAMED = ("speed_tests", "subscribers")
-# Their parsed rows wait for the last file with their repeated labels held as categories (4 bytes a cell).
+# Their parsed rows (and the coverage reports', 6 million rows nationally) wait for the last file with their repeated
+# labels held as categories (4 bytes a cell).
+HELD_COMPACT = (*STREAMED, "hamlet_coverage")
 COMPACT = ("operator", "network", "service", "segment", "province_code", "district_code", "commune_code",
-           "source_file")
+           "hamlet_code", "source_file")
+# Streamed kinds whose parsed batches wait on disk, not in memory, till every file is read, and are then cleaned as a
+# query over those files that streams into the table: nationally 20 million speed tests and 12.6 million subscriber
+# rows (held, 1.7 and 0.6 GB, with the stage's peak at 5.9 GB).
+SPILLED = STREAMED
 STREAM_BATCH_ROWS = 1_000_000
+ROW_GROUP = 262_144   # rows in each row group of a table written (polars' own default for a frame written whole)
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote (and geography.json)
@@ -150,6 +157,8 @@ class Cleaner:
                                             and new_provinces([c]) == new_provinces([primary])))
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
+        self.spill: Path | None = None                # a folder for the SPILLED kinds' parsed batches, when set
+        self._spilled: dict[str, list[Path]] = {}     # kind -> its batches' files there, in the order sent
         self.batches = Batches(self.ctx.tables, STREAMED, self._parse_batch, STREAM_BATCH_ROWS)
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
@@ -233,7 +242,7 @@ class Cleaner:
             self.quarantine.append(entry.frame("quarantine").cast(QUARANTINE_SCHEMA))
         for kind in m["parsed"]:
             frame = entry.frame(kind).with_columns(pl.col("_t") + first)
-            if kind in STREAMED:
+            if kind in HELD_COMPACT:
                 frame = frame.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in frame.columns)
             self._cached.setdefault(kind, []).append(frame)
         for text, code, how, n in m["fuzzy"]:
@@ -398,13 +407,31 @@ class Cleaner:
                                                                           return_dtype=pl.String))
         if recipe.summed:  # per batch (whole files), so the parts are summed while files are still being read
             good = recipe.summed(good)
-        if kind in STREAMED:
+        if kind in HELD_COMPACT:
             good = good.with_columns(pl.col(c).cast(pl.Categorical) for c in COMPACT if c in good.columns)
         if self.cache is not None:   # each file's parsed rows, kept for the next run
             self._stage_parsed(kind, good)
         if cached is not None:       # in table order, as a clean of every file gives them
             good = pl.concat([good, cached], how="diagonal_relaxed").sort("_t", maintain_order=True)
         return good
+
+    def _parse_in_batches(self, kind: str) -> pl.DataFrame | None:
+        """A kind that is not streamed (it needs another kind's table, or every file's rows together) is still parsed
+        a batch of whole tables at a time, each batch's text freed once parsed: the parse's working columns over a
+        national kind's 6 million rows at once were the stage's peak (4.4 GB)."""
+        batches: list[set[int]] = [set()]
+        rows, last = 0, None
+        for i, t in enumerate(self.ctx.tables):
+            if t.kind.name == kind:
+                # A batch ends only between files: each file's parsed rows are cached whole, once (`_stage_parsed`).
+                if rows >= STREAM_BATCH_ROWS and t.file != last:
+                    batches.append(set())
+                    rows = 0
+                batches[-1].add(i)
+                rows += t.frame.height
+                last = t.file
+        parts = [part for which in batches if (part := self._parse(kind, which)) is not None]
+        return pl.concat(parts, how="diagonal_relaxed") if parts else None
 
     def _stage_parsed(self, kind: str, good: pl.DataFrame) -> None:
         """Each file's parsed rows of the kind, written to the cache's staging folder at once (its table numbers
@@ -465,14 +492,37 @@ class Cleaner:
             }
             self.cache.put(acc.path, acc.sha256, meta, frames)
 
-    def _parse_batch(self, kind: str, which: set[int]) -> tuple[pl.DataFrame | None, list]:
+    def _parse_batch(self, kind: str, which: set[int]) -> tuple[pl.DataFrame | Path | None, list]:
+        """A batch parsed (on the parser thread); a spilled kind's rows written to a file of their own, named by the
+        batch's first table so that the files sort in the order the batches were sent."""
         sink: list = []
-        return self._parse(kind, which, sink), sink
+        part = self._parse(kind, which, sink)
+        if part is not None and kind in SPILLED and self.spill is not None:
+            path = self.spill / f"{kind}-{min(which):09d}.parquet"
+            part.write_parquet(path, compression="lz4", statistics=False)
+            part = path
+        return part, sink
 
-    def _collect(self, kind: str, part: pl.DataFrame | None, sink: list) -> None:
+    def _collect(self, kind: str, part: pl.DataFrame | Path | None, sink: list) -> None:
         self.quarantine.extend(sink)
-        if part is not None:
+        if isinstance(part, Path):
+            self._spilled.setdefault(kind, []).append(part)
+        elif part is not None:
             self._parsed.setdefault(kind, []).append(part)
+
+    def _streamed(self, kind: str) -> pl.DataFrame | pl.LazyFrame | None:
+        """A streamed kind's parsed batches together: a frame, or a query over the files they wait in (SPILLED).
+        The sums of a file whose parts fell in two batches are made again over both."""
+        if kind in self._spilled:
+            good = pl.concat([pl.scan_parquet(p) for p in self._spilled.pop(kind)], how="diagonal_relaxed")
+        else:
+            parts = self._parsed.pop(kind, [])
+            good = pl.concat(parts, how="diagonal_relaxed") if parts else None
+        summed, split = RECIPES[kind].summed, self.batches.split(kind)
+        if good is not None and summed and split:
+            across = pl.col("source_file").cast(pl.String).is_in(split)
+            good = pl.concat([good.filter(~across), summed(good.filter(across))], how="diagonal_relaxed")
+        return good
 
     def stream(self) -> None:
         self.batches.stream()
@@ -480,19 +530,17 @@ class Cleaner:
     def close(self) -> None:
         self.batches.close()
 
-    def clean_kind(self, kind: str) -> pl.DataFrame | None:
+    def clean_kind(self, kind: str) -> pl.DataFrame | pl.LazyFrame | None:
+        """A kind's rows kept, as its table: a frame, or (a SPILLED kind) a query streaming from its batches' files,
+        cleaned alike: later submissions replace earlier ones, a key's repeats are set aside, each file's rows kept
+        are counted."""
         recipe = RECIPES[kind]
         if kind in STREAMED:
             for part, sink in self.batches.results(kind):
                 self._collect(kind, part, sink)
-            parts = self._parsed.pop(kind, [])
-            good = pl.concat(parts, how="diagonal_relaxed") if parts else None
-            split = self.batches.split(kind)
-            if good is not None and recipe.summed and split:
-                across = pl.col("source_file").cast(pl.String).is_in(split)
-                good = pl.concat([good.filter(~across), recipe.summed(good.filter(across))], how="diagonal_relaxed")
+            good = self._streamed(kind)
         else:
-            good = self._parse(kind)
+            good = self._parse_in_batches(kind)
         if good is None:
             return None
         files = [t.file for t in self.ctx.tables]
@@ -505,9 +553,10 @@ class Cleaner:
                 self.accounts[r["file"]].superseded += r["rows"]
             self.replaced.extend(replaced)
         if recipe.summed is None:
-            good, bad = split_repeats(good, list(recipe.key))
+            good, bad = (split_repeats_on_files if isinstance(good, pl.LazyFrame) else split_repeats)(
+                good, list(recipe.key))
             self._to_quarantine(kind, bad, self._global_quarantine)   # across files: never cached with one
-        for t, n in good.group_by("_t").agg(raw_rows(good)).iter_rows():
+        for t, n in good.lazy().group_by("_t").agg(raw_rows(good)).collect(engine="streaming").iter_rows():
             self.accounts[files[t]].kept += n
         # Grouped and sorted on categories (fast, small); `keep` writes them as text.
         return recipe.finish(good, self.ctx)
@@ -523,6 +572,15 @@ class Cleaner:
     def manifest_notes(self) -> None:
         for f, notes in self.ctx.file_notes.items():
             self.accounts[f].notes.update(notes)
+
+
+def write_table(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
+    """A table (a frame, or a query streaming from the parsed batches' files) written; its rows. Categories (a
+    streamed kind's labels) become text as it is written, a batch at a time, so the text copy of a 20-million-row
+    table is never whole in memory. Row groups have a fixed size: left to the streaming engine they followed its
+    morsels, and the same rows came out as other bytes run to run, which made every later stage look stale."""
+    frame.lazy().with_columns(pl.col(pl.Categorical).cast(pl.String)).sink_parquet(path, row_group_size=ROW_GROUP)
+    return pl.scan_parquet(path).select(pl.len()).collect().item()   # from the file's footer
 
 
 def _fuzzy(counts) -> list[dict]:
@@ -588,6 +646,8 @@ def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_
     # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
     # result does not depend on which finished first.
     staging = Path(tempfile.mkdtemp(prefix=".clean-", dir=processed))
+    c.spill = staging / "batches"
+    c.spill.mkdir()
     published = False
     try:
         for chunk in bounded_map(c.load, chunks(files), READERS):
@@ -617,11 +677,8 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
     are in memory at a time; return the manifest (an unbalanced account raises before anything is published)."""
     rows: dict[str, int] = {}
 
-    def keep(name: str, frame: pl.DataFrame) -> None:
-        # Categories (a streamed kind's labels) become text as the file is written, a batch at a time, so the
-        # text copy of a 20-million-row table is never whole in memory.
-        frame.lazy().with_columns(pl.col(pl.Categorical).cast(pl.String)).sink_parquet(staging / f"{name}.parquet")
-        rows[name] = frame.height
+    def keep(name: str, frame: pl.DataFrame | pl.LazyFrame) -> None:
+        rows[name] = write_table(frame, staging / f"{name}.parquet")
 
     keep("reference_areas", reference_areas(c.provinces))
     keep("area_crosswalk", area_crosswalk(c.provinces))  # old communes -> the units of 1 July 2025, with weights
@@ -639,7 +696,7 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
         table = c.clean_kind(kind)
         if table is not None:
             keep(kind, table)
-            if kind in needed:
+            if kind in needed:   # (never a spilled kind's query)
                 done[kind] = table
     c.manifest_notes()
     # In file and row order: the same whichever files came from the cache.
