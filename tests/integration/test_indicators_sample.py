@@ -65,6 +65,9 @@ def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(b
     names = [n for n, _ in reads]
     assert sorted(names) == sorted(set(names)) and set(BIG) <= set(names)   # each read once
     assert all(len(held) == 0 for name, held in zip(names, alive) if name in BIG), list(zip(names, alive))
+    # the big tables are read smallest file first, so the biggest comes last, into memory the others gave back
+    big = [n for n in names if n in BIG]
+    assert big == sorted(big, key=lambda n: (out / f"{n}.parquet").stat().st_size), big
 
 
 def test_every_indicator_is_computed(both):

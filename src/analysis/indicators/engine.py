@@ -74,6 +74,13 @@ class Files(Mapping):
         return len(self.paths)
 
 
+def _size(tables: Mapping[str, pl.DataFrame], name: str) -> int:
+    """A table's bytes, on disk (`Files`, without reading it) or in memory; 0 when it is missing."""
+    if name not in tables:
+        return 0
+    return tables.paths[name].stat().st_size if isinstance(tables, Files) else tables[name].estimated_size()
+
+
 def compute(tables: Mapping[str, pl.DataFrame], min_tests: int = speeds.MIN_TESTS, only: list[str] | None = None,
             province: str | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
     """(indicators, skipped): every indicator whose tables are present; `skipped` says why the others are not.
@@ -83,7 +90,9 @@ def compute(tables: Mapping[str, pl.DataFrame], min_tests: int = speeds.MIN_TEST
     go after the last indicator that reads it: with `Files`, a national run never holds its speed tests (20
     million rows) and its subscribers together. The rows come out in the indicators' own order."""
     selected = [ind for ind in definitions().values() if not only or ind.id in only]
-    order = sorted(selected, key=lambda ind: ind.tables[0])   # the indicators of one table one after another
+    # The indicators of one table one after another, the biggest table's last: read into memory the others have
+    # given back, nationally the speed tests no longer stack on what the subscribers left (peak 3.97 -> 3.72 GB).
+    order = sorted(selected, key=lambda ind: (max(_size(tables, n) for n in ind.tables), ind.tables[0]))
     last = {n: i for i, ind in enumerate(order) for n in ind.tables}
     has_population = "population" in tables
     held: dict[str, pl.DataFrame] = {}
