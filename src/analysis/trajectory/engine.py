@@ -41,6 +41,10 @@ STORED_LEVELS = ("province", "district", "province_2025")   # back-test rows kep
 PROJECTION_COLUMNS = ("indicator_id", "area_code", "area_level", "period", "projected", "lower", "upper", "model")
 PROJECTION_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
                      "projected": pl.Float64, "lower": pl.Float64, "upper": pl.Float64, "model": pl.String}
+# Each model's back-test score in each area (five an area: 636,000 rows nationally, which as Python dicts in the
+# main process were a third of the stage's peak).
+MODEL_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "model": pl.String,
+                "mae": pl.Float64, "origins": pl.Int64, "points": pl.Int64, "chosen": pl.Boolean}
 STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_set", "frequency", "latest_value",
                   "latest_period", "target", "target_date", "direction", "comparison", "ceiling", "unit_step",
                   "baseline_value", "baseline_period", "years_elapsed", "years_total", "rate_observed",
@@ -112,11 +116,12 @@ def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dic
 
 
 def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[str, dict]
-                ) -> tuple[list[dict], pl.DataFrame, list[dict]]:
-    """Pass 2: each area projected with its pool's calibrated interval, and judged. The projected points come
-    back as a frame: as Python lists they were most of what a national run held (millions of points)."""
-    status, models = [], []
+                ) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
+    """Pass 2: each area projected with its pool's calibrated interval, and judged. The projected points and the
+    models' scores come back as frames: as Python lists and dicts they were most of what a national run held."""
+    status = []
     proj: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
+    models: dict[str, list] = {k: [] for k in MODEL_SCHEMA}
     for area, level, p, last in items:
         row, projection = finish(p, target, as_of, tables.get(calibration.group_of(level), {}),
                                  _unit_step(target, last))
@@ -131,9 +136,11 @@ def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[st
                          ("model", [projection.model] * n)):
                 proj[k].extend(v)
         for sc in p.scores:
-            models.append({"indicator_id": target.id, "area_code": area, "area_level": level, **sc.__dict__,
-                           "chosen": sc.model == row.get("model")})
-    return status, pl.DataFrame(proj, schema=PROJECTION_SCHEMA), models
+            for k, v in (("indicator_id", target.id), ("area_code", area), ("area_level", level), ("model", sc.model),
+                         ("mae", sc.mae), ("origins", sc.origins), ("points", sc.points),
+                         ("chosen", sc.model == row.get("model"))):
+                models[k].append(v)
+    return status, pl.DataFrame(proj, schema=PROJECTION_SCHEMA), pl.DataFrame(models, schema=MODEL_SCHEMA)
 
 
 def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
@@ -205,7 +212,7 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
                 parts = [_finish_all(target, prepared[0][0], as_of, tables)]
             for st, proj, mod in parts:
                 status += st
-                models += mod
+                models.append(mod)
                 projected.append(proj)
     finally:
         if pool is not None:
@@ -221,7 +228,7 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
             st = st.with_columns(pl.lit(None).alias(c))
     return {"status": st.select(STATUS_COLUMNS).sort("indicator_id", "area_level", "area_code"),
             "trajectories": trajectories,
-            "models": pl.DataFrame(models, infer_schema_length=None),
+            "models": pl.concat(models) if any(m.height for m in models) else pl.DataFrame(),
             "backtest": _backtest_table(backtests),
             "calibration": _calibration_table(quantiles, backtests)}
 
@@ -344,18 +351,21 @@ def frames(processed: Path, target_set: TargetSet, month: date, workers: int = 1
     return {name: out[name] for name in OUTPUTS}
 
 
-def read_indicators(processed: Path) -> pl.DataFrame:
+MONTH_COLUMNS = ["period", "frequency"]   # what `month_of` reads: the national table whole is 2 GB
+
+
+def read_indicators(processed: Path, columns: list[str] | None = None) -> pl.DataFrame:
     path = processed / "indicators.parquet"
     if not path.exists():
         raise AnalysisError("no indicators.parquet: run the indicators stage first", file=str(processed))
-    return pl.read_parquet(path)
+    return pl.read_parquet(path, columns=columns)
 
 
 def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
     """Fit, project and judge every target of the set as of a month; write `OUTPUTS`; return `status`."""
     started = time.perf_counter()
     target_set = load(targets)
-    month = month_of(read_indicators(processed), as_of)
+    month = month_of(read_indicators(processed, MONTH_COLUMNS), as_of)
     out = frames(processed, target_set, month, workers=os.cpu_count() or 1)
     for name, frame in out.items():
         io.write_parquet(frame, processed / f"{name}.parquet")
