@@ -218,3 +218,25 @@ def test_a_table_streamed_from_batches_is_written_as_the_same_bytes_each_time(tm
         assert stage.write_table(kept.sort("ts", "test_id", maintain_order=True), out) > 1_000_000
         digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+def test_a_full_disk_while_batches_wait_stops_the_clean_with_one_line_and_keeps_the_tables(raw, tmp_path,
+                                                                                          monkeypatch):
+    """The parsed batches wait in the staging folder: a disk that fills then stops the clean with a message naming
+    the folder, and the tables of the last run stay whole and unchanged."""
+    from analysis.errors import AnalysisError
+    processed = tmp_path / "processed"
+    stage.run(raw, processed, today=TODAY, use_cache=False)
+    before = _tables(processed)
+    write = pl.DataFrame.write_parquet
+
+    def full(self, file, *args, **kwargs):
+        if Path(file).parent.name == "batches":
+            raise OSError(28, "No space left on device")
+        return write(self, file, *args, **kwargs)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    with pytest.raises(AnalysisError, match=r"batches: cannot keep the parsed .+ while the files are read "
+                                            r"\(No space left on device\); nothing was written"):
+        stage.run(raw, processed, today=TODAY, use_cache=False)
+    assert _tables(processed) == before
+    assert not [p for p in processed.iterdir() if p.name.startswith(".clean-")]   # no staging left behind

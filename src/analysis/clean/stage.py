@@ -499,7 +499,11 @@ class Cleaner:
         part = self._parse(kind, which, sink)
         if part is not None and kind in SPILLED and self.spill is not None:
             path = self.spill / f"{kind}-{min(which):09d}.parquet"
-            part.write_parquet(path, compression="lz4", statistics=False)
+            try:
+                part.write_parquet(path, compression="lz4", statistics=False)
+            except OSError as exc:   # a full disk: the clean stops whole, the tables in place stay as they were
+                raise AnalysisError(f"cannot keep the parsed {kind.replace('_', ' ')} while the files are read "
+                                    f"({exc.strerror or exc}); nothing was written", file=str(path.parent)) from None
             part = path
         return part, sink
 
