@@ -34,6 +34,13 @@ def browser():
 
 def visit(browser, page_path: Path, width: int = 1100):
     """Open a page offline; return the page and what it did: console errors, requests off the file, dialogs."""
+    context, page, seen = tab(browser, width)
+    page.goto(page_path.as_uri(), wait_until="load")
+    return context, page, seen
+
+
+def tab(browser, width: int = 1100):
+    """An offline page that records what it does (console errors, requests off the file, dialogs) into `seen`."""
     context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
     page = context.new_page()
     seen = {"errors": [], "requests": [], "dialogs": []}
@@ -48,7 +55,6 @@ def visit(browser, page_path: Path, width: int = 1100):
             seen["requests"].append(r.request.url)
             r.abort()
     page.route("**/*", route)
-    page.goto(page_path.as_uri(), wait_until="load")
     return context, page, seen
 
 
@@ -77,8 +83,11 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
     chart drawn live, and nothing wider than the screen outside a table that scrolls in its own box. (Every page
     of the month is opened by the hostile-text test below.)"""
     ARTIFACTS.mkdir(exist_ok=True)
+    context, page, seen = tab(browser, width)
     for path in one_of_each_kind(reports):
-        context, page, seen = visit(browser, path, width)
+        for what in seen.values():
+            what.clear()
+        page.goto(path.as_uri(), wait_until="load")
         drawn(page)
         assert seen["errors"] == [] and seen["requests"] == [] and seen["dialogs"] == [], (path.name, seen)
         for i in range(page.locator("figure.chart").count()):
@@ -90,7 +99,7 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
                               ".map(t => parseFloat(getComputedStyle(t).fontSize))")
         assert not sizes or min(sizes) >= 11, (path.name, min(sizes))
         page.screenshot(path=str(ARTIFACTS / f"{path.stem}-{width}px.png"), full_page=True)
-        context.close()
+    context.close()
 
 
 def test_hovering_a_point_shows_its_value_date_and_interval(browser, reports):
@@ -149,8 +158,12 @@ def test_the_province_report_prints_on_at_most_ten_a4_pages(browser, reports):
 
 def test_a_hostile_hamlet_name_shows_as_text_and_runs_nothing(browser, reports):
     shown, scripts, formulas = [], [], []
+    # One tab goes from page to page (a tab per page cost a renderer process each); `seen` is emptied per page.
+    context, page, seen = tab(browser)
     for path in pages(reports):
-        context, page, seen = visit(browser, path)
+        for what in seen.values():
+            what.clear()
+        page.goto(path.as_uri(), wait_until="load")
         # the page's text, folded parts included, scripts' contents (the charts' data) left out
         body = page.evaluate("(() => { const b = document.body.cloneNode(true);"
                              " b.querySelectorAll('script').forEach(s => s.remove()); return b.textContent; })()")
@@ -163,7 +176,7 @@ def test_a_hostile_hamlet_name_shows_as_text_and_runs_nothing(browser, reports):
         assert page.locator("img[src='x']").count() == 0, path.name
         assert page.evaluate("[...document.scripts].some(s => s.textContent.includes('alert(2)'))") is False
         assert seen["dialogs"] == [] and seen["errors"] == [], (path.name, seen)
-        context.close()
+    context.close()
     # the commune named as a script was quarantined: the province's data-quality section quotes it, as text
     assert "province-vi.html" in scripts
     assert "province-vi.html" in formulas  # shown as the text it is on the page ...
