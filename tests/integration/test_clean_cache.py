@@ -150,8 +150,8 @@ def test_a_damaged_entry_is_read_again_from_its_file(raw, tmp_path):
 
 
 def test_speed_tests_waiting_in_files_give_what_held_in_memory_gives(raw, tmp_path, monkeypatch):
-    """Nationally the speed tests' parsed batches wait on disk (`stage.SPILLED`) and their repeats are found on a
-    hash of the key. In batches of 2,000 rows, with a month's file sent again whole under another name (every row
+    """Nationally the speed tests' and subscribers' parsed batches wait on disk (`stage.SPILLED`), and the speed
+    tests' repeats are found on a hash of the key. In batches of 2,000 rows, with a month's file sent again whole under another name (every row
     an identical repeat) and one test sent again with its download changed (both its rows in conflict), the tables,
     the quarantine and every file's accounting must be what the batches held in memory give."""
     speed = sorted(raw.rglob("ispeed*.csv"))

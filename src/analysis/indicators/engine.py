@@ -91,7 +91,7 @@ def compute(tables: Mapping[str, pl.DataFrame], min_tests: int = speeds.MIN_TEST
     million rows) and its subscribers together. The rows come out in the indicators' own order."""
     selected = [ind for ind in definitions().values() if not only or ind.id in only]
     # The indicators of one table one after another, the biggest table's last: read into memory the others have
-    # given back, nationally the speed tests no longer stack on what the subscribers left (peak 3.97 -> 3.72 GB).
+    # given back, nationally the speed tests no longer stack on what the subscribers left (peak 3.97 -> 3.73 GB).
     order = sorted(selected, key=lambda ind: (max(_size(tables, n) for n in ind.tables), ind.tables[0]))
     last = {n: i for i, ind in enumerate(order) for n in ind.tables}
     has_population = "population" in tables

@@ -181,9 +181,8 @@ class Pipeline:
     def resolved(self) -> dict:
         """`as_of` resolved once, for every stage and page: `latest` is the newest month of the monthly data."""
         if "month" not in self._resolved and (self.cfg.processed / "indicators.parquet").exists():
-            from analysis.trajectory.engine import MONTH_COLUMNS, month_of, read_indicators
-            self._resolved["month"] = month_of(read_indicators(self.cfg.processed, MONTH_COLUMNS),
-                                               self.cfg.as_of).strftime("%Y-%m")
+            from analysis.trajectory.engine import judged_month
+            self._resolved["month"] = judged_month(self.cfg.processed, self.cfg.as_of).strftime("%Y-%m")
         return self._resolved
 
     def _jobs(self, elsewhere: dict[tuple[str, str], str] | None = None) -> list[Job]:
