@@ -55,3 +55,16 @@ def full_processed(full_sample, tmp_path_factory) -> tuple[Path, dict]:
     from analysis.clean import stage
     return once(tmp_path_factory, "full-processed",
                 lambda out: stage.run(full_sample / "raw", out, today=date(2026, 11, 25)))
+
+
+@pytest.fixture(scope="session")
+def national_share(tmp_path_factory) -> tuple[Path, dict, dict]:
+    """A share of the national set (two whole provinces, 60 months, 400,000 speed tests) and its clean at national
+    scope: (folder with raw/, truth/, processed/; the generator's summary; the manifest)."""
+    def build(root: Path) -> dict:
+        from analysis.clean.stage import run as clean
+        from analysis.sample.national.generate import generate_national
+        meta = generate_national(root / "raw", root / "truth", seed=7, share=0.03, speed_tests=400_000)
+        return {"meta": meta, "manifest": clean(root / "raw", root / "processed", provinces="all")}
+    root, built = once(tmp_path_factory, "national-share", build)
+    return root, built["meta"], built["manifest"]

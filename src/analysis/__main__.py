@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--provinces", default=None,
                    help="old provinces whose files are read and names resolved against, the department's first, "
                         "as two-digit codes separated by commas, or all (default: provinces in config/run.yml)")
+    s.add_argument("--partition", default=None,
+                   help="keep only the rows of these provinces of 1 July 2025 (codes separated by commas) from files "
+                        "covering many, names resolved against every province: one part of a national run")
     s.add_argument("--no-cache", action="store_true",
                    help="read every file again, not only the new and changed ones (the cache in "
                         "<processed>/.cache/clean/ is rewritten)")
@@ -59,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--targets", default=None,
                    help="target set: a file, or a name under config/targets/ (default plan-171-2025)")
     s.add_argument("--as-of", default="latest", help="the month judged, YYYY-MM or 'latest' (default)")
+    s.add_argument("--pooled-with", default=None, type=lambda v: [Path(p) for p in v.split(",") if p],
+                   help="a partition's second pass: the processed folders of every partition (comma-separated), "
+                        "whose calibration errors the intervals are calibrated on, as a whole run's are")
     s = sub.add_parser("run", help="run the whole chain with papermill: every stage, then every report",
                        description="Run clean, validate, indicators and trajectories, then the province, district "
                        "and target reports, as papermill notebooks. Values come from config/run.yml (or --config); "
@@ -118,12 +124,15 @@ def _stage(args: argparse.Namespace) -> str:
     if args.command == "clean":
         from analysis.clean.stage import run
         m = run(args.raw, args.processed, bts_radius_m=args.bts_radius_m, provinces=args.provinces,
-                use_cache=not args.no_cache)
+                use_cache=not args.no_cache, partition=args.partition)
         rows = {o["path"].removesuffix(".parquet"): o["rows"] for o in m["outputs"]}
         q = rows.pop("quarantine")
         from analysis.clean.summary import not_read
         unread = not_read(m)
+        away = sum(f.get("elsewhere", 0) for f in m["inputs"])
         return (f"clean: {len(m['inputs'])} files; " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+                + (f"; {away:,} rows of provinces outside partition {','.join(m['partition'])}"
+                   if m.get("partition") else "")
                 + f"; {q:,} rows quarantined (see quarantine.parquet); {len(m['replaced'])} resubmissions replaced; "
                 + (f"{m['cache']['read']} read, {m['cache']['reused']} unchanged since the last clean; "
                    if m["cache"]["reused"] else "")
@@ -140,7 +149,7 @@ def _stage(args: argparse.Namespace) -> str:
         return f"indicators: {out.height:,} rows for {out['indicator_id'].n_unique()} indicator(s)"
     if args.command == "trajectories":
         from analysis.trajectory.engine import run
-        st = run(args.processed, args.targets, args.as_of)
+        st = run(args.processed, args.targets, args.as_of, pooled_with=args.pooled_with)
         province = st.filter(st["area_level"] == "province")
         counts = ", ".join(f"{k} {v}" for k, v in sorted(province["status"].value_counts().iter_rows()))
         return (f"trajectories: {st.height:,} indicator-areas judged against {st['target_set'][0]}; "

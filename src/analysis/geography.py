@@ -24,6 +24,7 @@ class Geography:
     provinces: tuple[str, ...]       # the old provinces the run covers, the department's first
     primary: str | None              # the department's province; None for a run over every province
     crosswalk: pl.DataFrame = field(default_factory=pl.DataFrame)  # old commune -> unit of 1 July 2025
+    partition: tuple[str, ...] | None = None   # a partition run's provinces of 1 July 2025 (clean/partition.py)
     _names: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -92,8 +93,10 @@ def _load(processed: str, stamp: tuple) -> Geography:
     provinces = manifest.get("provinces") or manifest.get("parameters", {}).get("provinces") or []
     primary = manifest.get("primary", provinces[0] if provinces else None)
     crosswalk = folder / "area_crosswalk.parquet"
+    part = manifest.get("partition")
     return Geography(pl.read_parquet(folder / "reference_areas.parquet"), tuple(provinces), primary,
-                     pl.read_parquet(crosswalk) if crosswalk.exists() else pl.DataFrame())
+                     pl.read_parquet(crosswalk) if crosswalk.exists() else pl.DataFrame(),
+                     tuple(part) if part else None)
 
 
 def load(processed: str | Path) -> Geography:

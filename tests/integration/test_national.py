@@ -9,21 +9,17 @@ from polars.testing import assert_frame_equal
 
 from analysis.areas import national_units
 from analysis.clean.accounts import balances
-from analysis.clean.stage import run as clean
 from analysis.periods import parse_month
 from analysis.sample.national import world
-from analysis.sample.national.generate import STREAMS, generate_national
+from analysis.sample.national.generate import STREAMS
 from analysis.sample.national.settings import load
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def national(tmp_path_factory):
-    root = tmp_path_factory.mktemp("national")
-    meta = generate_national(root / "raw", root / "truth", seed=7, share=0.03, speed_tests=400_000)
-    manifest = clean(root / "raw", root / "processed", provinces="all")
-    return root, meta, manifest
+def national(national_share):
+    return national_share
 
 
 def read(root, folder: str, name: str) -> pl.DataFrame:

@@ -1,4 +1,5 @@
-"""Row accounting: for every raw file, rows read = kept + quarantined + non-data + superseded + not cleaned."""
+"""Row accounting: for every raw file, rows read = kept + quarantined + non-data + superseded + not cleaned
+(+ elsewhere: rows of provinces outside a partition run, clean/partition.py)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -25,6 +26,7 @@ class Account:
     rows_read: int = 0
     kept: int = 0
     quarantined: int = 0
+    elsewhere: int = 0   # a partition run's rows of other provinces
     non_data: Counter = field(default_factory=Counter)
     superseded: int = 0
     not_cleaned: int = 0
@@ -45,9 +47,14 @@ class Account:
 
 def balances(record: dict) -> bool:
     """A file's account as the manifest records it: every row read is kept, quarantined, not data, superseded
-    by a resubmission or not cleaned (its kind needs a table the run does not have)."""
-    return record["rows_read"] == (record["kept"] + record["quarantined"] + sum(record["non_data"].values())
-                                   + record["superseded"] + record["not_cleaned"])
+    by a resubmission, not cleaned (its kind needs a table the run does not have) or, in a partition run, another
+    province's."""
+    return record["rows_read"] == accounted(record)
+
+
+def accounted(record: dict) -> int:
+    return (record["kept"] + record["quarantined"] + sum(record["non_data"].values()) + record["superseded"]
+            + record["not_cleaned"] + record.get("elsewhere", 0))
 
 
 REMOVED = "[personal data removed]"

@@ -36,9 +36,9 @@ class Stale(Exception):
     """A cached coverage file was parsed with another hamlet registry than this run's: clean again in full."""
 
 
-def context(provinces: list[str], primary: str | None) -> str:
+def context(provinces: list[str], primary: str | None, partition: tuple[str, ...] | None = None) -> str:
     """What every entry's rows depend on besides the file itself (and today's month, see `FileCache.get`)."""
-    h = hashlib.sha256(f"{FORMAT}|{provinces}|{primary}".encode())
+    h = hashlib.sha256(f"{FORMAT}|{provinces}|{primary}|{partition}".encode())
     for lib in LIBRARIES:
         h.update(f"|{lib}={version(lib)}".encode())
     for p in sorted(paths.PACKAGE.rglob("*.py")):

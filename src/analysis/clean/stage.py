@@ -26,6 +26,7 @@ from analysis.clean.context import BTS_RADIUS_M, Context
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.cache import Entry, FileCache, Stale, context
 from analysis.clean.kinds import KINDS, MEASURES, near_miss, pivot_near_miss
+from analysis.clean.partition import Partition, partition_of
 from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats, split_repeats_on_files
 from analysis.clean.resolve import AreaResolver
@@ -136,7 +137,7 @@ class Loaded:
 
 class Cleaner:
     def __init__(self, raw: Path, today: date, bts_radius_m: float, provinces: list[str],
-                 primary: str | None, cache: FileCache | None = None) -> None:
+                 primary: str | None, cache: FileCache | None = None, partition: Partition | None = None) -> None:
         self.raw = raw
         self.cache = cache
         self._first: dict[str, int] = {}              # file -> the index of its first table in ctx.tables
@@ -145,15 +146,18 @@ class Cleaner:
         self._global_quarantine: list[pl.DataFrame] = []   # rows set aside across files (repeats of a key)
         self._uncacheable: set[str] = set()           # files read a part at a time, whose sums span batches
         self._restored: set[str] = set()              # files taken from the cache
-        self.provinces = provinces
-        self.primary = primary = primary if primary in self.provinces else None
-        areas = reference_areas(self.provinces)
+        # Names are resolved against `provinces`; the reference tables and the manifest are of the provinces whose
+        # rows are kept: the same, or a partition's (every province resolved, its own kept).
+        self.partition = partition
+        self.provinces = list(partition.old) if partition else provinces
+        self.primary = primary = primary if primary in provinces else None
+        areas = reference_areas(provinces)
         formed_from: dict[str, list[str]] = {}
-        for old, new in area_crosswalk(self.provinces).select("old_code", "new_code").iter_rows():
+        for old, new in area_crosswalk(provinces).select("old_code", "new_code").iter_rows():
             formed_from.setdefault(new, []).append(old)
-        self.ctx = Context(AreaResolver(areas, primary), today, [], bounds=_bounds(self.provinces), bts_radius_m=bts_radius_m,
+        self.ctx = Context(AreaResolver(areas, primary), today, [], bounds=_bounds(provinces), bts_radius_m=bts_radius_m,
                            reformed=AreaResolver.reformed(areas), formed_from=formed_from,
-                           joined=frozenset(c for c in self.provinces if primary and c != primary
+                           joined=frozenset(c for c in provinces if primary and c != primary
                                             and new_provinces([c]) == new_provinces([primary])))
         self.accounts: dict[str, Account] = {}
         self._parsed: dict[str, list[pl.DataFrame]] = {}
@@ -226,7 +230,7 @@ class Cleaner:
         """A file from the cache: its accounting, its tables (without their rows), its quarantined rows, its
         parsed rows of each kind (their table numbers moved to where its tables now stand) and its matches."""
         m = entry.meta
-        for name in ("sheets", "rows_read", "quarantined", "encoding", "error"):
+        for name in ("sheets", "rows_read", "quarantined", "elsewhere", "encoding", "error"):
             setattr(acc, name, m["account"][name])
         acc.kinds.update(m["account"]["kinds"])
         acc.non_data.update(m["account"]["non_data"])
@@ -386,7 +390,12 @@ class Cleaner:
         if rows is None:
             return cached
         recipe = RECIPES[kind]
+        if self.partition is not None:   # other provinces' rows, where the province column tells, before parsing
+            rows = self._mine(rows)
         parsed = recipe.clean(rows.drop("_extra", "_cell", strict=False), self.ctx)
+        if self.partition is not None:   # and where only the place found tells
+            mine = self._mine(rows, parsed)
+            rows, parsed = rows.filter(mine), parsed.filter(mine)
         # A row with cells beyond the header (an unquoted decimal comma, a stray value) cannot be trusted at all.
         if "_cell" in rows.columns:   # a pivoted sheet's figure: the quarantine names its cell's column and month
             parsed = parsed.with_columns(_col=pl.when(rows["_cell"].is_not_null() & pl.col("_col").is_in(
@@ -414,6 +423,15 @@ class Cleaner:
         if cached is not None:       # in table order, as a clean of every file gives them
             good = pl.concat([good, cached], how="diagonal_relaxed").sort("_t", maintain_order=True)
         return good
+
+    def _mine(self, rows: pl.DataFrame, parsed: pl.DataFrame | None = None):
+        """A partition run: the rows of other provinces counted in their files' accounts as elsewhere. Before
+        parsing, the rows kept; after, which rows of `parsed` to keep."""
+        away = self.partition.elsewhere(rows, parsed, self.ctx.areas)
+        if away.any():
+            for t, n in rows.select("_t").filter(away).group_by("_t").len().iter_rows():
+                self.accounts[self.ctx.tables[t].file].elsewhere += n
+        return ~away if parsed is not None else rows.filter(~away)
 
     def _parse_in_batches(self, kind: str) -> pl.DataFrame | None:
         """A kind that is not streamed (it needs another kind's table, or every file's rows together) is still parsed
@@ -479,7 +497,8 @@ class Cleaner:
             frames = {"quarantine": mine} if mine is not None else {}
             meta = {
                 "account": {"sheets": acc.sheets, "rows_read": acc.rows_read,
-                            "quarantined": mine.height if mine is not None else 0, "encoding": acc.encoding,
+                            "quarantined": mine.height if mine is not None else 0, "elsewhere": acc.elsewhere,
+                            "encoding": acc.encoding,
                             "error": acc.error, "kinds": sorted(acc.kinds), "non_data": dict(acc.non_data),
                             "notes": acc.notes},
                 "tables": [{"sheet": t.sheet, "kind": t.kind.name, "columns": t.columns, "headers": t.headers,
@@ -609,16 +628,20 @@ def _publish(staging: Path, written: list[str], manifest: dict, processed: Path)
             faults.point("clean.publishing")   # half the tables are the new ones, the manifest the old one
     # The scope alone, for the stages and pages that need only it: unlike the manifest it changes only when the
     # provinces do, so a raw file edited does not make the indicators look changed.
-    io.write_json({"provinces": manifest["provinces"], "primary": manifest["primary"]}, processed / geography.FILE)
+    io.write_json({"provinces": manifest["provinces"], "primary": manifest["primary"],
+                   "partition": manifest["partition"]}, processed / geography.FILE)
     faults.point("clean.before_manifest")
     io.write_json(manifest, processed / "manifest.json")
 
 
 def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: float = BTS_RADIUS_M,
-        provinces: str | list[str] | None = None, use_cache: bool = True) -> dict:
+        provinces: str | list[str] | None = None, use_cache: bool = True,
+        partition: str | list[str] | None = None) -> dict:
     """Clean every file under `raw` into `processed`; return the manifest (also written as manifest.json).
     `provinces` is the geography names are resolved against (`provinces_in`): by default the department's
     province and the one that joined it in 2025, or two-digit codes (the first is the primary), or 'all'.
+    `partition`: provinces of 1 July 2025 whose rows alone are kept, from files covering many (clean/partition.py);
+    names are then resolved against every province, as a whole national run resolves them.
     `use_cache`: take unchanged files' cleaning from the last run's (`clean/cache.py`) and keep this run's."""
     if not raw.is_dir():
         raise AnalysisError("raw folder not found", file=str(raw))
@@ -626,6 +649,9 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
         raise AnalysisError(f"the BTS clustering radius must be positive, got {bts_radius_m}")
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
+    part = partition_of(partition)
+    if part is not None:
+        provinces = "all"
     scope = provinces_in(provinces)
     primary = None if provinces == "all" else scope[0]
     today = today or date.today()
@@ -633,18 +659,19 @@ def run(raw: Path, processed: Path, *, today: date | None = None, bts_radius_m: 
     if not files:
         raise AnalysisError("no raw files to clean (only README.md or nothing)", file=str(raw))
     processed.mkdir(parents=True, exist_ok=True)
-    key = context(scope, primary) if use_cache else None
+    key = context(scope, primary, part.codes if part else None) if use_cache else None
     try:
         return _run(raw, processed, files, today, bts_radius_m, scope, primary, started, t0,
-                    FileCache(processed, key, today) if key else None)
+                    FileCache(processed, key, today) if key else None, part)
     except Stale:   # the hamlet registry changed since cached coverage rows were parsed: every file read again
         return _run(raw, processed, files, today, bts_radius_m, scope, primary, started, t0,
-                    FileCache(processed, key, today, reading=False))
+                    FileCache(processed, key, today, reading=False), part)
 
 
 def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_m: float, scope: list[str],
-         primary: str | None, started: datetime, t0: float, cache: FileCache | None) -> dict:
-    c = Cleaner(raw, today, bts_radius_m, scope, primary, cache)
+         primary: str | None, started: datetime, t0: float, cache: FileCache | None,
+         partition: Partition | None = None) -> dict:
+    c = Cleaner(raw, today, bts_radius_m, scope, primary, cache, partition)
     if cache is not None:
         cache.discard()   # what a run that failed half-way staged
     # Files are parsed two at a time (the work is in Rust and C, outside the GIL) and taken in name order, so the
@@ -718,6 +745,7 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
                        "bts_radius_m": bts_radius_m, "provinces": c.provinces},
         # The geography every later stage and page reads: the old provinces cleaned and the department's own.
         "provinces": c.provinces, "primary": c.primary,
+        "partition": list(c.partition.codes) if c.partition else None,
         "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
         "seconds": round(time.perf_counter() - t0, 2),
         "inputs": [a.record() for a in c.accounts.values()],

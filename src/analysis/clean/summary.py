@@ -13,7 +13,7 @@ def accounting(manifest: dict) -> pl.DataFrame:
     """One row per input file: rows read and where each went."""
     rows = [{"file": f["path"], "kinds": ", ".join(f["kinds"]), "read": f["rows_read"], "kept": f["kept"],
              "quarantined": f["quarantined"], "non_data": sum(f["non_data"].values()), "superseded": f["superseded"],
-             "not_cleaned": f["not_cleaned"], "submitted": f.get("submitted"), "rule": f.get("submitted_rule"),
+             "not_cleaned": f["not_cleaned"], "elsewhere": f.get("elsewhere", 0), "submitted": f.get("submitted"), "rule": f.get("submitted_rule"),
              "problem": f.get("error")} for f in manifest["inputs"]]
     return pl.DataFrame(rows, infer_schema_length=None).sort("file")
 
@@ -68,7 +68,7 @@ def by_kind(manifest: dict) -> pl.DataFrame:
                                             .otherwise(pl.col("kinds")))
     return (acc.group_by("kind").agg(files=pl.len(), read=pl.col("read").sum(), kept=pl.col("kept").sum(),
                                      quarantined=pl.col("quarantined").sum(), non_data=pl.col("non_data").sum(),
-                                     superseded=pl.col("superseded").sum())
+                                     superseded=pl.col("superseded").sum(), elsewhere=pl.col("elsewhere").sum())
             .sort("read", descending=True))
 
 

@@ -15,19 +15,21 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from analysis import io, metadata, milestone_match
+from analysis import geography, io, metadata, milestone_match
 from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
 from analysis.periods import from_index, month_end, parse_month
 from analysis.targets import Target, TargetSet, load
 from analysis.trajectory import calibration, hindcast as hindcasts
+from analysis.trajectory.pooling import Pools
 from analysis.trajectory.series import finish, prepare_many
 
 # The tables this stage writes (the run's cache and the report inputs take their names from here).
@@ -174,8 +176,12 @@ def _stored_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
         bucket=pl.Series(calibration.bucket_of(columns["horizon"])).cast(pl.Int64))
 
 
-def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int = 1) -> dict[str, pl.DataFrame]:
-    status, models, quantiles, backtests, projected = [], [], [], [], []
+def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int = 1, pools: Pools | None = None
+               ) -> dict[str, pl.DataFrame]:
+    """The judgement of every target as of a month. `pools`: a partition's, whose calibration also takes the other
+    partitions' errors (trajectory/pooling.py)."""
+    status, models, quantiles, backtests, judged, projected = [], [], [], [], [], []
+    call = pools.begin() if pools is not None else 0
     # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
     ind = (ind.filter(pl.col("period") <= as_of)
            .with_columns(_t=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month() - 1).cast(pl.Float64))
@@ -197,14 +203,18 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
                 prepared = list(pool.map(_prepare_all, repeat(target), _chunks(series, workers)))
             else:
                 prepared = [_prepare_all(target, series)]
-            pools = [p for _, p in prepared]
-            q = calibration.quantiles(_pool_frame(target, pools))
+            made = [p for _, p in prepared]
+            errors, stored = _pool_frame(target, made), _stored_frame(target, made)
+            if pools is not None:
+                errors, stored = pools.join(call, target.id, errors, stored)
+            q = calibration.quantiles(errors)
             quantiles.append(q)
             tables = {g: {b: (lo, hi) for _, _, b, _, lo, hi in rows.iter_rows()}
                       for (g,), rows in q.group_by("group")}
-            stored = _stored_frame(target, pools)
             if stored.height:
-                backtests.append(calibration.honest_inside(stored))
+                inside = calibration.honest_inside(stored.drop("_own", strict=False))
+                judged.append(inside)   # every partition's, for the calibration's coverage; the table: its own
+                backtests.append(inside.filter(stored["_own"]) if "_own" in stored.columns else inside)
             if parallel:
                 parts = list(pool.map(_finish_all, repeat(target), [i for i, _ in prepared], repeat(as_of),
                                       repeat(tables)))
@@ -230,7 +240,7 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
             "trajectories": trajectories,
             "models": pl.concat(models) if any(m.height for m in models) else pl.DataFrame(),
             "backtest": _backtest_table(backtests),
-            "calibration": _calibration_table(quantiles, backtests)}
+            "calibration": _calibration_table(quantiles, judged)}
 
 
 def _backtest_table(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -340,12 +350,13 @@ def month_of(ind: pl.DataFrame, as_of: str | date) -> date:
     return month
 
 
-def frames(processed: Path, target_set: TargetSet, month: date, workers: int = 1) -> dict[str, pl.DataFrame]:
+def frames(processed: Path, target_set: TargetSet, month: date, workers: int = 1, pools: Pools | None = None
+           ) -> dict[str, pl.DataFrame]:
     """Every table of `OUTPUTS`, judged as of `month` with no data after it (the stage writes them; a report
     notebook asked for another month than the stage's computes them in memory)."""
     ind = _in_scope(read_indicators(processed), processed, target_set).filter(pl.col("period") <= month)
-    out = run_frames(ind, target_set, month, workers=workers)
-    out["hindcast"] = hindcasts.run(ind, target_set, month, run_frames)
+    out = run_frames(ind, target_set, month, workers=workers, pools=pools)
+    out["hindcast"] = hindcasts.run(ind, target_set, month, partial(run_frames, pools=pools))
     out["gaps"] = gaps(processed, month)
     out["milestones_status"] = milestones(processed, target_set, month)
     return {name: out[name] for name in OUTPUTS}
@@ -364,12 +375,20 @@ def judged_month(processed: Path, as_of: str | date) -> date:
     return month_of(read_indicators(processed, ["period", "frequency"]), as_of)
 
 
-def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest") -> pl.DataFrame:
-    """Fit, project and judge every target of the set as of a month; write `OUTPUTS`; return `status`."""
+def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest",
+        pooled_with: list[Path] | None = None) -> pl.DataFrame:
+    """Fit, project and judge every target of the set as of a month; write `OUTPUTS`; return `status`.
+    A partition's folder (clean --partition) also gets its calibration errors (trajectory/pooling.py);
+    `pooled_with`: the partitions' folders, whose errors then calibrate this one's intervals with its own."""
     started = time.perf_counter()
     target_set = load(targets)
     month = judged_month(processed, as_of)
-    out = frames(processed, target_set, month, workers=os.cpu_count() or 1)
+    others = [f for f in pooled_with or [] if f.resolve() != processed.resolve()]
+    partitioned = bool(pooled_with) or geography.load(processed).partition is not None
+    pools = Pools(others) if partitioned else None
+    out = frames(processed, target_set, month, workers=os.cpu_count() or 1, pools=pools)
+    if pools is not None and not others:   # the errors of this partition alone, for the others' second pass
+        pools.write(processed)
     for name, frame in out.items():
         io.write_parquet(frame, processed / f"{name}.parquet")
     io.write_json({"stage": "trajectories", "target_set": target_set.id, "as_of": str(month),

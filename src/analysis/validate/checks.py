@@ -14,6 +14,7 @@ import polars as pl
 
 from analysis import paths
 from analysis.areas import REFORM_LEVELS, district_provinces, province_boxes
+from analysis.clean.accounts import accounted
 from analysis.crosswalk import area_crosswalk
 from analysis.periods import interpolate_yearly, month_range
 
@@ -247,8 +248,7 @@ def table_columns(processed: Path) -> pl.DataFrame:
 def raw_files(manifest: dict) -> pl.DataFrame:
     """The raw-level view: every input file with its accounting, as the clean stage's manifest states it."""
     rows = [{"path": f["path"], "kinds": ", ".join(f["kinds"]), "rows_read": f["rows_read"],
-             "accounted": f["kept"] + f["quarantined"] + sum(f["non_data"].values()) + f["superseded"]
-             + f["not_cleaned"], "quarantined": f["quarantined"], "error": f.get("error")}
+             "accounted": accounted(f), "quarantined": f["quarantined"], "error": f.get("error")}
             for f in manifest["inputs"]]
     schema = {"path": pl.String, "kinds": pl.String, "rows_read": pl.Int64, "accounted": pl.Int64,
               "quarantined": pl.Int64, "error": pl.String}
