@@ -10,7 +10,7 @@ KERNEL := plan171
 # session's costly fixtures are built once for all workers (tests/conftest.py `once`). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
 
-.PHONY: help venv sample report run test test-fast lab bench clean-outputs
+.PHONY: help venv sample report run test test-fast lab bench bench-growth clean-outputs
 
 help:
 	@echo "make report   build the environment, make sample data if $(RAW) has none, run the pipeline"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
 	@echo "make bench    every stage on the province sample and on a tenth and the whole national set; figures to benchmarks/results.md"
+	@echo "make bench-growth  the national set at three sizes and one province's partition: growth toward ten times"
 
 # The stamp is rebuilt when the pins change; pip is quiet so a CI log stays readable.
 $(STAMP): pyproject.toml
@@ -55,6 +56,11 @@ test-fast: venv
 # Speed and memory are measured here, never in a timed test: appends a line to benchmarks/results.md.
 bench: venv
 	$(BIN)/python benchmarks/bench.py
+
+# How time and memory grow with the national set and what a partition by province costs (about 40 minutes and
+# 17 GB of disk the first time, for the three sets): lines to benchmarks/results.md.
+bench-growth: venv
+	$(BIN)/python benchmarks/growth.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                         "operators, 60 months, 20 million speed tests (config/sample-national.yml)")
     s.add_argument("--share", type=float, default=1.0,
                    help="national scale only: keep provinces holding this share of the communes (default 1)")
+    s.add_argument("--speed-tests", type=int, default=None,
+                   help="national scale only: i-Speed tests over the 60 months (default: config, 20 million), "
+                        "to simulate a larger set")
     s = stage("clean", "read every raw file into tidy tables, with quarantine and row accounting")
     s.add_argument("--bts-radius-m", type=float, default=50.0,
                    help="sites of different operators closer than this share one BTS position (default 50)")
@@ -109,14 +112,15 @@ def _stage(args: argparse.Namespace) -> str:
         from analysis.sample.national.generate import generate_national
         if args.first_month:
             raise AnalysisError("--from is not available at national scale (its 60 months are fixed by the config)")
-        s = generate_national(args.raw, args.truth, args.seed, args.share, args.config, last_month=args.last_month)
+        s = generate_national(args.raw, args.truth, args.seed, args.share, args.config, last_month=args.last_month,
+                              speed_tests=args.speed_tests)
         return (f"sample (national, {s['provinces']} provinces, {s['communes']:,} communes): {s['files']} files, "
                 f"{s['data_rows']:,} data rows, {s['bytes'] / 1e6:.1f} MB in {args.raw}; truth in {args.truth}; "
                 f"{s['seconds_truth'] + s['seconds_raw']:.1f} s")
     if args.command == "sample":
         from analysis.sample.generate import generate
-        if args.share != 1.0:
-            raise AnalysisError("--share applies to --scale national only")
+        if args.share != 1.0 or args.speed_tests is not None:
+            raise AnalysisError("--share and --speed-tests apply to --scale national only")
         s = generate(args.raw, args.truth, args.seed, args.config, args.first_month, args.last_month)
         return (f"sample: {s['files']} files, {s['data_rows']:,} data rows, {s['bytes'] / 1e6:.1f} MB in {args.raw}; "
                 f"truth in {args.truth} ({s['defects']:,} defects recorded); "

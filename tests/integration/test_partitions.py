@@ -140,3 +140,12 @@ def test_a_second_pass_needs_every_partitions_first(runs, tmp_path):
     _, parts, _ = runs
     with pytest.raises(AnalysisError, match="judge every partition once on its own first"):
         trajectories(parts[0], None, pooled_with=[parts[0], tmp_path])
+
+
+def test_a_second_pass_judged_as_of_another_month_than_the_first_stops(runs):
+    from analysis.errors import AnalysisError
+    _, parts, _ = runs
+    before = (parts[0] / "status.parquet").read_bytes()
+    with pytest.raises(AnalysisError, match=r"judged as of other months \(2025-06-01\) than this one \(2025-03-01\)"):
+        trajectories(parts[0], parts[0].parent / "targets.yml", as_of="2025-03", pooled_with=parts)
+    assert (parts[0] / "status.parquet").read_bytes() == before

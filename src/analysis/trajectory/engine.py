@@ -206,7 +206,7 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
             made = [p for _, p in prepared]
             errors, stored = _pool_frame(target, made), _stored_frame(target, made)
             if pools is not None:
-                errors, stored = pools.join(call, target.id, errors, stored)
+                errors, stored = pools.join(call, as_of, target.id, errors, stored)
             q = calibration.quantiles(errors)
             quantiles.append(q)
             tables = {g: {b: (lo, hi) for _, _, b, _, lo, hi in rows.iter_rows()}

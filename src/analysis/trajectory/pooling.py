@@ -11,6 +11,7 @@ fixed by the target set) and the indicator, so the pools of the same call are jo
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -33,11 +34,11 @@ class Pools:
         self.calls += 1
         return self.calls
 
-    def join(self, call: int, indicator: str, errors: pl.DataFrame, stored: pl.DataFrame
+    def join(self, call: int, as_of: date, indicator: str, errors: pl.DataFrame, stored: pl.DataFrame
              ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """This call's errors of the indicator kept to be written; returned with the other partitions' added
         (stored rows marked `_own`, so that the back-test table keeps this partition's areas only)."""
-        tag = {"call": pl.lit(call, pl.Int32), "indicator_id": pl.lit(indicator)}
+        tag = {"call": pl.lit(call, pl.Int32), "as_of": pl.lit(as_of, pl.Date), "indicator_id": pl.lit(indicator)}
         if errors.height:
             self.made["errors"].append(errors.with_columns(**tag))
         if stored.height:
@@ -46,8 +47,13 @@ class Pools:
         if self.others is None:
             return errors, stored
         mine = (pl.col("call") == call) & (pl.col("indicator_id") == indicator)
-        more_errors = self.others["errors"].filter(mine).drop("call")
-        more_stored = self.others["stored"].filter(mine).drop("call")
+        more_errors = self.others["errors"].filter(mine)
+        when = set(more_errors["as_of"]) if more_errors.height else set()
+        if when - {as_of}:   # the same call of the engine must judge the same month in every partition
+            raise AnalysisError(f"the partitions were judged as of other months ({', '.join(sorted(map(str, when)))}) "
+                                f"than this one ({as_of}): give every pass the same --as-of")
+        more_errors = more_errors.drop("call", "as_of")
+        more_stored = self.others["stored"].filter(mine).drop("call", "as_of", strict=False)
         more_stored = more_stored.with_columns(_own=pl.lit(False)) if more_stored.height else more_stored
         if more_errors.height:
             errors = pl.concat([errors, more_errors.select(errors.columns)]) if errors.height else more_errors
@@ -69,4 +75,4 @@ def _read(folders: list[Path], name: str) -> pl.DataFrame:
     frames = [pl.read_parquet(f / name) for f in folders]
     frames = [f for f in frames if f.height]
     return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(
-        schema={"call": pl.Int32, "indicator_id": pl.String})
+        schema={"call": pl.Int32, "as_of": pl.Date, "indicator_id": pl.String})
