@@ -40,15 +40,16 @@ def both(short_sample, tmp_path_factory):
 BIG = ("subscribers", "speed_tests", "hamlet_coverage", "bts_sites")
 
 
-def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(both):
+def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(both, monkeypatch):
     """What `python -m analysis indicators` does (`engine.Files`): each table read once, when first needed, and
-    no two big tables held at once; the same indicators as from the tables all in memory."""
+    no two big tables held at once; the speed tests never whole but a month at a time (`speeds.ByMonth`); the
+    same indicators as from the tables all in memory."""
     import gc
     import weakref
 
-    from analysis.indicators import engine
+    from analysis.indicators import engine, speeds
     got, _, out, province = both
-    reads, alive = [], []
+    reads, alive, months = [], [], []
 
     class Watched(engine.Files):
         def __getitem__(self, name):
@@ -58,12 +59,31 @@ def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(b
             reads.append((name, weakref.ref(frame)))
             return frame
 
+        def scan(self, name):
+            gc.collect()
+            alive.append([n for n, ref in reads if ref() is not None and n in BIG])
+            reads.append((name, lambda: None))
+            return super().scan(name)
+
+    month = speeds.ByMonth.month
+
+    def watched_month(self, period, *where):
+        frame = month(self, period, *where)
+        months.append(sorted(frame["period"].unique()))
+        return frame
+
+    monkeypatch.setattr(speeds.ByMonth, "month", watched_month)
+
     files = Watched(out, {n for ind in engine.definitions().values() for n in ind.tables})
     from polars.testing import assert_frame_equal
     # the same rows; sums may differ in their last bits (a sum over threads comes in any order)
     assert_frame_equal(compute(files, province=province)[0], got, rel_tol=1e-12, abs_tol=1e-9)
     names = [n for n, _ in reads]
     assert sorted(names) == sorted(set(names)) and set(BIG) <= set(names)   # each read once
+    whole = {p for p in pl.read_parquet(out / "speed_tests.parquet", columns=["period"])["period"].unique()}
+    # the speed tests a month at a time, each month's rows on their own, every month read (once a network)
+    assert months and all(len(m) == 1 for m in months) and {m[0] for m in months} == whole
+    assert len(months) == 2 * len(whole)
     assert all(len(held) == 0 for name, held in zip(names, alive) if name in BIG), list(zip(names, alive))
     # the big tables are read smallest file first, so the biggest comes last, into memory the others gave back
     big = [n for n in names if n in BIG]

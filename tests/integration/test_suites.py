@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from analysis.areas import legacy_units
+from polars.testing import assert_frame_equal
 from analysis.text import catalogue
 from analysis.validate.gx_run import PROJECT, run_checks
 
@@ -267,3 +268,27 @@ def test_a_large_table_is_judged_whole_from_the_rows_gx_needs(tmp_path):
     assert not bad.success and bad.failing == 2 and bad.rows == n
     assert sorted(bad.examples) == ["150000", "250000"]
     assert [r for r, x in results.items() if not x.success] == ["speed_tests.download_physical"]
+
+
+@pytest.mark.parametrize("suite", ["speed_tests", "subscribers"])
+def test_a_large_table_streamed_gives_gx_the_rows_it_gives_held_whole(tmp_path, suite):
+    # Validation passes a large table as a query (`checks.read(lazy=True)`), which `needed` reduces with polars'
+    # streaming engine, repeats found by a streaming group-by of hashes: the same rows, in the same order, as
+    # from the table held whole, every rule's broken rows among them; and the same verdicts and counts.
+    from analysis.validate.rows import height, needed
+    rules = {r: kw for r, kw in _rule_configs().items() if r.startswith(f"{suite}.")}
+    n, key = 250_000, {"speed_tests": "test_id", "subscribers": "commune_code"}[suite]   # above WHOLE_BELOW
+    filler = BASE[suite].head(1).select(pl.all().repeat_by(n).explode()).with_columns(
+        pl.format("{}", pl.int_range(n) + 10_000).alias(key))   # rows of their own key that break nothing
+    broken = [BREAK[r](BASE[suite]) for r in sorted(rules) if r in BREAK]
+    big = pl.concat([filler.head(n // 2), *broken, filler.tail(n // 2)], how="vertical_relaxed")
+    path = tmp_path / f"{suite}.parquet"
+    big.write_parquet(path, row_group_size=50_000)
+    held, streamed = needed(big, list(rules.values())), needed(pl.scan_parquet(path), list(rules.values()))
+    assert_frame_equal(streamed, held)
+    assert held.height < big.height and height(pl.scan_parquet(path)) == big.height
+    if suite == "speed_tests":   # and through GX, once (it is the slow part)
+        whole = {r.rule: (r.success, r.failing, r.rows) for r in run_checks({suite: keyed(big)}, tmp_path / "a")}
+        lazy = {r.rule: (r.success, r.failing, r.rows)
+                for r in run_checks([(suite, pl.scan_parquet(path))], tmp_path / "b")}
+        assert lazy == whole and not any(ok for ok, _, _ in whole.values())

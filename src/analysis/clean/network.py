@@ -11,6 +11,7 @@ from analysis.clean.columns import Parsed, first_error, mapped, number, required
 from analysis.clean.context import Context
 from analysis.clean.parse import ParseError, parse_coordinate, parse_date, parse_datetime
 from analysis.clean.reports import submitted
+from analysis.clean.writing import Order
 
 EARTH_M_PER_DEG = 111_320.0
 MAX_SPEED_MBPS = 10_000.0  # 10 Gbps: no consumer line or handset measures more
@@ -175,9 +176,13 @@ def speed_tests(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
                              ("commune", area_err)])
 
 
+# Ties (a test without an id) keep the files' order.
+SPEED_ORDER = Order(("ts", "test_id"))
+
+
 def finish_speed_tests(kept: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
-    # device_id and ip were never selected: personal data stops at the raw file. A frame, or (nationally) a query
-    # over the parsed batches' files that streams to the table; ties (a test without an id) keep the files' order.
-    return (kept.select("test_id", "ts", "period", "operator", "network", "download_mbps", "upload_mbps",
-                        "latency_ms", "commune_code", "district_code", "source_file")
-            .sort("ts", "test_id", maintain_order=True))
+    # device_id and ip were never selected: personal data stops at the raw file. A frame, sorted; or (nationally)
+    # a query over the parsed batches' files, which is written sorted a month at a time (`writing.write_by_month`).
+    out = kept.select("test_id", "ts", "period", "operator", "network", "download_mbps", "upload_mbps",
+                      "latency_ms", "commune_code", "district_code", "source_file")
+    return SPEED_ORDER.sort(out) if isinstance(out, pl.DataFrame) else out

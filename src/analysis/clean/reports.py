@@ -8,6 +8,7 @@ from analysis.clean.accounts import raw_rows
 from analysis.clean.columns import count, first_error, mapped, required
 from analysis.clean.context import Context
 from analysis.clean.parse import ParseError, parse_bool, parse_date
+from analysis.clean.writing import Order
 
 
 def _service(text: str | None) -> str:
@@ -65,10 +66,14 @@ def sum_parts(good: pl.DataFrame) -> pl.DataFrame:
                  pl.col("_submitted").max(), raw_rows(good).cast(pl.Int32).alias("_n")))
 
 
-def finish_subscribers(kept: pl.DataFrame) -> pl.DataFrame:
-    # Summed by `sum_parts` already; rows come in file order, nearly sorted by period.
-    return (kept.select(*SUBSCRIBER_KEY, "subscribers", "source_file")
-            .sort("period", "operator", "commune_code", "service", "segment", nulls_last=True, maintain_order=True))
+SUBSCRIBER_ORDER = Order(("period", "operator", "commune_code", "service", "segment"), nulls_last=True)
+
+
+def finish_subscribers(kept: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    # Summed by `sum_parts` already; rows come in file order, nearly sorted by period. A query (nationally) is
+    # written sorted a month at a time (`writing.write_by_month`).
+    out = kept.select(*SUBSCRIBER_KEY, "subscribers", "source_file")
+    return SUBSCRIBER_ORDER.sort(out) if isinstance(out, pl.DataFrame) else out
 
 
 def _x_habits(ctx: Context, d: pl.DataFrame) -> dict[str, pl.Series]:

@@ -27,6 +27,7 @@ from analysis.clean.hamlets import HamletResolver
 from analysis.clean.cache import Entry, FileCache, Stale, context
 from analysis.clean.kinds import KINDS, MEASURES, near_miss, pivot_near_miss
 from analysis.clean.partition import Partition, partition_of
+from analysis.clean.writing import Order, write_by_month, write_table
 from analysis.clean.readers import HEADER_SEARCH_ROWS, MAX_FILE_BYTES, TEXTS, Sheet, csv_parts, read_file
 from analysis.clean.repeats import split_repeats, split_repeats_on_files
 from analysis.clean.resolve import AreaResolver
@@ -50,6 +51,8 @@ class Recipe:
     # without them its rows are counted as not cleaned, with the reason.
     needs: tuple[str, ...] = ()
     uses: Callable[[Context, dict[str, pl.DataFrame]], None] | None = None
+    # A SPILLED kind's sort, which begins with its month: its table is written sorted a month at a time.
+    order: Order | None = None
 
 
 def _rows(finish: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[pl.DataFrame, Context], pl.DataFrame]:
@@ -65,12 +68,14 @@ RECIPES: dict[str, Recipe] = {
     "hamlet_registry": Recipe(registers.hamlet_registry, _rows(registers.finish_hamlet_registry), ("hamlet_code",)),
     "population": Recipe(registers.population, _rows(registers.finish_population), ("commune_code", "year")),
     "subscribers": Recipe(reports.subscribers, _rows(reports.finish_subscribers),
-                          ("period", "operator", "commune_code", "service", "segment"), True, reports.sum_parts),
+                          ("period", "operator", "commune_code", "service", "segment"), True, reports.sum_parts,
+                          order=reports.SUBSCRIBER_ORDER),
     "hamlet_coverage": Recipe(reports.hamlet_coverage, _rows(reports.finish_hamlet_coverage),
                               ("period", "operator", "hamlet_code"), True, needs=("hamlet_registry",), uses=_hamlets),
     "bts_sites": Recipe(network.bts_sites, lambda f, ctx: network.finish_bts_sites(f, ctx.bts_radius_m),
                         ("period", "operator", "site_id"), True),
-    "speed_tests": Recipe(network.speed_tests, _rows(network.finish_speed_tests), ("test_id",)),
+    "speed_tests": Recipe(network.speed_tests, _rows(network.finish_speed_tests), ("test_id",),
+                          order=network.SPEED_ORDER),
     "smartphone_survey": Recipe(registers.smartphone_survey, _rows(registers.finish_smartphone_survey),
                                 ("area_code", "year")),
     "state_apps": Recipe(registers.state_apps, _rows(registers.finish_state_apps), ("as_of", "app")),
@@ -91,7 +96,6 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
 # rows (held, 1.7 and 0.6 GB, with the stage's peak at 5.9 GB).
 SPILLED = STREAMED
 STREAM_BATCH_ROWS = 1_000_000
-ROW_GROUP = 262_144   # rows in each row group of a table written (polars' own default for a frame written whole)
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote (and geography.json)
@@ -597,15 +601,6 @@ class Cleaner:
             self.accounts[f].notes.update(notes)
 
 
-def write_table(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
-    """A table (a frame, or a query streaming from the parsed batches' files) written; its rows. Categories (a
-    streamed kind's labels) become text as it is written, a batch at a time, so the text copy of a 20-million-row
-    table is never whole in memory. Row groups have a fixed size: left to the streaming engine they followed its
-    morsels, and the same rows came out as other bytes run to run, which made every later stage look stale."""
-    frame.lazy().with_columns(pl.col(pl.Categorical).cast(pl.String)).sink_parquet(path, row_group_size=ROW_GROUP)
-    return pl.scan_parquet(path).select(pl.len()).collect().item()   # from the file's footer
-
-
 def _fuzzy(counts) -> list[dict]:
     """Approximate matches over every file: text, code, how and rows."""
     total: dict[tuple, int] = {}
@@ -709,7 +704,9 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
     rows: dict[str, int] = {}
 
     def keep(name: str, frame: pl.DataFrame | pl.LazyFrame) -> None:
-        rows[name] = write_table(frame, staging / f"{name}.parquet")
+        order = RECIPES[name].order if name in RECIPES else None
+        rows[name] = (write_by_month(frame, order, staging / f"{name}.parquet")
+                      if isinstance(frame, pl.LazyFrame) and order else write_table(frame, staging / f"{name}.parquet"))
 
     keep("reference_areas", reference_areas(c.provinces))
     keep("area_crosswalk", area_crosswalk(c.provinces))  # old communes -> the units of 1 July 2025, with weights

@@ -64,6 +64,9 @@ class Files(Mapping):
     def __getitem__(self, name: str) -> pl.DataFrame:
         return pl.read_parquet(self.paths[name], columns=COLUMNS.get(name))
 
+    def scan(self, name: str) -> pl.LazyFrame:
+        return pl.scan_parquet(self.paths[name]).select(COLUMNS.get(name) or pl.all())
+
     def __contains__(self, name: object) -> bool:   # Mapping's own would read the table to answer
         return name in self.paths
 
@@ -97,16 +100,18 @@ def compute(tables: Mapping[str, pl.DataFrame], min_tests: int = speeds.MIN_TEST
     has_population = "population" in tables
     held: dict[str, pl.DataFrame] = {}
 
-    def get(name: str) -> pl.DataFrame:
+    def get(name: str) -> pl.DataFrame | speeds.ByMonth:
         if name not in held:
-            table = tables[name]
-            if name in ("subscribers", "speed_tests"):
+            def shared_back(table: pl.DataFrame) -> pl.DataFrame:
                 # figures reported by the units of 1 July 2025, shared back onto the old communes
                 if has_population:
-                    table = getattr(carry_back, name)(table, get("population"))
-                else:
-                    _reported_in_new_units(name, table)
-            held[name] = table
+                    return getattr(carry_back, name)(table, get("population"))
+                _reported_in_new_units(name, table)
+                return table
+            if name == "speed_tests" and isinstance(tables, Files):   # never held whole (speeds.ByMonth)
+                held[name] = speeds.ByMonth(tables.scan(name), shared_back)
+            else:
+                held[name] = shared_back(tables[name]) if name in ("subscribers", "speed_tests") else tables[name]
         return held[name]
 
     done, skipped = {}, {}

@@ -2,6 +2,9 @@
 median beside it, and no value where an area has fewer than the minimum number of measurements."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import polars as pl
 
 from analysis.indicators.base import reformed, with_province
@@ -9,7 +12,35 @@ from analysis.indicators.base import reformed, with_province
 MIN_TESTS = 100
 
 
-def download(tests: pl.DataFrame, network: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
+@dataclass(frozen=True)
+class ByMonth:
+    """A table too big to hold at once (a national i-Speed table grows with the app's use, not with the areas),
+    read a month at a time; `prepare` makes a month's rows what the formula reads (the carry-back onto the old
+    communes). Every speed figure is of one month, so the months' figures together are the table's."""
+    scan: pl.LazyFrame
+    prepare: Callable[[pl.DataFrame], pl.DataFrame]
+
+    def is_empty(self) -> bool:
+        return self.scan.head(1).collect().is_empty()
+
+    def months(self, *where: pl.Expr) -> list:
+        return sorted(self.scan.filter(*where).select(pl.col("period").unique()).collect()["period"].drop_nulls())
+
+    def month(self, period, *where: pl.Expr) -> pl.DataFrame:
+        # The table is written in time order, so a month's rows are a few row groups found by their statistics.
+        return self.prepare(self.scan.filter(pl.col("period") == period, *where).collect())
+
+
+def download(tests: pl.DataFrame | ByMonth, network: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
+    if isinstance(tests, ByMonth):   # held a month at a time: the peak is a month's tests, not all of them
+        mine = pl.col("network") == network
+        parts = [_download(tests.month(m, mine), network, min_tests) for m in tests.months(mine)]
+        return pl.concat(parts, how="diagonal_relaxed") if parts else _download(
+            tests.prepare(tests.scan.head(0).collect()), network, min_tests)
+    return _download(tests, network, min_tests)
+
+
+def _download(tests: pl.DataFrame, network: str, min_tests: int) -> pl.DataFrame:
     t = with_province(tests.filter(pl.col("network") == network))
     if "_w" not in t.columns:
         t = t.with_columns(_w=pl.lit(1.0))

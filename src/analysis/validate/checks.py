@@ -73,15 +73,20 @@ def suite_columns(name: str) -> set[str]:
                                          *(kw.get("column_list") or [])] if c}
 
 
-def read(processed: Path, name: str, *, suite: bool = True, derived: bool = True) -> pl.DataFrame | None:
+def read(processed: Path, name: str, *, suite: bool = True, derived: bool = True, lazy: bool = False
+         ) -> pl.DataFrame | pl.LazyFrame | None:
     """One processed table (None when absent) with only its key's columns and those its suite (`suite`) and the
-    derived checks (`derived`) read: a national speed table is 20 million rows of eleven columns."""
+    derived checks (`derived`) read: a national speed table is 20 million rows of eleven columns. `lazy`: a
+    query over the file instead, for a table large enough to be streamed (`STREAMED_FROM` rows)."""
     path = processed / f"{name}.parquet"
     if not path.exists():
         return None
     want = set(_KEYS[name]) | ((suite_columns(name) | set(SUITE_NEEDS.get(name, ()))) if suite else set()) | (
         set(DERIVED_NEEDS.get(name, ())) if derived else set())
-    frame = pl.read_parquet(path, columns=[c for c in pl.read_parquet_schema(path) if c in want])
+    columns = [c for c in pl.read_parquet_schema(path) if c in want]
+    if lazy and name != "bts_sites" and pq_rows(path) >= STREAMED_FROM:
+        return pl.scan_parquet(path).select(columns)
+    frame = pl.read_parquet(path, columns=columns)
     if name == "bts_sites" and suite:
         frame = frame.with_columns(outside_deg=outside_province(frame))
     return frame
@@ -92,6 +97,15 @@ def load(processed: Path) -> dict[str, pl.DataFrame]:
     its key and the derived checks read, all at once (what the tests of single checks want; validation reads a
     table at a time: `frames`). Keys are added later, to the rows validation shows (`with_keys`)."""
     return {name: t for name in PROCESSED if (t := read(processed, name)) is not None}
+
+
+# A processed table of this many rows or more is validated as a query (its suite's columns of 60 million speed
+# tests were 6 GB held whole).
+STREAMED_FROM = 2_000_000
+
+
+def pq_rows(path: Path) -> int:
+    return pl.scan_parquet(path).select(pl.len()).collect().item()
 
 
 def with_keys(name: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -282,15 +296,15 @@ DERIVED = {"submissions": (submissions, MONTHLY_REPORTS),
 BY_OPERATOR = ("submissions", "subscriber_changes", *[n for n, key in _KEYS.items() if "operator" in key])
 
 
-def frames(processed: Path, manifest: dict, target_set=None, only: tuple[str, ...] | None = None
-           ) -> Iterator[tuple[str, pl.DataFrame]]:
+def frames(processed: Path, manifest: dict, target_set=None, only: tuple[str, ...] | None = None,
+           lazy: bool = False) -> Iterator[tuple[str, pl.DataFrame | pl.LazyFrame]]:
     """(check table name = suite name, frame), one at a time: each processed table with its suite's columns, then
     each derived check from the tables it reads, read for it alone, so that a national run never holds its big
     tables together (the speed tests are 20 million rows). A table whose inputs are absent is simply not checked
     (nor the milestones' wording without a target set)."""
     wanted = (lambda name: only is None or name in only)
-    for name in PROCESSED:
-        if wanted(name) and (t := read(processed, name, derived=False)) is not None:
+    for name in PROCESSED:   # a large table as a query, which the suite's row tests stream (`rows.needed`)
+        if wanted(name) and (t := read(processed, name, derived=False, lazy=lazy)) is not None:
             yield name, t
     # The derived checks read the big tables as scans: polars' streaming engine reduces them (sums by month,
     # distinct codes) without holding them whole.

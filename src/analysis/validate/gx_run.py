@@ -15,7 +15,7 @@ import polars as pl
 from analysis import paths
 from analysis.errors import AnalysisError
 from analysis.validate.checks import with_keys
-from analysis.validate.rows import needed
+from analysis.validate.rows import height, needed
 
 PROJECT = paths.EXPECTATIONS
 
@@ -62,7 +62,8 @@ def context(results_dir: Path, docs_dir: Path | None, project: Path = PROJECT):
     return gx.get_context(mode="file", project_root_dir=str(project))
 
 
-def run_checks(frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]], results_dir: Path,
+def run_checks(frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame | pl.LazyFrame]],
+               results_dir: Path,
                docs_dir: Path | None = None, project: Path = PROJECT) -> list[RuleResult]:
     """Each check table through the checkpoint of its name; tables without a suite are an error of this code.
     `frames` may be produced one at a time (`checks.frames`): each is let go before the next is read."""
@@ -78,10 +79,11 @@ def run_checks(frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataF
         # the rows that could break a rule (analysis.validate.rows): GX judges those, verdicts and counts whole.
         configs = [e.configuration for vd in checkpoint.validation_definitions for e in vd.suite.expectations]
         used = {"key"} | {c for cfg in configs for c in _columns(cfg.kwargs)}
-        rows = needed(frame, [(cfg.type, cfg.kwargs) for cfg in configs])
+        rows = needed(frame, [(cfg.type, cfg.kwargs) for cfg in configs])   # a large table's query: streamed
         rows = with_keys(name, rows)
         rows = rows.select(c for c in rows.columns if c in used)
         run = checkpoint.run(batch_parameters={"dataframe": rows.to_pandas()})
+        n = height(frame)
         for validation in run.run_results.values():
             for r in validation.results:
                 cfg = r.expectation_config
@@ -92,7 +94,7 @@ def run_checks(frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataF
                 out.append(RuleResult(
                     table=name, rule=(cfg.meta or {}).get("rule", cfg.type), severity=str(cfg.severity.value),
                     description=cfg.description or cfg.type, column=_column(cfg.kwargs), success=bool(r.success),
-                    failing=int(failing), examples=[] if r.success else _examples(res), rows=frame.height))
+                    failing=int(failing), examples=[] if r.success else _examples(res), rows=n))
                 if r.exception_info and r.exception_info.get("raised_exception"):
                     out[-1].success = False
                     out[-1].examples = [str(r.exception_info.get("exception_message"))[:200]]

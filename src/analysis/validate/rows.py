@@ -53,8 +53,12 @@ def suspect(kind: str, kw: dict) -> pl.Expr | None:
     return None
 
 
-def needed(frame: pl.DataFrame, rules: list[tuple[str, dict]], whole_below: int = WHOLE_BELOW) -> pl.DataFrame:
-    """The rows of `frame` the rules (type, kwargs) need; the whole frame when it is small or a rule is unknown."""
+def needed(frame: pl.DataFrame | pl.LazyFrame, rules: list[tuple[str, dict]], whole_below: int = WHOLE_BELOW
+           ) -> pl.DataFrame:
+    """The rows of `frame` the rules (type, kwargs) need; the whole frame when it is small or a rule is unknown.
+    A query (a large table's scan) is reduced by polars' streaming engine without being held whole."""
+    if isinstance(frame, pl.LazyFrame):
+        return _needed_streaming(frame, rules, whole_below)
     if frame.height < whole_below:
         return frame
     tests = [suspect(kind, kw) for kind, kw in rules]
@@ -65,3 +69,34 @@ def needed(frame: pl.DataFrame, rules: list[tuple[str, dict]], whole_below: int 
     except pl.exceptions.PolarsError:  # a regex polars cannot compile, say: let GX see everything
         return frame
     return frame.filter(keep)
+
+
+def height(frame: pl.DataFrame | pl.LazyFrame) -> int:
+    return frame.height if isinstance(frame, pl.DataFrame) else frame.select(pl.len()).collect().item()
+
+
+def _needed_streaming(scan: pl.LazyFrame, rules: list[tuple[str, dict]], whole_below: int) -> pl.DataFrame:
+    """`needed` over a query: the same rows in the same order. A row test streams; a uniqueness test cannot (a row
+    is a repeat only once every row is seen), so the repeated hashes are found first, by a streaming group-by of
+    8 bytes a row, and a row is suspect when its hash is among them (a shared hash alone: one suspect too many)."""
+    if height(scan) < whole_below:
+        return scan.collect()
+    tests, repeated = [], []
+    for kind, kw in rules:
+        if kind == "expect_column_values_to_be_unique":
+            repeated.append(pl.col(kw["column"]).hash())
+        elif kind == "expect_compound_columns_to_be_unique":
+            repeated.append(pl.struct(kw["column_list"]).hash())
+        else:
+            tests.append(suspect(kind, kw))
+    if any(t is None for t in tests):
+        return scan.collect()
+    for h in repeated:
+        seen = (scan.select(_h=h).group_by("_h").len().filter(pl.col("len") > 1).select("_h")
+                .collect(engine="streaming"))["_h"]
+        tests.append(h.is_in(seen.implode()) if seen.len() else pl.lit(False))
+    try:
+        return (scan.with_row_index("_i").filter(pl.any_horizontal(tests) | (pl.col("_i") < SAMPLE))
+                .collect(engine="streaming").sort("_i").drop("_i"))
+    except pl.exceptions.PolarsError:  # a regex polars cannot compile, say: let GX see everything
+        return scan.collect()

@@ -71,7 +71,7 @@ def run(processed: Path, reports: Path | None = None, project: Path = PROJECT, t
     started = time.perf_counter()
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     from analysis.targets import load as load_targets
-    frames = checks.frames(processed, manifest, load_targets(targets))
+    frames = checks.frames(processed, manifest, load_targets(targets), lazy=True)
     out = processed / "validation"
     results = run_checks(frames, out / "gx-results", reports / "data-docs" if reports else None, project)
     tables = {r.table: r.rows for r in results}   # each check table's rows (every table has rules)

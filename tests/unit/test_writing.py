@@ -1,0 +1,43 @@
+"""A large kind's table written sorted a month at a time (`clean/writing.write_by_month`) is the table a sort of
+the whole would write, byte for byte."""
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pytest
+
+from analysis.clean.network import SPEED_ORDER
+from analysis.clean.reports import SUBSCRIBER_ORDER
+from analysis.clean.writing import write_by_month, write_table
+
+
+def rows(n: int, seed: int) -> pl.DataFrame:
+    rng = random.Random(seed)
+    ts = [rng.randrange(1_577_836_800, 1_640_995_200) * 1_000_000 for _ in range(n)]   # 2020-2021, microseconds
+    return pl.DataFrame({
+        "test_id": [None if rng.random() < 0.01 else f"IS{rng.randrange(n // 2):07d}" for _ in range(n)],
+        "ts": pl.Series(ts, dtype=pl.Int64).cast(pl.Datetime("us")),
+        "operator": [rng.choice(["VNPT", "Viettel", None]) for _ in range(n)],
+        "commune_code": [rng.choice(["05431", "05434", None]) for _ in range(n)],
+        "service": [rng.choice(["ftth", "mobile_broadband"]) for _ in range(n)],
+        "segment": [rng.choice(["household", None]) for _ in range(n)],
+        "value": [rng.random() for _ in range(n)],
+    }).with_columns(period=pl.col("ts").dt.truncate("1mo").cast(pl.Date))
+
+
+@pytest.mark.parametrize("order", [SPEED_ORDER, SUBSCRIBER_ORDER], ids=["speed tests", "subscribers"])
+def test_a_table_sorted_a_month_at_a_time_is_the_whole_sort_byte_for_byte(tmp_path, order):
+    frame = rows(600_000, 3)
+    # rows without a period go where the sort puts nulls; ties keep the order the query gave them
+    frame = frame.with_columns(period=pl.when(pl.int_range(pl.len()) % 997 == 0).then(None).otherwise("period"))
+    if order is SPEED_ORDER:   # the speed tests' period is their timestamp's month
+        frame = frame.with_columns(ts=pl.when(pl.col("period").is_null()).then(None).otherwise("ts"))
+    source = tmp_path / "parsed.parquet"
+    frame.write_parquet(source, row_group_size=50_000)
+    query = pl.scan_parquet(source).filter(pl.col("value") > 0.01)   # a query, as a spilled kind's is
+    whole, by_month = tmp_path / "whole.parquet", tmp_path / "by-month.parquet"
+    n = write_table(order.sort(query), whole)
+    assert write_by_month(query, order, by_month) == n > 500_000
+    assert by_month.read_bytes() == whole.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob(".*unsorted*"))
