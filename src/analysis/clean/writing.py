@@ -1,7 +1,7 @@
 """Writing the cleaned tables: always the same bytes for the same rows, and a large kind sorted a month at a time.
 
-A national table's sort held all of it: sorting 60 million i-Speed tests in one query peaked at 11.4 GB, the same
-sort a month at a time at 4.2 GB, with byte-identical output (1 December 2026). A kind whose order begins with its
+A national table's sort held all of it: sorting 60 million i-Speed tests in one query peaked at 11.7 GB, the same
+sort a month at a time at 4.3 GB, with byte-identical output (1 December 2026). A kind whose order begins with its
 month (the period, or a timestamp within it) is therefore written unsorted first, then read back a month at a
 time, each month sorted, in month order.
 """
