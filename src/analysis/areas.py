@@ -6,7 +6,9 @@ from functools import lru_cache
 from typing import Sequence
 
 import polars as pl
+import yaml
 
+from analysis import paths
 from analysis.adminunits import query
 from analysis.names import fold
 
@@ -56,6 +58,16 @@ def reformed_units() -> pl.DataFrame:
 def units_on(areas: pl.DataFrame, day: date) -> pl.DataFrame:
     """The rows of a `reference_areas` table in force on `day` (a code names one unit per level on any day)."""
     return areas.filter((pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day)))
+
+
+FORMER_NAMES = paths.CONFIG / "former-names.yml"
+
+
+@lru_cache(maxsize=1)
+def former_province_names() -> dict[str, list[str]]:
+    """Province code -> the names it went by before the package's (config/former-names.yml)."""
+    return {str(k): list(v) for k, v in
+            (yaml.safe_load(FORMER_NAMES.read_text(encoding="utf-8")) or {}).get("provinces", {}).items()}
 
 
 def areas_of(areas: pl.DataFrame, provinces: Sequence[str]) -> pl.DataFrame:

@@ -54,3 +54,13 @@ def test_before_parsing_only_a_named_province_over_a_commune_name_decides(areas)
     away = partition_of(HUE).elsewhere(rows, None, areas)
     # the second row's commune is written as a code, which may be another province's: left to the parsed place
     assert away.to_list() == [True, False, False, False]
+
+
+def test_huế_s_former_name_is_read_as_its_province(areas):
+    # Thừa Thiên Huế became Thành phố Huế on 1 January 2025; the package has only the new name, files of 2020-2024
+    # the old one (config/former-names.yml). Without it a national file's rows of Huế were quarantined.
+    assert areas.province("Thừa Thiên Huế") == HUE
+    assert areas.province("Tỉnh Thừa Thiên Huế") == HUE
+    assert areas.province("thua thien hue") == HUE
+    rows = pl.DataFrame({"province": ["Thừa Thiên Huế"], "commune": ["x"]})
+    assert partition_of(LANG_SON).elsewhere(rows, None, areas).to_list() == [True]

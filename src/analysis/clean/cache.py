@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import io, paths
+from analysis import areas, io, paths
 
 FORMAT = 2   # the entries' layout: a change makes every entry unfound
 FOLDER = Path(".cache") / "clean"
@@ -41,6 +41,7 @@ def context(provinces: list[str], primary: str | None, partition: tuple[str, ...
     h = hashlib.sha256(f"{FORMAT}|{provinces}|{primary}|{partition}".encode())
     for lib in LIBRARIES:
         h.update(f"|{lib}={version(lib)}".encode())
+    h.update(areas.FORMER_NAMES.read_bytes())   # names read as a province change what a row resolves to
     for p in sorted(paths.PACKAGE.rglob("*.py")):
         h.update(p.relative_to(paths.PACKAGE).as_posix().encode())
         h.update(p.read_bytes())

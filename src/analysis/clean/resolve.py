@@ -7,7 +7,7 @@ from collections import defaultdict
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from analysis.areas import REFORM_LEVELS
+from analysis.areas import REFORM_LEVELS, former_province_names
 from analysis.names import accent_key, fold, name_keys
 
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
@@ -44,6 +44,9 @@ class AreaResolver:
         for code, vi, en in provinces.select("area_code", "name_vi", "name_en").iter_rows():
             for k in {*name_keys(vi), *name_keys(en)}:
                 self.province_by_key[k].add(code)
+            for former in former_province_names().get(code, ()):   # Thừa Thiên Huế, in files of 2020-2024
+                for k in name_keys(former):
+                    self.province_by_key[k].add(code)
         self.province_keys = {k for k, codes in self.province_by_key.items() if self.primary in codes}
         districts = areas.filter(pl.col("level") == "district")
         self.district_parent = dict(zip(districts["area_code"], districts["parent_code"]))
