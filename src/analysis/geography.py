@@ -83,20 +83,28 @@ class Geography:
 FILE = "geography.json"   # the provinces cleaned and the department's own, as clean last wrote them
 
 
-@lru_cache(maxsize=8)
-def _load(processed: str, stamp: tuple) -> Geography:
-    folder = Path(processed)
+def _scope(folder: Path) -> dict:
     # A folder cleaned before geography.json existed has the scope in its manifest (at the top, or in the
     # parameters for the oldest).
     scope = folder / FILE if (folder / FILE).exists() else folder / "manifest.json"
-    manifest = json.loads(scope.read_text(encoding="utf-8"))
+    return json.loads(scope.read_text(encoding="utf-8")) if scope.exists() else {}
+
+
+def partition(processed: Path) -> tuple[str, ...] | None:
+    """A partition run's provinces of 1 July 2025 (None for a whole run), without reading the areas."""
+    part = _scope(Path(processed)).get("partition")
+    return tuple(part) if part else None
+
+
+@lru_cache(maxsize=8)
+def _load(processed: str, stamp: tuple) -> Geography:
+    folder = Path(processed)
+    manifest = _scope(folder)
     provinces = manifest.get("provinces") or manifest.get("parameters", {}).get("provinces") or []
     primary = manifest.get("primary", provinces[0] if provinces else None)
     crosswalk = folder / "area_crosswalk.parquet"
-    part = manifest.get("partition")
     return Geography(pl.read_parquet(folder / "reference_areas.parquet"), tuple(provinces), primary,
-                     pl.read_parquet(crosswalk) if crosswalk.exists() else pl.DataFrame(),
-                     tuple(part) if part else None)
+                     pl.read_parquet(crosswalk) if crosswalk.exists() else pl.DataFrame(), partition(folder))
 
 
 def load(processed: str | Path) -> Geography:

@@ -20,7 +20,7 @@ from functools import lru_cache
 import polars as pl
 
 from analysis.areas import district_provinces, national_units, reformed_units
-from analysis.clean.resolve import AreaResolver
+from analysis.clean.resolve import AreaResolver, _lookup
 from analysis.crosswalk import new_provinces
 from analysis.errors import AnalysisError
 
@@ -57,10 +57,8 @@ class Partition:
 
 def _province_of_text(text: pl.Series, areas: AreaResolver) -> pl.Series:
     """The 2025 province of each row's province column, read once per distinct text (null: none or unknown)."""
-    distinct = text.unique()
-    old = [areas.province(t) if t else None for t in distinct.to_list()]
-    table = pl.DataFrame({"t": distinct, "k": pl.Series([_new_of_old().get(o) for o in old], dtype=pl.String)})
-    return pl.DataFrame({"t": text}).join(table, on="t", how="left", nulls_equal=True, maintain_order="left")["k"]
+    old = _lookup(text, lambda t: (areas.province(t) if t else None, None))["code"]
+    return old.replace_strict(_new_of_old(), default=None, return_dtype=pl.String)
 
 
 def _province_of_place(parsed: pl.DataFrame) -> pl.Series:

@@ -395,7 +395,7 @@ class Cleaner:
             return cached
         recipe = RECIPES[kind]
         if self.partition is not None:   # other provinces' rows, where the province column tells, before parsing
-            rows = self._mine(rows)
+            rows = rows.filter(self._mine(rows))
         parsed = recipe.clean(rows.drop("_extra", "_cell", strict=False), self.ctx)
         if self.partition is not None:   # and where only the place found tells
             mine = self._mine(rows, parsed)
@@ -428,14 +428,14 @@ class Cleaner:
             good = pl.concat([good, cached], how="diagonal_relaxed").sort("_t", maintain_order=True)
         return good
 
-    def _mine(self, rows: pl.DataFrame, parsed: pl.DataFrame | None = None):
-        """A partition run: the rows of other provinces counted in their files' accounts as elsewhere. Before
-        parsing, the rows kept; after, which rows of `parsed` to keep."""
+    def _mine(self, rows: pl.DataFrame, parsed: pl.DataFrame | None = None) -> pl.Series:
+        """A partition run: which rows are its own (before parsing, or with `parsed`, the same rows parsed); the
+        others are counted in their files' accounts as elsewhere."""
         away = self.partition.elsewhere(rows, parsed, self.ctx.areas)
         if away.any():
             for t, n in rows.select("_t").filter(away).group_by("_t").len().iter_rows():
                 self.accounts[self.ctx.tables[t].file].elsewhere += n
-        return ~away if parsed is not None else rows.filter(~away)
+        return ~away
 
     def _parse_in_batches(self, kind: str) -> pl.DataFrame | None:
         """A kind that is not streamed (it needs another kind's table, or every file's rows together) is still parsed

@@ -13,8 +13,8 @@ def accounting(manifest: dict) -> pl.DataFrame:
     """One row per input file: rows read and where each went."""
     rows = [{"file": f["path"], "kinds": ", ".join(f["kinds"]), "read": f["rows_read"], "kept": f["kept"],
              "quarantined": f["quarantined"], "non_data": sum(f["non_data"].values()), "superseded": f["superseded"],
-             "not_cleaned": f["not_cleaned"], "elsewhere": f.get("elsewhere", 0), "submitted": f.get("submitted"), "rule": f.get("submitted_rule"),
-             "problem": f.get("error")} for f in manifest["inputs"]]
+             "not_cleaned": f["not_cleaned"], "elsewhere": f.get("elsewhere", 0), "submitted": f.get("submitted"),
+             "rule": f.get("submitted_rule"), "problem": f.get("error")} for f in manifest["inputs"]]
     return pl.DataFrame(rows, infer_schema_length=None).sort("file")
 
 

@@ -384,7 +384,7 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
     target_set = load(targets)
     month = judged_month(processed, as_of)
     others = [f for f in pooled_with or [] if f.resolve() != processed.resolve()]
-    partitioned = bool(pooled_with) or geography.load(processed).partition is not None
+    partitioned = bool(pooled_with) or geography.partition(processed) is not None
     pools = Pools(others) if partitioned else None
     out = frames(processed, target_set, month, workers=os.cpu_count() or 1, pools=pools)
     if pools is not None and not others:   # the errors of this partition alone, for the others' second pass

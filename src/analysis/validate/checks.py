@@ -17,6 +17,7 @@ from analysis.areas import REFORM_LEVELS, district_provinces, province_boxes
 from analysis.clean.accounts import accounted
 from analysis.crosswalk import area_crosswalk
 from analysis.periods import interpolate_yearly, month_range
+from analysis.validate.rows import height
 
 SUITES = paths.EXPECTATIONS / "gx" / "expectations"
 PROCESSED = ("subscribers", "hamlet_coverage", "bts_sites", "speed_tests", "population", "hamlet_registry",
@@ -84,7 +85,7 @@ def read(processed: Path, name: str, *, suite: bool = True, derived: bool = True
     want = set(_KEYS[name]) | ((suite_columns(name) | set(SUITE_NEEDS.get(name, ()))) if suite else set()) | (
         set(DERIVED_NEEDS.get(name, ())) if derived else set())
     columns = [c for c in pl.read_parquet_schema(path) if c in want]
-    if lazy and name != "bts_sites" and pq_rows(path) >= STREAMED_FROM:
+    if lazy and name != "bts_sites" and height(pl.scan_parquet(path)) >= STREAMED_FROM:
         return pl.scan_parquet(path).select(columns)
     frame = pl.read_parquet(path, columns=columns)
     if name == "bts_sites" and suite:
@@ -102,10 +103,6 @@ def load(processed: Path) -> dict[str, pl.DataFrame]:
 # A processed table of this many rows or more is validated as a query: with 60 million speed tests held whole
 # validation peaked at 9.8 GB, streamed at 4.4 GB (1 December 2026).
 STREAMED_FROM = 2_000_000
-
-
-def pq_rows(path: Path) -> int:
-    return pl.scan_parquet(path).select(pl.len()).collect().item()
 
 
 def with_keys(name: str, frame: pl.DataFrame) -> pl.DataFrame:
