@@ -124,24 +124,25 @@ def test_the_month_s_data_checks_have_an_offline_page_in_each_language(reports):
         assert _References(page).external() == [] and "<script" not in page
 
 
-@pytest.mark.parametrize("how", ["never sent", "unreadable"])
-def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp_path, how):
-    """VNPT's subscribers for 2024-10 never arrived, or arrived unreadable: every operator-month is a critical rule;
-    an unreadable file is named, with why, before validation's verdict (issue 20, item 8)."""
+def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp_path):
+    """Two of 2024-10's subscriber files are lost, one each way: Viettel's never arrived, VNPT's arrived unreadable
+    (a download cut short). Every operator-month is a critical rule: the run stops with one line naming both, and
+    no page. Only the unreadable file is named, with why, before validation's verdict (issue 20, item 8). One run
+    for the two ways (the rule broken on its own is in tests/integration/test_suites.py)."""
     raw = tmp_path / "raw"
-    lost = None
+    lost = {}
     for f in (short_sample / "raw").rglob("*"):
         if not f.is_file():
             continue
         rel = f.relative_to(short_sample / "raw")
         (raw / rel).parent.mkdir(parents=True, exist_ok=True)
-        if f.parent.name == "2024" and f.name.startswith("VNPT_TNN_thue-bao_2024-10"):
-            lost = rel.as_posix()
-            if how == "unreadable":   # a download cut short: a zip's first bytes and nothing after
+        if f.name in ("VNPT_TNN_thue-bao_2024-10.xlsx", "BC_thue-bao_Viettel_2024-10.xlsx"):
+            lost[f.name.split("_")[0]] = rel.as_posix()
+            if f.name.startswith("VNPT"):   # a zip's first bytes and nothing after
                 (raw / rel).write_bytes(f.read_bytes()[:300])
             continue
         (raw / rel).write_bytes(f.read_bytes())
-    assert lost is not None
+    assert sorted(lost) == ["BC", "VNPT"]
     r = subprocess.run([sys.executable, "-m", "analysis", "run", "--raw", str(raw), "--processed",
                         str(tmp_path / "processed"), "--reports", str(tmp_path / "reports")],
                        capture_output=True, text=True)
@@ -149,15 +150,12 @@ def test_a_critical_failure_stops_the_run_and_writes_no_report(short_sample, tmp
     lines = r.stderr.splitlines()
     errors = [ln for ln in lines if ln.startswith("error: ")]
     assert errors == [ln for ln in errors if "critical: " in ln] and len(errors) == 1
-    assert "submissions.every_operator_every_month on submissions.rows: 1 of " in errors[0]
-    assert "subscribers VNPT 2024-10-01" in errors[0]
-    notes = [i for i, ln in enumerate(lines) if ln.startswith(f"note: 1 file could not be read: {lost} (")]
-    if how == "unreadable":
-        assert len(notes) == 1 and notes[0] < lines.index(errors[0])
-        # said once clean is done, before validation starts
-        assert notes[0] < next(i for i, ln in enumerate(lines) if "validate" in ln and "started" in ln)
-    else:
-        assert notes == []
+    assert "submissions.every_operator_every_month on submissions.rows: 2 of " in errors[0]
+    assert "subscribers VNPT 2024-10-01" in errors[0] and "subscribers Viettel 2024-10-01" in errors[0]
+    notes = [i for i, ln in enumerate(lines) if ln.startswith("note: 1 file could not be read: ")]
+    assert len(notes) == 1 and lines[notes[0]].startswith(f"note: 1 file could not be read: {lost['VNPT']} (")
+    # said once clean is done, before validation starts
+    assert notes[0] < next(i for i, ln in enumerate(lines) if "validate" in ln and "started" in ln)
     assert not (tmp_path / "reports" / "index.html").exists()
     assert not list((tmp_path / "reports").glob("2024-*"))
 
