@@ -63,8 +63,11 @@ def national_share(tmp_path_factory) -> tuple[Path, dict, dict]:
     scope: (folder with raw/, truth/, processed/; the generator's summary; the manifest)."""
     def build(root: Path) -> dict:
         from analysis.clean.stage import run as clean
-        from analysis.sample.national.generate import generate_national
-        meta = generate_national(root / "raw", root / "truth", seed=7, share=0.03, speed_tests=400_000)
+        from analysis.sample.cache import national_sample
+        # written once into .cache/samples/ like the province sample; read here, never written to
+        written, meta = national_sample(seed=7, share=0.03, speed_tests=400_000)
+        for folder in ("raw", "truth"):
+            (root / folder).symlink_to(written / folder, target_is_directory=True)
         return {"meta": meta, "manifest": clean(root / "raw", root / "processed", provinces="all")}
     root, built = once(tmp_path_factory, "national-share", build)
     return root, built["meta"], built["manifest"]
