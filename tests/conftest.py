@@ -43,6 +43,17 @@ def short_sample() -> Path:
 
 
 @pytest.fixture(scope="session")
+def short_processed(short_sample, tmp_path_factory) -> tuple[Path, dict]:
+    """The short sample cleaned once for the session (as of 25 November 2026): (folder, manifest). Read it, or copy
+    it before writing into it."""
+    from datetime import date
+
+    from analysis.clean import stage
+    return once(tmp_path_factory, "short-processed",
+                lambda out: stage.run(short_sample / "raw", out, today=date(2026, 11, 25)))
+
+
+@pytest.fixture(scope="session")
 def full_sample() -> Path:
     return sample(seed=7)
 

@@ -54,22 +54,14 @@ def _readable(processed) -> None:
         json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
-def short_clean(short_sample, tmp_path_factory) -> Path:
-    """The short sample cleaned once (its cache entries included), for tests that clean again over it."""
-    from analysis.clean.stage import run
-    from tests.conftest import once
-    return once(tmp_path_factory, "short-clean", lambda out: run(short_sample / "raw", out) and None)[0]
-
-
 # Named points (analysis.faults) instead of a sleep: each test proves the process died where it says, mid-write.
 @pytest.mark.parametrize("point", ["clean.staged", "clean.publishing",
                                    "clean.before_manifest", "write:manifest.json"])
-def test_a_clean_killed_at_any_moment_leaves_whole_tables_and_the_next_run_works(short_sample, short_clean,
+def test_a_clean_killed_at_any_moment_leaves_whole_tables_and_the_next_run_works(short_sample, short_processed,
                                                                                   tmp_path, point):
     import shutil
     processed = tmp_path / "p"
-    shutil.copytree(short_clean, processed)   # a previous clean of the same files
+    shutil.copytree(short_processed[0], processed)   # a previous clean of the same files, its cache included
     before = {f.name: pl.read_parquet(f) for f in processed.glob("*.parquet")}
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     victim = _clean(short_sample / "raw", processed, crash_at=point)

@@ -15,10 +15,10 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
-def cleaned(short_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    manifest = stage.run(short_sample / "raw", out, today=TODAY)
-    return out, manifest
+def cleaned(short_processed):
+    """(folder, manifest) of the short sample cleaned as of TODAY, shared by the session: read, never written."""
+    assert short_processed[1]["parameters"]["today"] == str(TODAY)
+    return short_processed
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ from analysis.indicators import compute, definitions
 
 
 @pytest.fixture(scope="module")
-def both(short_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    stage.run(short_sample / "raw", out, today=date(2026, 11, 25))
+def both(short_sample, short_processed):
+    out = short_processed[0]
     cleaned = {p.stem: pl.read_parquet(p) for p in out.glob("*.parquet")}
     truth_dir = short_sample / "truth"
     truth = {p.stem: pl.read_parquet(p) for p in truth_dir.glob("*.parquet")}

@@ -14,9 +14,8 @@ from analysis.indicators import compute
 
 
 @pytest.fixture(scope="module")
-def carried(short_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed-reform")
-    stage.run(short_sample / "raw", out, today=date(2026, 11, 25))
+def carried(short_sample, short_processed):
+    out = short_processed[0]
     cleaned = {p.stem: pl.read_parquet(p) for p in out.glob("*.parquet")}
     got = compute(cleaned, only=["smartphone_share"])[0]
     truth = pl.read_parquet(short_sample / "truth" / "subscribers.parquet")
