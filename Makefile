@@ -51,7 +51,7 @@ test: venv
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 test-fast: venv
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not slow"
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not slow"
 
 # Speed and memory are measured here, never in a timed test: appends a line to benchmarks/results.md.
 bench: venv

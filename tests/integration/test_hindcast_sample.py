@@ -24,6 +24,8 @@ from analysis.indicators import run as indicators
 from analysis.targets import load
 from analysis.trajectory import engine, formulas, hindcast
 
+pytestmark = pytest.mark.slow   # the whole 2021-2026 sample cleaned and judged twice
+
 KEYS = ["indicator_id", "area_code", "area_level"]
 
 

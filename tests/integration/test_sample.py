@@ -18,6 +18,7 @@ def _hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow   # the generator run afresh
 def test_same_seed_same_bytes(tmp_path, short_sample):
     # Written afresh, never from the cache, and compared with the cached short sample byte for byte.
     generate(tmp_path / "raw", tmp_path / "truth", seed=7, first_month="2024-09", last_month="2024-11",
@@ -131,6 +132,7 @@ REQUIRED_MESS = {
 }
 
 
+@pytest.mark.slow   # the whole 2021-2026 sample (written once, 93 s, where .cache/ has none)
 def test_every_mess_kind_occurs(full_sample):
     d = pl.read_csv(full_sample / "truth" / "defects.csv", infer_schema_length=0)
     assert REQUIRED_MESS <= set(d["defect"])
@@ -146,6 +148,7 @@ def test_every_mess_kind_occurs(full_sample):
     assert files["file"].str.ends_with(".xlsx").any() and files["file"].str.ends_with(".csv").any()
 
 
+@pytest.mark.slow
 def test_ground_truth_is_not_under_raw(full_sample):
     assert not list((full_sample / "raw").rglob("*.parquet"))
     assert not list((full_sample / "raw").rglob("defects.csv"))

@@ -3,6 +3,7 @@ sample generator writes in each habit reads back as the value it wrote; the vect
 scalar ones."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -26,7 +27,9 @@ PARSERS = [parse_number, parse_decimal, parse_count, parse_period, parse_date, p
 TOKENS = list("0123456789.,-+ /:°'\"TtQqNnEeWwSsxXYy") + ["Tháng ", " năm ", "Có", "Không", "\u0301", "đ", "Quý "]
 TYPED = st.lists(st.sampled_from(TOKENS), max_size=16).map("".join)
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci")
+# `make test-fast` draws a third as many cases (HYPOTHESIS_PROFILE=fast); `make test` and CI draw all 300.
+settings.register_profile("fast", parent=settings.get_profile("ci"), max_examples=100)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.mark.parametrize("parse", PARSERS, ids=lambda f: getattr(f, "__name__", "lookup"))

@@ -2,8 +2,7 @@
 the whole would write, byte for byte."""
 from __future__ import annotations
 
-import random
-
+import numpy as np
 import polars as pl
 import pytest
 
@@ -13,16 +12,23 @@ from analysis.clean.writing import write_by_month, write_table
 
 
 def rows(n: int, seed: int) -> pl.DataFrame:
-    rng = random.Random(seed)
-    ts = [rng.randrange(1_577_836_800, 1_640_995_200) * 1_000_000 for _ in range(n)]   # 2020-2021, microseconds
+    """`n` rows of 2020-2021 with ties, repeated ids and nulls in every sort key (drawn by numpy: a Python loop
+    over 600,000 rows took most of the test)."""
+    rng = np.random.default_rng(seed)
+
+    def pick(values: list, p_null: float = 0.0) -> pl.Series:
+        s = pl.Series(values)[rng.integers(0, len(values), n)]
+        return s.scatter(np.flatnonzero(rng.random(n) < p_null), None) if p_null else s
+    ids = pl.Series([f"IS{i:07d}" for i in range(n // 2)])
+    ts = rng.integers(1_577_836_800, 1_640_995_200, n) * 1_000_000   # 2020-2021, microseconds
     return pl.DataFrame({
-        "test_id": [None if rng.random() < 0.01 else f"IS{rng.randrange(n // 2):07d}" for _ in range(n)],
+        "test_id": ids[rng.integers(0, n // 2, n)].scatter(np.flatnonzero(rng.random(n) < 0.01), None),
         "ts": pl.Series(ts, dtype=pl.Int64).cast(pl.Datetime("us")),
-        "operator": [rng.choice(["VNPT", "Viettel", None]) for _ in range(n)],
-        "commune_code": [rng.choice(["05431", "05434", None]) for _ in range(n)],
-        "service": [rng.choice(["ftth", "mobile_broadband"]) for _ in range(n)],
-        "segment": [rng.choice(["household", None]) for _ in range(n)],
-        "value": [rng.random() for _ in range(n)],
+        "operator": pick(["VNPT", "Viettel", None]),
+        "commune_code": pick(["05431", "05434", None]),
+        "service": pick(["ftth", "mobile_broadband"]),
+        "segment": pick(["household", None]),
+        "value": rng.random(n),
     }).with_columns(period=pl.col("ts").dt.truncate("1mo").cast(pl.Date))
 
 
