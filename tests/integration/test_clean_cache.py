@@ -33,8 +33,8 @@ def _same(a: tuple[Path, dict], b: tuple[Path, dict]) -> None:
 
 @pytest.fixture()
 def raw(short_sample, tmp_path) -> Path:
-    """The short sample's files of October and November and those of no month (registries, surveys): every kind
-    and habit, two months to add one to, and a third less to clean three or four times a test."""
+    """The short sample's files of October and November and those of no month (registries, surveys): every kind,
+    a resubmission, two months to add one to, and a third less to clean three or four times a test."""
     out = tmp_path / "raw"
     shutil.copytree(short_sample / "raw", out, ignore=lambda folder, names: [n for n in names if "2024-09" in n])
     assert not list(out.rglob("*2024-09*")) and len([p for p in out.rglob("*") if p.is_file()]) > 20

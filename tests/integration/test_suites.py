@@ -166,7 +166,8 @@ def test_each_bts_site_is_held_to_its_own_provinces_box():
 
 def test_suites_load_in_a_fresh_process_from_the_committed_files(tmp_path):
     # `import analysis` first, as every process of the project does (it spares jsonschema a grammar: 2.6 s)
-    code = ("import os, analysis, great_expectations as gx; os.environ['GX_RESULTS_DIR'] = os.environ['GX_DOCS_DIR'] = "
+    code = ("import os, analysis, great_expectations as gx; "
+            "os.environ['GX_RESULTS_DIR'] = os.environ['GX_DOCS_DIR'] = "
             f"{str(tmp_path)!r}; c = gx.get_context(mode='file', project_root_dir={str(PROJECT)!r}); "
             "print(sorted((s.name, len(s.expectations)) for s in c.suites.all())); "
             "print(sorted(cp.name for cp in c.checkpoints.all()))")

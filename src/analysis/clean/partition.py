@@ -20,7 +20,7 @@ from functools import lru_cache
 import polars as pl
 
 from analysis.areas import district_provinces, national_units, reformed_units
-from analysis.clean.resolve import AreaResolver, _lookup
+from analysis.clean.resolve import AreaResolver, lookup
 from analysis.crosswalk import new_provinces
 from analysis.errors import AnalysisError
 
@@ -57,7 +57,7 @@ class Partition:
 
 def _province_of_text(text: pl.Series, areas: AreaResolver) -> pl.Series:
     """The 2025 province of each row's province column, read once per distinct text (null: none or unknown)."""
-    old = _lookup(text, lambda t: (areas.province(t) if t else None, None))["code"]
+    old = lookup(text, lambda t: (areas.province(t) if t else None, None))["code"]
     return old.replace_strict(_new_of_old(), default=None, return_dtype=pl.String)
 
 

@@ -124,7 +124,7 @@ class AreaResolver:
         communes within their district, so a national table's millions of rows cost a Python call per distinct
         name, not per combination of three spellings. A commune code wins over any name; a province or district
         that is named and not recognised is the row's error."""
-        prov = _lookup(rows["p"], lambda t: _or_error(self.province(t), t, "province"))
+        prov = lookup(rows["p"], lambda t: _or_error(self.province(t), t, "province"))
         rows = rows.with_columns(pc=prov["code"], pe=prov["error"])
         dist = rows.select("pc", "d").unique()
         found = [_or_error(self.district(dt, pc) if dt else None, dt, "district") for pc, dt in dist.iter_rows()]
@@ -235,7 +235,7 @@ def _or_error(code: str | None, text: str | None, what: str) -> tuple[str | None
     return code, (f"{what} not recognised: {text!r}" if text and not code else None)
 
 
-def _lookup(texts: pl.Series, resolve) -> pl.DataFrame:
+def lookup(texts: pl.Series, resolve) -> pl.DataFrame:
     """(code, error) per row from `resolve(text) -> (code, error)` called once per distinct text."""
     distinct = texts.unique()
     got = [resolve(t) for t in distinct.to_list()]

@@ -15,6 +15,7 @@ from analysis import paths
 
 CACHE = paths.ROOT / ".cache" / "samples"
 INVENTORY = "inventory.json"   # every file's path, size and time when written: one changed since is written again
+SUMMARY = "summary.json"       # what generate_national returns, kept beside its files
 
 
 def generator_key(**arguments: object) -> str:
@@ -45,9 +46,6 @@ def national_sample(**arguments: object) -> tuple[Path, dict]:
     return root, json.loads((root / SUMMARY).read_text(encoding="utf-8"))
 
 
-SUMMARY = "summary.json"   # what generate_national returns, kept beside its files
-
-
 def _write(generator: str, work: Path, arguments: dict) -> None:
     if generator == "national":
         from analysis.sample.national.generate import generate_national
@@ -59,7 +57,7 @@ def _write(generator: str, work: Path, arguments: dict) -> None:
 
 
 def _sample(generator: str, arguments: dict) -> Path:
-    root = CACHE / generator_key(**({"generator": generator} if generator != "province" else {}), **arguments)
+    root = CACHE / generator_key(generator=generator, **arguments)
     CACHE.mkdir(parents=True, exist_ok=True)
     # One writer per key: the test workers (and a benchmark beside them) asking for the same sample at once wait
     # for the first to write it instead of each writing it again.
