@@ -89,13 +89,14 @@ class Pipeline:
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
         self._validating = threading.Event()   # set once validation is found stale and really runs
+        self._indicators_current = threading.Event()   # set once the indicators stage is done or found unchanged
 
     # -- the stage notebooks -----------------------------------------------------------------------------------
     def stage(self, st: Stage, running: threading.Event | None = None) -> None:
         """Run the stage's notebook unless its inputs, parameters and code are unchanged; `running` is set when it
         is found stale and runs (for those waiting on it: `_validation_runs`)."""
         c = self.cfg
-        parameters = st.parameters(c, self.resolved)
+        parameters = st.parameters(c, self.month)
         key = Stamps.key(st.reads(c), _what(parameters), self.code)
         t0 = time.perf_counter()
         if not self.force and self.stamps.fresh(st.name, key, st.writes(c)):
@@ -135,6 +136,7 @@ class Pipeline:
 
         def forward() -> None:
             self.stage(every["indicators"])
+            self._indicators_current.set()
             self.stage(every["trajectories"])
 
         # Validation and the indicators need only the cleaned tables: they run side by side. The pages that do not
@@ -161,7 +163,7 @@ class Pipeline:
     def plan(self) -> tuple[str, Path, list[dict], list[Job]]:
         """The month, its folder, the month's pages in other languages that stay, and this run's jobs."""
         if self._plan is None:
-            month = self.resolved["month"]
+            month = self.month()
             run_dir = self.cfg.reports / month
             # The month's pages in languages this run does not publish stay, and this run's pages link to them.
             kept = kept_pages(run_dir, self.cfg.languages)
@@ -177,13 +179,16 @@ class Pipeline:
                 self._early[j.page] = workers.submit(lambda km, j=j: self.report(j, km))
 
     # -- the report notebooks ----------------------------------------------------------------------------------
-    @property
-    def resolved(self) -> dict:
-        """`as_of` resolved once, for every stage and page: `latest` is the newest month of the monthly data."""
-        if "month" not in self._resolved and (self.cfg.processed / "indicators.parquet").exists():
+    def month(self) -> str:
+        """`as_of` resolved once, for the trajectories and every page: `latest` is the newest month of the monthly
+        data. Only once this run's indicators are current: resolved from the last run's, a month's new files would
+        be judged as of the month before (every monthly run a month late, as it was until 1 December)."""
+        if "month" not in self._resolved:
+            if not self._indicators_current.is_set():
+                raise RuntimeError("the month judged was asked for before the indicators were current")
             from analysis.trajectory.engine import judged_month
             self._resolved["month"] = judged_month(self.cfg.processed, self.cfg.as_of).strftime("%Y-%m")
-        return self._resolved
+        return self._resolved["month"]
 
     def _jobs(self, elsewhere: dict[tuple[str, str], str] | None = None) -> list[Job]:
         from analysis import geography
@@ -214,7 +219,7 @@ class Pipeline:
         self.progress.end(job.label, self.timings[job.label])
 
     def _parameters(self, job: Job) -> dict:
-        return {**job.parameters, "as_of": self.resolved["month"]}
+        return {**job.parameters, "as_of": self.month()}
 
     def reports(self, jobs: list[Job]) -> None:
         workers = self.workers()

@@ -17,7 +17,9 @@ class Stage:
     notebook: str
     reads: Callable[[RunConfig], list[Path]]        # files (or folders) whose content the result depends on
     writes: Callable[[RunConfig], list[Path]]       # what must exist for a skipped stage to count as done
-    parameters: Callable[[RunConfig, dict], dict]   # the notebook's parameters: all of them enter the key
+    # The notebook's parameters, all of which enter the key, from the run's settings and the month judged (called
+    # only by a stage that needs it: it is known once the indicators are current).
+    parameters: Callable[[RunConfig, Callable[[], str]], dict]
 
 
 def cleaned(cfg: RunConfig) -> list[Path]:
@@ -61,7 +63,7 @@ def _trajectories() -> Stage:
     from analysis.trajectory import engine
     return Stage("trajectories", "04-trajectories.ipynb",
                  lambda c: [*_in(c, engine.READS), source(c.targets)], lambda c: _in(c, engine.WRITES),
-                 lambda c, run: {"processed": str(c.processed), "targets": c.targets, "as_of": run["month"]})
+                 lambda c, month: {"processed": str(c.processed), "targets": c.targets, "as_of": month()})
 
 
 def stages() -> dict[str, Stage]:
