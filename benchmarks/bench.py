@@ -202,6 +202,9 @@ def month_added(run: list[str], full_s: float, machine: str, when: str, sample: 
             (aside / f.relative_to(raw)).replace(f)
         added_s, added_mb = timed(args)
         manifest = json.loads((Path(tmp) / "processed" / "manifest.json").read_text())
+        # The new month is the one judged and published (until 1 December the run judged the month before).
+        judged = json.loads((Path(tmp) / "reports" / month / "run.json").read_text())["as_of"]
+        assert judged == month, (judged, month)
         # One CSV edited (a line added): the raw files are links to the cached sample, so it is copied first.
         one = sorted(raw.rglob("*.csv"))[0]
         one.unlink()
@@ -213,8 +216,8 @@ def month_added(run: list[str], full_s: float, machine: str, when: str, sample: 
         edited = json.loads((Path(tmp) / "processed" / "manifest.json").read_text())["cache"]
     share = added_s / full_s
     return (f"| {when} | {machine} | run after a month's new files (issue 21) | {sample}; {len(files)} files of "
-            f"{month} added | {added_s:.1f} s ({share:.0%} of the full run's {full_s:.1f} s); clean after one file "
-            f"edited {edit_s:.1f} s | {added_mb:,.0f} MB | — | — | clean read {manifest['cache']['read']} files, "
+            f"{month} added, {month}'s pages written | {added_s:.1f} s ({share:.0%} of the full run's "
+            f"{full_s:.1f} s); clean after one file edited {edit_s:.1f} s | {added_mb:,.0f} MB | — | — | clean read {manifest['cache']['read']} files, "
             f"reused {manifest['cache']['reused']}; after the edit read {edited['read']} | "
             f"{'within' if share <= MONTH_ADDED_SHARE else 'OVER'} budget ({MONTH_ADDED_SHARE:.0%}) |")
 
