@@ -218,7 +218,8 @@ def month_added(run: list[str], full_s: float, machine: str, when: str, sample: 
     return (f"| {when} | {machine} | run after a month's new files (issue 21) | {sample}; {len(files)} files of "
             f"{month} added, {month}'s pages written | {added_s:.1f} s ({share:.0%} of the full run's "
             f"{full_s:.1f} s); clean after one file edited {edit_s:.1f} s | {added_mb:,.0f} MB | — | — | "
-            f"clean read {manifest['cache']['read']} files, reused {manifest['cache']['reused']}; after the edit read {edited['read']} | "
+            f"clean read {manifest['cache']['read']} files, reused {manifest['cache']['reused']}; "
+            f"after the edit read {edited['read']} | "
             f"{'within' if share <= MONTH_ADDED_SHARE else 'OVER'} budget ({MONTH_ADDED_SHARE:.0%}) |")
 
 
