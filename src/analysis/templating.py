@@ -19,6 +19,14 @@ def environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
 
 
+def warm() -> None:
+    """Compile every block template now (a warm kernel, before its first page): a page that is the first to use
+    a template otherwise compiles it (0.1 s of a kernel's first page)."""
+    env = environment()
+    for name in env.list_templates():
+        env.get_template(name)
+
+
 def render(template: str, **context: object) -> str:
     return environment().get_template(template).render(**context).strip()
 

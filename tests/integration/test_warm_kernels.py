@@ -22,9 +22,12 @@ def _notebook(path, *sources: str) -> str:
 
 
 def test_one_kernel_runs_notebooks_in_turn_and_none_sees_the_last_one_s_names(tmp_path):
-    first = _notebook(tmp_path / "a.ipynb", "x = 1", "leak = x * 41\nimport os\nos.chdir('/')")
+    first = _notebook(tmp_path / "a.ipynb", "x = 1",
+                      "names = dir()  # the notebook's (dir() within the comprehension would be the comprehension's)\n"
+                      "print(sorted(n for n in ('charts', 'polars', 'engine', 'templating') if n in names))",
+                      "leak = x * 41\nimport os\nos.chdir('/')")
     second = _notebook(tmp_path / "b.ipynb", "x = 2",
-                       "import os, sys\nseen = sorted(n for n in ('leak', 'os') if n in dir())\n"
+                       "names = dir()\nimport os, sys\nseen = sorted(n for n in ('leak', 'os') if n in names)\n"
                        "where = os.getcwd()\nwarm = 'analysis.report' in sys.modules\nprint(seen, where, warm)")
     workers = kernels.Workers(1, new_kernel)
     try:
@@ -38,6 +41,9 @@ def test_one_kernel_runs_notebooks_in_turn_and_none_sees_the_last_one_s_names(tm
     finally:
         workers.close()
     assert len(set(pids)) == 1                        # one kernel for the three notebooks
+    # the first notebook finds none of the warm-up's names (its modules are loaded, its names are not)
+    (names,) = [c for c in nbformat.read(outs[0], as_version=4).cells if c.source.startswith("names = dir()")]
+    assert names.outputs[0]["text"].strip() == "[]"
     b = nbformat.read(outs[1], as_version=4)
     code = [c for c in b.cells if c.cell_type == "code"]
     # the names of the notebook before are gone, the folder is the notebooks' again, the imports are warm

@@ -28,7 +28,16 @@ ENGINE = "warm"
 # paid once per kernel while the stages run, not once per page.
 WARM_UP = """
 import polars, IPython.display
-from analysis import charts, explorer, maps, report, report_blocks, downloads
+from analysis import charts, explorer, maps, report, report_blocks, downloads, templating
+from analysis.trajectory import engine
+# What a page reads or compiles once per process: block templates, each language's words (YAML, 40-90 ms) and
+# number formats (Babel's locale data), the indicators' metadata.
+templating.warm()
+from analysis import metadata as _metadata, text as _text
+for _lang in _text.LOCALES:
+    _text.catalogue(_lang), _text.number(1.5, _lang)
+_metadata.catalogue()
+del _metadata, _text, _lang
 from analysis.text import month, t
 from analysis.validate.stage import load_summary
 import vl_convert
@@ -96,9 +105,10 @@ class Workers:
     jobs one at a time: `submit(fn)` runs `fn(km)` on a free worker and returns its Future. A kernel that died
     (a notebook that exhausted memory) is replaced before the next job."""
 
-    def __init__(self, n: int, new_kernel: Callable[[], object]) -> None:
+    def __init__(self, n: int, new_kernel: Callable[[], object], warm: Callable[[], None] | None = None) -> None:
         self._jobs: queue.Queue = queue.Queue()
         self._new_kernel = new_kernel
+        self._warm = warm   # run on each worker's thread once its kernel is warm (the page exporter, per thread)
         self._threads = [threading.Thread(target=self._work, name=f"kernel-{i}", daemon=True) for i in range(n)]
         for t in self._threads:
             t.start()
@@ -130,6 +140,7 @@ class Workers:
             raise
         try:
             _run(kc, WARM_UP)
+            _run(kc, RESET)   # the first notebook too finds no name but its own (the warm-up's modules stay loaded)
         except Exception as exc:   # a warm-up that fails costs nothing but time: the notebook imports again
             log.warning("kernel warm-up failed: %s", exc)
         return km, kc
@@ -151,6 +162,11 @@ class Workers:
         km, kc, used = None, None, False
         try:
             km, kc = self._start()
+            if self._warm is not None:
+                try:
+                    self._warm()
+                except Exception as exc:   # as a failed warm-up: the first page pays what it would have saved
+                    log.warning("worker warm-up failed: %s", exc)
             while (item := self._jobs.get()) is not None:
                 future, fn = item
                 if not future.set_running_or_notify_cancel():

@@ -180,6 +180,17 @@ def _anchor(html: str) -> str:
         return html
 
 
+def warm_exporter() -> None:
+    """This thread's page exporter, its templates compiled by exporting an empty notebook: the first page a worker
+    exports otherwise compiles them (0.5 s), after the trajectories, when every page waits for the workers."""
+    import nbformat
+
+    from analysis import charts
+    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={
+        "metadata": {"name": ""}, "language_code": "vi", "status_css": palette.css(),
+        "vega_runtime": charts.runtime(), "vega_locale": "{}", "alternates": []})
+
+
 def to_html(notebook: Path, target: Path, title: str, lang: str = "vi",
             alternates: list[dict] | None = None) -> Path:
     """Readers get no code: inputs and prompts removed, and a template with no external script. A page with charts

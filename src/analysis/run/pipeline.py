@@ -203,8 +203,8 @@ class Pipeline:
         """The report workers, started on first use: one warm kernel each, started in the background."""
         if self._workers is None:
             from analysis.run.kernels import Workers
-            from analysis.run.notebooks import new_kernel
-            self._workers = Workers(self.cfg.workers, new_kernel)
+            from analysis.run.notebooks import new_kernel, warm_exporter
+            self._workers = Workers(self.cfg.workers, new_kernel, warm=warm_exporter)
         return self._workers
 
     def report(self, job: Job, km=None) -> None:
