@@ -2,7 +2,6 @@
 what cleaning every file gives."""
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import date
 from pathlib import Path

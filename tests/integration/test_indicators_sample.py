@@ -8,7 +8,6 @@ from datetime import date
 import polars as pl
 import pytest
 
-from analysis.clean import stage
 from analysis.indicators import compute, definitions
 
 

@@ -10,7 +10,6 @@ back to notebooks/), so a notebook sees what a fresh kernel would show it: no na
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from concurrent.futures import Future

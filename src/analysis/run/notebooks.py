@@ -184,11 +184,7 @@ def warm_exporter() -> None:
     """This thread's page exporter, its templates compiled by exporting an empty notebook: the first page a worker
     exports otherwise compiles them (0.5 s), after the trajectories, when every page waits for the workers."""
     import nbformat
-
-    from analysis import charts
-    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={
-        "metadata": {"name": ""}, "language_code": "vi", "status_css": palette.css(),
-        "vega_runtime": charts.runtime(), "vega_locale": "{}", "alternates": []})
+    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources=_resources("", "vi", True, []))
 
 
 def to_html(notebook: Path, target: Path, title: str, lang: str = "vi",
@@ -196,15 +192,18 @@ def to_html(notebook: Path, target: Path, title: str, lang: str = "vi",
     """Readers get no code: inputs and prompts removed, and a template with no external script. A page with charts
     carries the Vega runtime once; `alternates` (lang, label, href) link the page in its other languages."""
     import nbformat
-
-    from analysis import charts
     exporter = _exporter()
     nb = nbformat.read(notebook, as_version=4)
     has_charts = any('class="chart-spec"' in str(o.get("data", {}).get("text/html", ""))
                      for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    body, _ = exporter.from_notebook_node(nb, resources={
-        "metadata": {"name": title}, "language_code": lang, "status_css": palette.css() + _page_words(lang),
-        "vega_runtime": charts.runtime() if has_charts else None,
-        "vega_locale": charts.script_json(charts.number_locale(lang)), "alternates": alternates or []})
+    body, _ = exporter.from_notebook_node(nb, resources=_resources(title, lang, has_charts, alternates or []))
     io.write_text(body, target)
     return target
+
+
+def _resources(title: str, lang: str, has_charts: bool, alternates: list[dict]) -> dict:
+    """What the offline template is given for a page, besides the notebook."""
+    from analysis import charts
+    return {"metadata": {"name": title}, "language_code": lang, "status_css": palette.css() + _page_words(lang),
+            "vega_runtime": charts.runtime() if has_charts else None,
+            "vega_locale": charts.script_json(charts.number_locale(lang)), "alternates": alternates}
