@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from analysis import palette, paths
+from analysis import chart_cache, palette, paths
 from analysis.text import catalogue
 
 # JupyterLab 4 draws Vega-Lite 5 (application/vnd.vegalite.v5+json); the specs use nothing Vega-Lite 6 changed, and
@@ -248,9 +248,11 @@ def fixed_width(spec: dict) -> dict:
 
 
 def svg(spec: dict) -> str:
-    """The chart as SVG text (no script, no network; vl-convert escapes the texts it draws)."""
+    """The chart as SVG text (no script, no network; vl-convert escapes the texts it draws), drawn once per spec
+    and versions (`chart_cache`)."""
     import vl_convert
-    return vl_convert.vegalite_to_svg(static(spec), vl_version=VL_VERSION)
+    return chart_cache.svg(static(spec), (vl_convert.__version__, VL_VERSION),
+                           lambda s: vl_convert.vegalite_to_svg(s, vl_version=VL_VERSION))
 
 
 def script_json(data: object) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from analysis import faults, io
+from analysis import chart_cache, faults, io
 from analysis.errors import AnalysisError
 from analysis.run import lock, pages
 from analysis.run.config import RunConfig
@@ -268,6 +268,7 @@ class Pipeline:
                 self._workers.close()
         self._finish(run_dir, month, jobs, kept, started, t0)
         self.stamps.done("reports", key)
+        chart_cache.prune()   # the charts no run has drawn for two months
         index = write_index(c.reports, c.languages[0])
         return (f"run: {len(jobs)} reports in {run_dir} and {index} in {time.perf_counter() - t0:.0f} s"
                 + (f" (unchanged, not rerun: {', '.join(self.skipped)})" if self.skipped else "") + self._unread())
