@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+from analysis import paths
 from analysis.sample.cache import sample
 from analysis.sample.settings import DEFAULT_CONFIG
 
@@ -35,6 +38,25 @@ def once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> tuple[
         return folder, json.loads(done.read_text(encoding="utf-8"))
 
 
+def kept_clean_cache(name: str, processed: Path, clean: Callable[[], object]) -> object:
+    """`clean()` into `processed`, starting from the clean cache (`<processed>/.cache/clean/`) that the last test
+    session left under `name`, and keeping this one's for the next. Its entries are keyed by each raw file's content
+    and by every module of the package, so after any change to the code every file is read again; after none, the
+    session cleans from the cache, which `test_clean_cache.py` proves gives byte for byte what a full clean gives
+    (the whole sample: about 6 s instead of 20)."""
+    from analysis.clean.cache import FOLDER
+    kept = paths.ROOT / ".cache" / "test-clean" / name
+    if kept.exists():
+        shutil.copytree(kept, processed / FOLDER)
+    value = clean()
+    if (processed / FOLDER).exists():   # swapped in whole: another session may be reading the last one
+        fresh = kept.with_name(f"{name}.{os.getpid()}")
+        shutil.copytree(processed / FOLDER, fresh)
+        shutil.rmtree(kept, ignore_errors=True)
+        fresh.rename(kept)
+    return value
+
+
 @pytest.fixture(scope="session")
 def short_sample() -> Path:
     # Resubmissions are rare (3% of files); a short sample raises the rate so the tests see several. Written once
@@ -49,8 +71,8 @@ def short_processed(short_sample, tmp_path_factory) -> tuple[Path, dict]:
     from datetime import date
 
     from analysis.clean import stage
-    return once(tmp_path_factory, "short-processed",
-                lambda out: stage.run(short_sample / "raw", out, today=date(2026, 11, 25)))
+    return once(tmp_path_factory, "short-processed", lambda out: kept_clean_cache(
+        "short", out, lambda: stage.run(short_sample / "raw", out, today=date(2026, 11, 25))))
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +86,8 @@ def full_processed(full_sample, tmp_path_factory) -> tuple[Path, dict]:
     from datetime import date
 
     from analysis.clean import stage
-    return once(tmp_path_factory, "full-processed",
-                lambda out: stage.run(full_sample / "raw", out, today=date(2026, 11, 25)))
+    return once(tmp_path_factory, "full-processed", lambda out: kept_clean_cache(
+        "full", out, lambda: stage.run(full_sample / "raw", out, today=date(2026, 11, 25))))
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +101,8 @@ def national_share(tmp_path_factory) -> tuple[Path, dict, dict]:
         written, meta = national_sample(seed=7, share=0.03, speed_tests=400_000)
         for folder in ("raw", "truth"):
             (root / folder).symlink_to(written / folder, target_is_directory=True)
-        return {"meta": meta, "manifest": clean(root / "raw", root / "processed", provinces="all")}
+        manifest = kept_clean_cache("national-share", root / "processed",
+                                    lambda: clean(root / "raw", root / "processed", provinces="all"))
+        return {"meta": meta, "manifest": manifest}
     root, built = once(tmp_path_factory, "national-share", build)
     return root, built["meta"], built["manifest"]
