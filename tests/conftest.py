@@ -53,7 +53,10 @@ def kept_clean_cache(name: str, processed: Path, clean: Callable[[], object]) ->
         fresh = kept.with_name(f"{name}.{os.getpid()}")
         shutil.copytree(processed / FOLDER, fresh)
         shutil.rmtree(kept, ignore_errors=True)
-        fresh.rename(kept)
+        try:
+            fresh.rename(kept)
+        except OSError:   # another session put its own there meanwhile: as good as this one
+            shutil.rmtree(fresh, ignore_errors=True)
     return value
 
 
