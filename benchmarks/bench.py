@@ -19,10 +19,11 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis import paths
 from analysis.sample.cache import sample as cached_sample
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache" / "samples"  # set to the sample's folder in main()
+ROOT = paths.ROOT
+CACHE = paths.CACHE / "samples"  # set to the sample's folder in main()
 BUDGET_SECONDS, BUDGET_MB = 15.0, 1024.0  # both stages: issue #3 (clean) and issue #4 (validate, GX import included)
 TRAJECTORY_BUDGET_SECONDS = 20.0          # issue #5: all indicators, areas and models
 RUN_BUDGET_SECONDS, RERUN_BUDGET_SECONDS = 60.0, 10.0  # issue #6: the whole run, and a run with nothing changed

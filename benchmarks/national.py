@@ -16,8 +16,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache" / "bench-national"
+from analysis import paths
+
+ROOT = paths.ROOT
+CACHE = paths.CACHE / "bench-national"
 BUDGET_SECONDS, BUDGET_GB, BUDGET_FLOOR_RATIO = 180.0, 8.0, 4.0  # issue 8, the whole national set
 SETS = {"tenth": 0.1, "whole": 1.0}
 

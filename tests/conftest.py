@@ -42,10 +42,9 @@ def kept_clean_cache(name: str, processed: Path, clean: Callable[[], object]) ->
     """`clean()` into `processed`, starting from the clean cache (`<processed>/.cache/clean/`) that the last test
     session left under `name`, and keeping this one's for the next. Its entries are keyed by each raw file's content
     and by every module of the package, so after any change to the code every file is read again; after none, the
-    session cleans from the cache, which `test_clean_cache.py` proves gives byte for byte what a full clean gives
-    (the whole sample: about 6 s instead of 20)."""
+    session cleans from the cache, which `test_clean_cache.py` proves gives byte for byte what a full clean gives."""
     from analysis.clean.cache import FOLDER
-    kept = paths.ROOT / ".cache" / "test-clean" / name
+    kept = paths.CACHE / "test-clean" / name
     if kept.exists():
         shutil.copytree(kept, processed / FOLDER)
     value = clean()

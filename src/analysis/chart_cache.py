@@ -18,7 +18,7 @@ from pathlib import Path
 from analysis import io, paths
 
 ENV = "ANALYSIS_CHART_CACHE"
-DEFAULT = paths.ROOT / ".cache" / "charts"
+DEFAULT = paths.CACHE / "charts"
 KEEP_DAYS = 60   # two monthly runs: an unchanged chart of last month is still there
 
 

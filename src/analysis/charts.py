@@ -307,7 +307,7 @@ def runtime() -> str:
     script, gzip-compressed and base64-encoded (0.4 MB); the page decompresses it with the browser's own
     DecompressionStream. Built once per vl-convert version (1.8 s) and kept in .cache/."""
     import vl_convert
-    cache = paths.ROOT / ".cache" / "vega" / f"vl-convert-{vl_convert.__version__}-vl{VL_VERSION}.js.gz.b64"
+    cache = paths.CACHE / "vega" / f"vl-convert-{vl_convert.__version__}-vl{VL_VERSION}.js.gz.b64"
     if cache.exists():
         return cache.read_text(encoding="ascii")
     packed = base64.b64encode(gzip.compress(_bundle(), compresslevel=9, mtime=0)).decode("ascii")

@@ -10,6 +10,7 @@ NOTEBOOKS = ROOT / "notebooks"
 EXPECTATIONS = ROOT / "expectations"
 TEMPLATES = PACKAGE / "templates"
 LOCALE = PACKAGE / "locale"
+CACHE = ROOT / ".cache"   # what is rebuilt when missing (samples, charts, the Vega bundle); never committed
 
 
 def project_path(p: Path | str) -> Path:

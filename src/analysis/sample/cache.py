@@ -13,7 +13,7 @@ from pathlib import Path
 
 from analysis import paths
 
-CACHE = paths.ROOT / ".cache" / "samples"
+CACHE = paths.CACHE / "samples"
 INVENTORY = "inventory.json"   # every file's path, size and time when written: one changed since is written again
 SUMMARY = "summary.json"       # what generate_national returns, kept beside its files
 
