@@ -58,7 +58,8 @@ def test_one_kernel_runs_notebooks_in_turn_and_none_sees_the_last_one_s_names(tm
 
 
 def test_a_notebook_that_kills_its_kernel_leaves_a_new_one_for_the_next(tmp_path):
-    crash = _notebook(tmp_path / "crash.ipynb", "x = 0", "import os\nos._exit(1)")
+    """And the notebook that killed it is kept as far as it went, to be read."""
+    crash = _notebook(tmp_path / "crash.ipynb", "x = 0", "print('before')", "import os\nos._exit(1)")
     fine = _notebook(tmp_path / "fine.ipynb", "x = 0", "print(x + 1)")
     workers = kernels.Workers(1, new_kernel)
     try:
@@ -70,6 +71,8 @@ def test_a_notebook_that_kills_its_kernel_leaves_a_new_one_for_the_next(tmp_path
         workers.close()
     cells = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
     assert cells[-1].outputs[0]["text"].strip() == "5"
+    died = [c for c in nbformat.read(tmp_path / "c.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert [o.get("text") for o in died[-2].outputs] == ["before\n"] and died[-1].outputs == []
 
 
 def test_a_notebook_that_fails_is_written_with_its_error_for_inspection(tmp_path):

@@ -17,6 +17,7 @@ from typing import Callable
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import write_ipynb
 from papermill.utils import merge_kwargs, remove_args
 
 from analysis import paths
@@ -62,6 +63,7 @@ class WarmEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, **kwargs):
+        kept = kwargs.pop("kept", None)   # where the notebook goes if its kernel dies under it
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                              kernel_name=kernel_name, log=log, log_output=log_output, stdout_file=stdout_file,
@@ -72,14 +74,15 @@ class WarmEngine(NBClientEngine):
         # those whose parent is the cell it sent.
         km = final.get("km")
         client.kc = getattr(km, CLIENT, None)
-        # Papermill writes the whole notebook out before each cell so that someone can watch it grow; a page's
-        # notebook is read once it is done, and papermill writes it then (`notebook_complete`), failed or not.
-        # One write instead of one a cell: 50-200 ms a page, the notebook growing to 2 MB of charts.
-        nb_man.save = lambda **kwargs: None
         try:
             return client.execute(cleanup_kc=False)
+        except BaseException:
+            # A cell's error is not raised here (papermill writes the notebook with it, then raises); a kernel
+            # that died or a cell past its timeout is, and the notebook as far as it went is kept to be read.
+            if kept:
+                write_ipynb(nb_man.nb, kept)
+            raise
         finally:
-            del nb_man.save   # the manager's own, for the final write
             if km is not None and client.kc is not None:
                 setattr(km, CLIENT, client.kc)   # closed by the worker with its kernel (`Workers._retire`)
 
