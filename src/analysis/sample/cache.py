@@ -16,13 +16,17 @@ from analysis import paths
 CACHE = paths.CACHE / "samples"
 INVENTORY = "inventory.json"   # every file's path, size and time when written: one changed since is written again
 SUMMARY = "summary.json"       # what generate_national returns, kept beside its files
+ARGUMENTS = "arguments.json"   # what it was written with: another entry with the same is an older generator's
+KEEP_DAYS = 30                 # an entry no session has asked for in this long is removed
 
 
 def generator_key(**arguments: object) -> str:
     """A hash of the sample generator's code and settings and of the arguments it is called with."""
     h = hashlib.sha256()
     settings = ["sample.yml", *(["sample-national.yml"] if arguments.get("generator") == "national" else [])]
-    for f in sorted((paths.PACKAGE / "sample").rglob("*.py")) + [paths.CONFIG / name for name in settings]:
+    # Not this module, nor `large` (the bench's gigabyte CSV): neither changes what the generator writes.
+    code = [f for f in sorted((paths.PACKAGE / "sample").rglob("*.py")) if f.name not in ("cache.py", "large.py")]
+    for f in code + [paths.CONFIG / name for name in settings]:
         h.update(str(f.relative_to(paths.ROOT)).encode())
         h.update(f.read_bytes())
     h.update(json.dumps(arguments, sort_keys=True, default=str).encode())
@@ -63,10 +67,40 @@ def _sample(generator: str, arguments: dict) -> Path:
     # for the first to write it instead of each writing it again.
     with open(CACHE / f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _cached(root, generator, arguments)
+        found = _cached(root, generator, {"generator": generator, **arguments})
+    _prune(root)
+    return found
 
 
-def _cached(root: Path, generator: str, arguments: dict) -> Path:
+def _prune(used: Path) -> list[str]:
+    """Remove the entries an older generator wrote with the same arguments as `used` (the generator changed: they
+    will not be asked for again) and those unused for KEEP_DAYS (60-120 MB each); the keys removed. An entry
+    another session holds the lock of is left."""
+    import time
+    os.utime(used)   # asked for now
+    mine = (used / ARGUMENTS).read_text(encoding="utf-8") if (used / ARGUMENTS).exists() else None
+    removed = []
+    for entry in CACHE.iterdir():
+        if entry == used or not entry.is_dir() or entry.name.startswith("."):
+            continue
+        listed = entry / ARGUMENTS
+        stale = time.time() - entry.stat().st_mtime > KEEP_DAYS * 86400
+        superseded = mine is not None and listed.exists() and listed.read_text(encoding="utf-8") == mine
+        if not (stale or superseded):
+            continue
+        with open(CACHE / f".{entry.name}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+        (CACHE / f".{entry.name}.lock").unlink(missing_ok=True)
+        removed.append(entry.name)
+    return removed
+
+
+def _cached(root: Path, generator: str, given: dict) -> Path:
+    arguments = {k: v for k, v in given.items() if k != "generator"}
     listed = root / INVENTORY
     if listed.exists() and json.loads(listed.read_text(encoding="utf-8")) == _inventory(root):
         return root
@@ -75,6 +109,7 @@ def _cached(root: Path, generator: str, arguments: dict) -> Path:
     work = CACHE / f".{root.name}-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     _write(generator, work, arguments)
+    (work / ARGUMENTS).write_text(json.dumps(given, sort_keys=True, default=str), encoding="utf-8")
     (work / INVENTORY).write_text(json.dumps(_inventory(work)), encoding="utf-8")
     try:
         work.rename(root)
