@@ -11,6 +11,7 @@ import pytest
 
 from analysis.clean import stage
 from analysis.indicators import compute
+from tests.conftest import kept_clean_cache
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def across_cleaned(tmp_path_factory):
     from analysis.sample.cache import sample
     root = sample(seed=7, first_month=ACROSS[0], last_month=ACROSS[1])   # written once, cached by its hash
     out = tmp_path_factory.mktemp("across")
-    stage.run(root / "raw", out, today=date(2026, 11, 25))
+    kept_clean_cache("across", out, lambda: stage.run(root / "raw", out, today=date(2026, 11, 25)))
     cleaned = {p.stem: pl.read_parquet(p) for p in out.glob("*.parquet")}
     truth = {p.stem: pl.read_parquet(p) for p in (root / "truth").glob("*.parquet")}
     return cleaned, truth
