@@ -182,13 +182,14 @@ def test_the_memory_a_csv_takes_does_not_grow_with_its_size(tmp_path):
     assert peaks[64] - peaks[16] < 40, peaks
 
 
-# Each stage killed while writing its first output (whole in a temporary file, not yet in place) and its last (the
-# others already new): named points, so each case proves where it died.
-@pytest.mark.parametrize("stage, point", [
-    ("validate", "write:summary.json"), ("validate", "write:summary.parquet"),
-    ("indicators", "write:indicators.parquet"), ("indicators", "write:indicators.json"),
-    ("trajectories", "write:status.parquet"), ("trajectories", "write:trajectories.json")])
-def test_later_stages_killed_leave_whole_outputs_and_rerun(run_root, tmp_path, stage, point):
+# Each stage killed while writing its first output (whole in a temporary file, not yet in place), then, run again
+# from what that left, killed while writing its last (the others already new), then run to the end: named points,
+# so each kill proves where it died. One stage's two kills share their runs (a run of validate is 7 s of CPU).
+@pytest.mark.parametrize("stage, first, last", [
+    ("validate", "summary.json", "summary.parquet"),
+    ("indicators", "indicators.parquet", "indicators.json"),
+    ("trajectories", "status.parquet", "trajectories.json")])
+def test_later_stages_killed_leave_whole_outputs_and_rerun(run_root, tmp_path, stage, first, last):
     import os
     import shutil
     processed = tmp_path / "p"
@@ -196,13 +197,15 @@ def test_later_stages_killed_leave_whole_outputs_and_rerun(run_root, tmp_path, s
     cmd = [sys.executable, "-m", "analysis", stage, "--processed", str(processed)]
     if stage == "validate":
         cmd += ["--reports", str(tmp_path / "r")]
-    target = next(processed.rglob(point.removeprefix("write:")))
-    before = target.read_bytes()
-    victim = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "ANALYSIS_CRASH_AT": point})
-    assert victim.returncode == -signal.SIGKILL and f"crash point {point}" in victim.stderr, victim.stderr[-500:]
-    assert target.read_bytes() == before   # the file it was writing is still the previous one, whole
-    _readable(processed)
-    for f in processed.rglob("*.json"):
-        json.loads(f.read_text(encoding="utf-8"))
+    for name in (first, last):
+        point = f"write:{name}"
+        target = next(processed.rglob(name))
+        before = target.read_bytes()
+        victim = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "ANALYSIS_CRASH_AT": point})
+        assert victim.returncode == -signal.SIGKILL and f"crash point {point}" in victim.stderr, victim.stderr[-500:]
+        assert target.read_bytes() == before   # the file it was writing is still the previous one, whole
+        _readable(processed)
+        for f in processed.rglob("*.json"):
+            json.loads(f.read_text(encoding="utf-8"))
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr

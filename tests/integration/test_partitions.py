@@ -16,6 +16,7 @@ from analysis.clean.stage import run as clean
 from analysis.crosswalk import new_provinces
 from analysis.indicators.engine import run as indicators
 from analysis.trajectory.engine import OUTPUTS, run as trajectories
+from tests.conftest import kept_clean_cache
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +46,9 @@ def runs(national_share, tmp_path_factory):
     parts = []
     for code in sorted({c for old in olds for c in new_provinces([old])}):
         parts.append(work / f"part-{code}")
-        clean(root / "raw", parts[-1], partition=code, use_cache=False)
+        # from the clean cache the last session left for this partition (all read again after a code change)
+        kept_clean_cache(f"partition-{code}", parts[-1], lambda code=code: clean(root / "raw", parts[-1],
+                                                                                 partition=code))
     for folder in [whole, *parts]:
         indicators(folder)
         trajectories(folder, targets)
