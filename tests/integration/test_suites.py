@@ -126,9 +126,17 @@ BREAK = {
 }
 
 
-def failures(tmp_path: Path, suite: str, frame: pl.DataFrame) -> dict[str, str]:
-    results = run_checks({suite: keyed(frame)}, tmp_path / "results")
-    return {r.rule: r.severity for r in results if not r.success}
+@pytest.fixture(scope="module")
+def gx_context(tmp_path_factory):
+    """One context for the module's many small validations (each test's verdicts are its own run's)."""
+    from analysis.validate.gx_run import context
+    results = tmp_path_factory.mktemp("gx-results")
+    return results, context(results, None, PROJECT)
+
+
+def failures(gx_context, suite: str, frame: pl.DataFrame) -> dict[str, str]:
+    results, ctx = gx_context
+    return {r.rule: r.severity for r in run_checks({suite: keyed(frame)}, results, ctx=ctx) if not r.success}
 
 
 def test_every_rule_has_a_breaking_case_and_a_text_in_both_languages():
@@ -140,15 +148,15 @@ def test_every_rule_has_a_breaking_case_and_a_text_in_both_languages():
 
 
 @pytest.mark.parametrize("suite", sorted(BASE))
-def test_valid_frame_passes_every_rule(tmp_path, suite):
-    assert failures(tmp_path, suite, BASE[suite]) == {}
+def test_valid_frame_passes_every_rule(gx_context, suite):
+    assert failures(gx_context, suite, BASE[suite]) == {}
 
 
 @pytest.mark.parametrize("rule", sorted(BREAK))
-def test_breaking_one_rule_fails_exactly_that_rule(tmp_path, rule):
+def test_breaking_one_rule_fails_exactly_that_rule(gx_context, rule):
     suite = rule.split(".")[0]
     severity = suite_rules()[suite][rule]
-    assert failures(tmp_path, suite, BREAK[rule](BASE[suite])) == {rule: severity}
+    assert failures(gx_context, suite, BREAK[rule](BASE[suite])) == {rule: severity}
 
 
 def test_each_bts_site_is_held_to_its_own_provinces_box():
