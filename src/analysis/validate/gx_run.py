@@ -70,7 +70,7 @@ def run_checks(frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataF
     context already open on `results_dir` (opening one reads the project's YAML: 70 ms, for a test's small frame
     twice its validation)."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    ctx = ctx or context(results_dir, docs_dir, project)
+    ctx = ctx if ctx is not None else context(results_dir, docs_dir, project)
     out: list[RuleResult] = []
     for name, frame in (frames.items() if isinstance(frames, Mapping) else frames):
         try:
