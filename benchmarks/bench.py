@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+import national   # beside this file: the national sets, and `warm` for every bare read
 from analysis import paths
 from analysis.sample.cache import sample as cached_sample
 
@@ -70,7 +71,6 @@ def main() -> int:
     when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
     sample = f"{meta['files']} files, {meta['data_rows']:,} rows"
     lines, ok = [], True
-    import national   # beside this file
     national.warm(CACHE / "raw")   # from the page cache, as the stages after it read them
     floor_s, floor_mb = timed([sys.executable, "-c", READ_ONLY, str(CACHE / "raw")])
     with tempfile.TemporaryDirectory() as out:
@@ -145,8 +145,6 @@ def main() -> int:
         ok &= within
     lines += scaling(machine, when)
     if os.environ.get("BENCH_NATIONAL", "1") != "0":  # BENCH_NATIONAL=0 make bench: the province only
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        import national
         from importlib.metadata import version
         versions = (f"Python {platform.python_version()}, polars {version('polars')}, "
                     f"great-expectations {version('great-expectations')}")

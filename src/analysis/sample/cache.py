@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 from analysis import paths
@@ -67,7 +68,7 @@ def _sample(generator: str, arguments: dict) -> Path:
     # for the first to write it instead of each writing it again.
     with open(CACHE / f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        found = _cached(root, generator, {"generator": generator, **arguments})
+        found = _cached(root, generator, arguments)
     _prune(root)
     return found
 
@@ -76,7 +77,6 @@ def _prune(used: Path) -> list[str]:
     """Remove the entries an older generator wrote with the same arguments as `used` (the generator changed: they
     will not be asked for again) and those unused for KEEP_DAYS (60-120 MB each); the keys removed. An entry
     another session holds the lock of is left."""
-    import time
     os.utime(used)   # asked for now
     mine = (used / ARGUMENTS).read_text(encoding="utf-8") if (used / ARGUMENTS).exists() else None
     removed = []
@@ -99,8 +99,7 @@ def _prune(used: Path) -> list[str]:
     return removed
 
 
-def _cached(root: Path, generator: str, given: dict) -> Path:
-    arguments = {k: v for k, v in given.items() if k != "generator"}
+def _cached(root: Path, generator: str, arguments: dict) -> Path:
     listed = root / INVENTORY
     if listed.exists() and json.loads(listed.read_text(encoding="utf-8")) == _inventory(root):
         return root
@@ -109,7 +108,8 @@ def _cached(root: Path, generator: str, given: dict) -> Path:
     work = CACHE / f".{root.name}-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     _write(generator, work, arguments)
-    (work / ARGUMENTS).write_text(json.dumps(given, sort_keys=True, default=str), encoding="utf-8")
+    (work / ARGUMENTS).write_text(json.dumps({"generator": generator, **arguments}, sort_keys=True, default=str),
+                                  encoding="utf-8")
     (work / INVENTORY).write_text(json.dumps(_inventory(work)), encoding="utf-8")
     try:
         work.rename(root)
