@@ -39,9 +39,9 @@ BIG = ("subscribers", "speed_tests", "hamlet_coverage", "bts_sites")
 
 
 def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(both, monkeypatch):
-    """What `python -m analysis indicators` does (`engine.Files`): each table read once, when first needed, and
-    no two big tables held at once; the speed tests never whole but a month at a time (`speeds.ByMonth`); the
-    same indicators as from the tables all in memory."""
+    """What `python -m analysis indicators` does (`engine.Files`): each table read once, when first needed, without
+    its provenance column, and no two big tables held at once; the speed tests never whole but a month at a time
+    (`speeds.ByMonth`); the same indicators as from the tables all in memory."""
     import gc
     import weakref
 
@@ -55,6 +55,7 @@ def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(b
             alive.append([n for n, ref in reads if ref() is not None and n in BIG])
             frame = super().__getitem__(name)
             reads.append((name, weakref.ref(frame)))
+            assert "source_file" not in frame.columns, name   # provenance: no formula reads it
             return frame
 
         def scan(self, name):
