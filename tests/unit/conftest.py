@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 
 import pytest
 
@@ -24,3 +25,19 @@ def geo_folder(tmp_path_factory):
 def geo(geo_folder):
     """The run's geography as cleaning writes it."""
     return geography.load(geo_folder)
+
+
+WARM = object()   # the kernel a fake worker hands its jobs
+
+
+class InlineWorkers:
+    """The runner's workers (`run.kernels.Workers`) without kernels: each job runs at once, on the caller's thread,
+    given `WARM` as its kernel."""
+
+    def submit(self, fn):
+        future = Future()
+        try:
+            future.set_result(fn(WARM))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future

@@ -9,15 +9,18 @@ import pytest
 
 from analysis.run import pipeline
 from analysis.run.config import RunConfig
+from tests.unit.conftest import WARM, InlineWorkers
 
 
-def _pipeline(tmp_path, monkeypatch, validation_stale: bool, slow: str):
+def _pipeline(tmp_path, monkeypatch, validation_stale: bool, slow: str, stale: tuple[str, ...] = ()):
     """A pipeline whose stages do nothing but take time: validation's notebook takes 0.4 s, and so does its
     freshness check when `slow` is "check"."""
     executed: list[str] = []
+    kernels: dict[str, str] = {}
 
     def execute(notebook, out, parameters, km=None):
         executed.append(notebook)
+        kernels[notebook] = "warm" if km is WARM else "own" if km is None else km
         if notebook.startswith("02-"):
             time.sleep(0.4)
 
@@ -32,9 +35,17 @@ def _pipeline(tmp_path, monkeypatch, validation_stale: bool, slow: str):
             if slow == "check":
                 time.sleep(0.4)
             return not validation_stale
-        return True
+        return name not in stale
 
     p.stamps.fresh = fresh
+    started_workers: list[int] = []
+
+    def workers():
+        started_workers.append(len(executed))   # how many notebooks had run when the workers were asked for
+        return InlineWorkers()
+
+    p.workers = workers
+    p.kernels, p.started_workers = kernels, started_workers
     p._resolved = {"month": "2024-11"}
     p._jobs = lambda *a: []
     p._unread = lambda: ""
@@ -57,3 +68,22 @@ def test_pages_start_while_a_stale_validation_runs(tmp_path, monkeypatch, slow):
     p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=True, slow=slow)
     p.chain()
     assert executed == ["02-validate.ipynb"] and started == [True]
+
+
+def test_clean_runs_in_a_kernel_of_its_own_and_the_workers_start_with_it(tmp_path, monkeypatch):
+    """Issue 21: the workers' kernels start as the first stale stage does, so they import while clean runs; clean
+    has a kernel of its own (its memory goes with it), every later stage runs in a worker's warm kernel."""
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=True, slow="nothing else",
+                                     stale=("clean", "indicators", "trajectories"))
+    p.chain()
+    assert executed[0] == "01-clean.ipynb" and sorted(executed[1:]) == ["02-validate.ipynb", "03-indicators.ipynb",
+                                                                       "04-trajectories.ipynb"]
+    assert p.kernels == {"01-clean.ipynb": "own", "02-validate.ipynb": "warm", "03-indicators.ipynb": "warm",
+                         "04-trajectories.ipynb": "warm"}
+    assert p.started_workers[0] == 0   # asked for before clean's notebook ran
+
+
+def test_nothing_stale_starts_no_kernel(tmp_path, monkeypatch):
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=False, slow="nothing else")
+    p.chain()
+    assert executed == [] and p.started_workers == []

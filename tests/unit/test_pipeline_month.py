@@ -10,6 +10,7 @@ import pytest
 
 from analysis.run import pipeline
 from analysis.run.config import RunConfig
+from tests.unit.conftest import InlineWorkers
 
 
 def _indicators(processed, last: date) -> None:
@@ -43,7 +44,7 @@ def _pipeline(tmp_path, monkeypatch, as_of: str = "latest"):
     p._unread = lambda: ""
     p._stopped = lambda since=0.0: None
     p._start_early = lambda: None
-    p.workers = lambda: None   # no kernel for pages: none is made here
+    p.workers = lambda: InlineWorkers()   # no kernel: the stages run at once, and no page is made here
     p.progress = pipeline.Progress()
     return p, given
 

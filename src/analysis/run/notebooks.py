@@ -65,20 +65,21 @@ def _kernel_manager():
     return LocalKernelManager
 
 
-def execute(name: str, out: Path, parameters: dict, km=None) -> Path:
+def execute(name: str, out: Path, parameters: dict, km=None, each_cell: bool = True) -> Path:
     """Run notebooks/<name> with `parameters` into `out`: in a kernel of its own, or in `km`, a worker's warm
-    kernel (`run.kernels`), which stays running for the next notebook."""
+    kernel (`run.kernels`), which stays running for the next notebook. `each_cell`: the notebook is written
+    after every cell, so that someone can watch a stage of minutes grow; a page's (False) is written once, when
+    it is done, failed or not (papermill would write it before and after each cell: 50-200 ms a page, the
+    notebook growing to 2 MB of charts)."""
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    # A page's notebook (`km`) is written once, when it is done, failed or not; papermill would otherwise write the
-    # whole notebook before and after each cell so that someone can watch it grow (50-200 ms a page, the notebook
-    # growing to 2 MB of charts). A stage's notebook, minutes long, is still written cell by cell.
     how = ({"kernel_manager_class": _kernel_manager()} if km is None else
-           {"engine_name": _warm_engine(), "km": km, "kept": str(out), "request_save_on_cell_execute": False})
+           {"engine_name": _warm_engine(), "km": km, "kept": str(out)})
     try:
         pm.execute_notebook(str(NOTEBOOKS / name), str(out), parameters=parameters, kernel_name=kernel(),
-                            cwd=str(NOTEBOOKS), progress_bar=False, log_output=False, **how)
+                            cwd=str(NOTEBOOKS), progress_bar=False, log_output=False,
+                            request_save_on_cell_execute=each_cell, **how)
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(name, exc.exec_count, exc.ename, exc.evalue, out) from None
     return out

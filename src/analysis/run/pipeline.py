@@ -84,7 +84,8 @@ class Pipeline:
         self.progress: Progress | None = None
         self.jobs: list[Job] = []
         self._resolved: dict = {}
-        self._workers = None   # report workers, each with a warm kernel (`run.kernels`), started once per run
+        self._workers = None   # workers, each with a warm kernel (`run.kernels`), started once per run
+        self._workers_lock = threading.Lock()
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
         self._validating = threading.Event()   # set once validation is found stale and really runs
@@ -104,17 +105,29 @@ class Pipeline:
             return
         if running is not None:
             running.set()
-        self.progress.start(st.name)
         self.stamps.forget(st.name)
         started = time.time()
+        # The workers' kernels start now, in the background, for the stages and pages after this one: a stage of
+        # their own (clean) is time for them to start and import, and the others run in them (a kernel started
+        # and ended for each stage cost 1.3-2 s of CPU, most of the indicators stage on a month's files).
+        workers = self.workers()
         try:
-            execute(st.notebook, self.staging / "notebooks" / st.notebook, parameters)
+            if st.own_kernel:
+                self._execute(st, parameters)
+            else:
+                workers.submit(lambda km: self._execute(st, parameters, km)).result()
         except NotebookFailed:
             self._stopped(since=started)
             raise
         self.stamps.done(st.name, key)
-        self.timings[st.name] = round(time.perf_counter() - t0, 1)
         self.progress.end(st.name, self.timings[st.name])
+
+    def _execute(self, st: Stage, parameters: dict, km=None) -> None:
+        """The stage's notebook, timed from its start (not from the wait for a free kernel)."""
+        self.progress.start(st.name)
+        t0 = time.perf_counter()
+        execute(st.notebook, self.staging / "notebooks" / st.notebook, parameters, km=km)
+        self.timings[st.name] = round(time.perf_counter() - t0, 1)
 
     def _stopped(self, since: float = 0.0) -> None:
         """Validation's verdict, read from its summary: a critical failure stops the run before any page."""
@@ -128,8 +141,6 @@ class Pipeline:
         self.stage(every["clean"])
         if said := self._unread():   # before validation speaks: a month missing for an unreadable file says so
             print(said.strip(), file=sys.stderr, flush=True)
-        if "clean" not in self.skipped:   # new data: pages will be made, so their kernels start (and import) now
-            self.workers()
         self.jobs = self._jobs()
         self.progress.set_total(len(every) + len(self.jobs))
 
@@ -199,11 +210,13 @@ class Pipeline:
         return pages.jobs(common, c.languages, geography.load(c.processed), load(c.targets), elsewhere)
 
     def workers(self):
-        """The report workers, started on first use: one warm kernel each, started in the background."""
-        if self._workers is None:
-            from analysis.run.kernels import Workers
-            from analysis.run.notebooks import new_kernel, warm_exporter
-            self._workers = Workers(self.cfg.workers, new_kernel, warm=warm_exporter)
+        """The workers, started on first use (the first stage found stale): one warm kernel each, started in the
+        background; the stages after clean and every page run in them."""
+        with self._workers_lock:   # validation and the indicators may ask at once
+            if self._workers is None:
+                from analysis.run.kernels import Workers
+                from analysis.run.notebooks import new_kernel, warm_exporter
+                self._workers = Workers(self.cfg.workers, new_kernel, warm=warm_exporter)
         return self._workers
 
     def report(self, job: Job, km=None) -> None:
@@ -211,7 +224,8 @@ class Pipeline:
         self.progress.start(job.label)
         t0 = time.perf_counter()
         stem = job.page.removesuffix(".html")
-        nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", self._parameters(job), km=km)
+        nb = execute(job.notebook, self.staging / "notebooks" / f"{stem}.ipynb", self._parameters(job), km=km,
+                     each_cell=False)
         to_html(nb, self.staging / job.page, job.title, job.lang,
                 [{"lang": lang, "label": t("language_name", lang), "href": file} for lang, file in job.alternates])
         self.timings[job.label] = round(time.perf_counter() - t0, 1)

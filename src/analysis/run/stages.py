@@ -20,6 +20,10 @@ class Stage:
     # The notebook's parameters, all of which enter the key, from the run's settings and the month judged (called
     # only by a stage that needs it: it is known once the indicators are current).
     parameters: Callable[[RunConfig, Callable[[], str]], dict]
+    # A kernel of its own, ended with the stage, rather than a worker's warm kernel (`run.kernels`): cleaning reads
+    # every raw file with threads of its own and holds the most memory of any stage (3.7 GB nationally), which a
+    # kernel kept for the stages and pages after it would keep too.
+    own_kernel: bool = False
 
 
 def cleaned(cfg: RunConfig) -> list[Path]:
@@ -40,7 +44,8 @@ def _clean() -> Stage:
     return Stage(
         "clean", "01-clean.ipynb", lambda c: [c.raw], lambda c: _in(c, stage.WRITES),
         lambda c, _: {"raw": str(c.raw), "processed": str(c.processed), "bts_radius_m": c.bts_radius_m,
-                      "provinces": c.provinces if isinstance(c.provinces, str) else ",".join(c.provinces)})
+                      "provinces": c.provinces if isinstance(c.provinces, str) else ",".join(c.provinces)},
+        own_kernel=True)
 
 
 def _validate() -> Stage:
