@@ -107,3 +107,22 @@ def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatc
         execute("broken.ipynb", out, {})
     assert e.value.line() == f"file broken.ipynb: cell 2 failed: ZeroDivisionError: division by zero (kept: {out})"
     assert out.exists()
+
+
+def test_a_notebook_whose_kernel_dies_is_named_in_one_line_and_kept(tmp_path, monkeypatch):
+    """A stage that runs out of memory kills its kernel: the run says so in one line naming the notebook (exit 1),
+    not as an unexpected error, and keeps the notebook as far as it went."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x: int = 1  # a parameter"), nbformat.v4.new_code_cell("print('before')"),
+                nbformat.v4.new_code_cell("import os\nos._exit(1)")]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "dies.ipynb")
+    monkeypatch.setattr("analysis.run.notebooks.NOTEBOOKS", tmp_path / "nb")
+    out = tmp_path / "kept" / "dies.ipynb"
+    with pytest.raises(NotebookFailed) as e:
+        execute("dies.ipynb", out, {})
+    assert e.value.line() == f"file dies.ipynb: its kernel died while it ran (out of memory, or killed) (kept: {out})"
+    ran = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    assert [o.get("text") for o in ran[-2].outputs] == ["before\n"]

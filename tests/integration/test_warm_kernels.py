@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from analysis.run import kernels
-from analysis.run.notebooks import execute, new_kernel
+from analysis.run.notebooks import NotebookFailed, execute, new_kernel
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_a_notebook_that_kills_its_kernel_leaves_a_new_one_for_the_next(tmp_path
     workers = kernels.Workers(1, new_kernel)
     try:
         failed = workers.submit(lambda km: execute(crash, tmp_path / "c.ipynb", {}, km=km))
-        with pytest.raises(Exception):
+        with pytest.raises(NotebookFailed, match="its kernel died while it ran"):
             failed.result(timeout=300)
         out = workers.submit(lambda km: execute(fine, tmp_path / "f.ipynb", {"x": 4}, km=km)).result(timeout=300)
     finally:

@@ -14,12 +14,17 @@ KERNEL = "plan171"
 
 
 class NotebookFailed(AnalysisError):
-    """A notebook raised: names it, the cell and the error; the executed notebook is kept for inspection."""
+    """A notebook raised, or its kernel died under it: names it, the cell and the error (or that the kernel
+    died); the executed notebook is kept, as far as it went, for inspection."""
 
     def __init__(self, name: str, cell: int | None, ename: str, evalue: str, kept: Path) -> None:
         self.ename, self.kept = ename, kept
         first = (evalue or "").strip().splitlines()[0] if evalue else ""
-        super().__init__(f"cell {cell} failed: {ename}: {first} (kept: {kept})", file=name)
+        where = f"cell {cell} failed: {ename}: " if cell is not None else ""
+        super().__init__(f"{where}{first} (kept: {kept})", file=name)
+
+
+KERNEL_DIED = "its kernel died while it ran (out of memory, or killed)"
 
 
 def kernel() -> str:
@@ -72,6 +77,7 @@ def execute(name: str, out: Path, parameters: dict, km=None, each_cell: bool = T
     it is done, failed or not (papermill would write it before and after each cell: 50-200 ms a page, the
     notebook growing to 2 MB of charts)."""
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
 
     out.parent.mkdir(parents=True, exist_ok=True)
     how = ({"kernel_manager_class": _kernel_manager()} if km is None else
@@ -82,6 +88,10 @@ def execute(name: str, out: Path, parameters: dict, km=None, each_cell: bool = T
                             request_save_on_cell_execute=each_cell, **how)
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(name, exc.exec_count, exc.ename, exc.evalue, out) from None
+    except DeadKernelError:
+        # A stage that ran out of memory, or a kernel killed: one line like a failed cell's, not an unexpected
+        # error (exit 3, "DeadKernelError: Kernel died").
+        raise NotebookFailed(name, None, "DeadKernelError", KERNEL_DIED, out) from None
     return out
 
 
