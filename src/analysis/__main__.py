@@ -82,8 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", default=None, help="the pages' languages, vi, en or vi,en; a run leaves the month's "
                                                 "pages in other languages in place (config: languages)")
     s.add_argument("--targets", default=None, help="target set: a file or a name under config/targets/")
-    s.add_argument("--workers", type=int, default=None, help="notebooks at once, each in a warm kernel: the stages after clean and the "
-                   "reports (default: one per core; with 1, validation and the indicators take turns)")
+    s.add_argument("--workers", type=int, default=None,
+                   help="notebooks at once, each in a warm kernel: the stages after clean and the reports "
+                        "(default: one per core; with 1, validation and the indicators take turns)")
     s.add_argument("--provinces", default=None,
                    help="old provinces read, the department's first, as two-digit codes separated by commas, "
                         "or all (config: provinces)")

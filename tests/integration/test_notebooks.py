@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -94,15 +95,20 @@ def test_every_notebook_runs_with_its_defaults(short_sample, tmp_path):
     assert ranking["params"][0]["select"]["fields"] == ["district"] and ranking["params"][0]["views"] == ["parents"]
 
 
-def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatch):
+def _notebook(tmp_path, monkeypatch, name: str, *cells: str) -> Path:
+    """notebooks/<name> in a folder of the test's own: a parameters cell, then `cells`; where the run keeps it."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x: int = 1  # a parameter"), nbformat.v4.new_code_cell("1 / 0")]
+    nb.cells = [nbformat.v4.new_code_cell("x: int = 1  # a parameter"), *map(nbformat.v4.new_code_cell, cells)]
     nb.cells[0].metadata["tags"] = ["parameters"]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (tmp_path / "nb").mkdir()
-    nbformat.write(nb, tmp_path / "nb" / "broken.ipynb")
+    nbformat.write(nb, tmp_path / "nb" / name)
     monkeypatch.setattr("analysis.run.notebooks.NOTEBOOKS", tmp_path / "nb")
-    out = tmp_path / "kept" / "broken.ipynb"
+    return tmp_path / "kept" / name
+
+
+def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatch):
+    out = _notebook(tmp_path, monkeypatch, "broken.ipynb", "1 / 0")
     with pytest.raises(NotebookFailed) as e:
         execute("broken.ipynb", out, {})
     assert e.value.line() == f"file broken.ipynb: cell 2 failed: ZeroDivisionError: division by zero (kept: {out})"
@@ -112,15 +118,7 @@ def test_a_failing_notebook_is_named_with_its_cell_and_kept(tmp_path, monkeypatc
 def test_a_notebook_whose_kernel_dies_is_named_in_one_line_and_kept(tmp_path, monkeypatch):
     """A stage that runs out of memory kills its kernel: the run says so in one line naming the notebook (exit 1),
     not as an unexpected error, and keeps the notebook as far as it went."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x: int = 1  # a parameter"), nbformat.v4.new_code_cell("print('before')"),
-                nbformat.v4.new_code_cell("import os\nos._exit(1)")]
-    nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (tmp_path / "nb").mkdir()
-    nbformat.write(nb, tmp_path / "nb" / "dies.ipynb")
-    monkeypatch.setattr("analysis.run.notebooks.NOTEBOOKS", tmp_path / "nb")
-    out = tmp_path / "kept" / "dies.ipynb"
+    out = _notebook(tmp_path, monkeypatch, "dies.ipynb", "print('before')", "import os\nos._exit(1)")
     with pytest.raises(NotebookFailed) as e:
         execute("dies.ipynb", out, {})
     assert e.value.line() == f"file dies.ipynb: its kernel died while it ran (out of memory, or killed) (kept: {out})"
