@@ -48,10 +48,10 @@ test: venv
 		echo "* chromium is not installed: the browser tests of the pages will be SKIPPED.        *"; \
 		echo "* Install Debian's chromium (apt-get install chromium), or run .ci/run as CI does.  *"; \
 		echo "************************************************************************************"; }
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 test-fast: venv
-	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not slow"
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not slow"
 
 # Speed and memory are measured here, never in a timed test: appends a line to benchmarks/results.md.
 bench: venv

@@ -22,6 +22,22 @@ PROVINCE = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["province_
 SHORT = ("2024-09", "2024-11")  # three months that include resubmissions and every operator's habits
 
 
+# The modules that take longest, first, in this order; the rest as collected. pytest-xdist's loadscope hands a worker
+# whole modules in the order they come (`make test` passes --no-loadscope-reorder: by default it orders them by their
+# number of tests, which left the browser's few long tests to start last, 36 s after the other worker had finished).
+# The chain's run and the notebooks start the two workers, so neither waits on a fixture the other is building; the
+# browser and the kill tests, which read the chain's run, come next. Measured wall times: README, *Tests*.
+FIRST = ("end_to_end/test_run.py", "integration/test_notebooks.py", "end_to_end/test_browser.py",
+         "end_to_end/test_reliability.py", "integration/test_clean_cache.py", "integration/test_suites.py",
+         "integration/test_partitions.py", "integration/test_clean.py", "integration/test_sample.py",
+         "integration/test_warm_kernels.py", "unit/test_properties.py", "integration/test_national.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {f"tests/{module}": i for i, module in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(FIRST)))   # stable: the rest as collected
+
+
 def once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> tuple[Path, object]:
     """`build(folder)` run once in the whole test session, whichever worker asks first: the others wait on a lock
     and reuse the folder and what `build` returned (JSON). Without workers it is a plain session fixture. A build
