@@ -10,12 +10,13 @@ KERNEL := plan171
 # session's costly fixtures are built once for all workers (tests/conftest.py `once`). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
 
-.PHONY: help venv sample report run test test-fast lab bench bench-growth clean-outputs
+.PHONY: help venv sample report run test test-fast screenshots lab bench bench-growth clean-outputs
 
 help:
 	@echo "make report   build the environment, make sample data if $(RAW) has none, run the pipeline"
 	@echo "make test     build the environment and run every test"
 	@echo "make lab      open JupyterLab on notebooks/"
+	@echo "make screenshots  the browser tests, keeping a full-page screenshot of every page they open in tests/artifacts/"
 	@echo "make sample   (re)write the sample into $(RAW) with seed 7"
 	@echo "make bench    every stage on the province sample and on a tenth and the whole national set; figures to benchmarks/results.md"
 	@echo "make bench-growth  the national set at three sizes and one province's partition: growth toward ten times"
@@ -49,6 +50,10 @@ test: venv
 		echo "* Install Debian's chromium (apt-get install chromium), or run .ci/run as CI does.  *"; \
 		echo "************************************************************************************"; }
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+
+# The browser tests alone, keeping what a person looks at: every page they open, at each width, as a PNG.
+screenshots: venv
+	SCREENSHOTS=1 $(BIN)/python -m pytest -p no:xdist -q tests/end_to_end/test_browser.py
 
 test-fast: venv
 	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not slow"

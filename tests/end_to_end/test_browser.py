@@ -1,5 +1,7 @@
 """The reports in a real browser: Debian's chromium, headless and offline (playwright drives it; its own browser
-download is never used). Screenshots go to tests/artifacts/."""
+download is never used). The province page's PDFs go to tests/artifacts/, and with SCREENSHOTS=1 (`make screenshots`)
+every page opened, as a person would look at it: full-page screenshots at each width took about 10 s of the
+browser's time a run, for eyes, not for an assertion."""
 from __future__ import annotations
 
 import os
@@ -14,6 +16,17 @@ from tests.end_to_end.conftest import FORMULA, SCRIPT, XSS
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+SCREENSHOTS = os.environ.get("SCREENSHOTS") == "1"
+
+
+def artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
+
+
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=str(artifact(name)), full_page=full_page)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +95,6 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
     """Both languages, every kind of page, at a desktop's and a phone's width: no request, no console error, every
     chart drawn live, and nothing wider than the screen outside a table that scrolls in its own box. (Every page
     of the month is opened by the hostile-text test below.)"""
-    ARTIFACTS.mkdir(exist_ok=True)
     context, page, seen = tab(browser, width)
     for path in one_of_each_kind(reports):
         for what in seen.values():
@@ -98,7 +110,7 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
         sizes = page.evaluate("[...document.querySelectorAll('.chart-live svg text')]"
                               ".map(t => parseFloat(getComputedStyle(t).fontSize))")
         assert not sizes or min(sizes) >= 11, (path.name, min(sizes))
-        page.screenshot(path=str(ARTIFACTS / f"{path.stem}-{width}px.png"), full_page=True)
+        screenshot(page, f"{path.stem}-{width}px.png")
     context.close()
 
 
@@ -149,7 +161,7 @@ def test_the_province_report_prints_on_at_most_ten_a4_pages(browser, reports):
         context, page, _ = visit(browser, reports / "2024-11" / f"province-{lang}.html")
         drawn(page)
         pdf = page.pdf(prefer_css_page_size=True)
-        (ARTIFACTS / f"province-{lang}.pdf").write_bytes(pdf)
+        artifact(f"province-{lang}.pdf").write_bytes(pdf)
         count = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         assert 1 <= count <= 10, (lang, count)
         assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12]", pdf)   # A4: 595 x 842 points
@@ -224,7 +236,7 @@ def test_with_the_department_s_boundaries_the_map_draws_areas(browser, reports, 
     judged = status.filter((pl.col("indicator_id") == "households_fiber") & (pl.col("area_level") == "commune"))
     assert live.locator("g.mark-shape path").count() == judged.height > 100
     assert seen["requests"] == [] and seen["errors"] == []
-    page.screenshot(path=str(ARTIFACTS / "target-map-boundaries.png"), full_page=False)
+    screenshot(page, "target-map-boundaries.png", full_page=False)
     context.close()
 
 
@@ -264,5 +276,5 @@ def test_the_explorer_shows_any_area_s_series_status_and_peers(browser, reports)
         assert any(t.startswith("▶ " + name) for t in texts)                       # itself among them
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     assert seen["errors"] == [] and seen["requests"] == []
-    page.screenshot(path=str(ARTIFACTS / "explorer-vi-390px.png"), full_page=True)
+    screenshot(page, "explorer-vi-390px.png")
     context.close()
