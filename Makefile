@@ -9,6 +9,8 @@ KERNEL := plan171
 # pytest-xdist workers: one per core; a module's tests stay on one worker (its fixtures are built once), and the
 # session's costly fixtures are built once for all workers (tests/conftest.py `once`). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
+# Modules are handed out in the suite's own order, the longest first (tests/conftest.py `FIRST`), not xdist's.
+XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: help venv sample report run test test-fast screenshots lab bench bench-growth clean-outputs
 
@@ -49,14 +51,14 @@ test: venv
 		echo "* chromium is not installed: the browser tests of the pages will be SKIPPED.        *"; \
 		echo "* Install Debian's chromium (apt-get install chromium), or run .ci/run as CI does.  *"; \
 		echo "************************************************************************************"; }
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(BIN)/python -m pytest $(XDIST)
 
 # The browser tests alone, keeping what a person looks at: every page they open, at each width, as a PNG.
 screenshots: venv
 	SCREENSHOTS=1 $(BIN)/python -m pytest -p no:xdist -q tests/end_to_end/test_browser.py
 
 test-fast: venv
-	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not slow"
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest $(XDIST) -m "not slow"
 
 # Speed and memory are measured here, never in a timed test: appends a line to benchmarks/results.md.
 bench: venv
