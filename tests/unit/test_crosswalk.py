@@ -77,16 +77,16 @@ def test_an_old_commune_missing_from_the_crosswalk_is_named(cw):
         to_new_communes(old, cw)
 
 
-
-
 def test_a_new_commune_s_parts_are_added_in_one_order_whatever_order_the_rows_come_in(cw):
     """Floats added in another order differ in the last digit: a new unit's parts must be added in one order (their
     old codes'), whatever order the rows and the crosswalk come in. Nationally the join gave its rows in another
     order from one run to the next, and 3,000-4,000 of 5.9 million indicator values changed with the same data;
     here ten years of months of every old commune, figures of every magnitude, in three orders (the code before
-    gave about one value in ten otherwise)."""
-    import numpy as np
+    gave 1,662 and 1,124 of the 11,040 rows otherwise)."""
     from datetime import date
+
+    import numpy as np
+
     from analysis.crosswalk import to_new_communes
     olds = cw["old_code"].unique().sort().to_list()
     periods = [date(2000 + m // 12, m % 12 + 1, 1) for m in range(120)]
