@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -298,6 +299,9 @@ def number_locale(lang: str) -> dict:
 # -- the runtime a page carries ------------------------------------------------------------------------------
 def _bundle() -> bytes:
     import vl_convert
+    # vl-convert 2's bundler logs each of its passes at ERROR ("tree-shaker; pass=1", through Python's logging):
+    # routine, yet with no handler configured Python prints it on the terminal of whoever runs the pipeline.
+    logging.getLogger("swc_ecma_transforms_optimization").setLevel(logging.CRITICAL)
     return vl_convert.javascript_bundle(snippet="window.vegaEmbed = vegaEmbed;", vl_version=VL_VERSION).encode()
 
 
@@ -305,7 +309,7 @@ def _bundle() -> bytes:
 def runtime() -> str:
     """Vega, Vega-Lite and Vega-Embed (with its tooltips) for a page, from vl-convert (no download): 0.9 MB of
     script, gzip-compressed and base64-encoded (0.4 MB); the page decompresses it with the browser's own
-    DecompressionStream. Built once per vl-convert version (1.8 s) and kept in .cache/."""
+    DecompressionStream. Built once per vl-convert version (1.2 s) and kept in .cache/."""
     import vl_convert
     cache = paths.CACHE / "vega" / f"vl-convert-{vl_convert.__version__}-vl{VL_VERSION}.js.gz.b64"
     if cache.exists():

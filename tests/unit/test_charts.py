@@ -3,6 +3,8 @@ do not crowd, data that cannot end its script element, and packed data that unpa
 from __future__ import annotations
 
 import json
+import logging
+import re
 from datetime import date
 
 import polars as pl
@@ -103,3 +105,14 @@ def test_an_area_with_no_figure_gets_a_sentence_not_an_empty_chart():
                          'measured for the province as a whole, or not reported yet), so no chart.</p>')
     drawn = report.indicator_chart(ind, pl.DataFrame(), target, "19", date(2025, 1, 1), "vi")
     assert isinstance(drawn, charts.Figure)
+
+
+def test_the_page_runtime_is_built_without_a_word_on_the_terminal(capfd, caplog):
+    """vl-convert 2's bundler logs its passes at ERROR ("tree-shaker; pass=1"), which Python prints on stderr when
+    no handler is set: the bundle is built without a record of that level, still holding Vega-Embed under the name
+    the page's script calls."""
+    with caplog.at_level(logging.WARNING):
+        bundle = charts._bundle().decode()
+    assert [r.getMessage() for r in caplog.records] == []
+    assert capfd.readouterr() == ("", "")
+    assert re.search(r"window\.vegaEmbed\s*=", bundle) and len(bundle) > 500_000   # (minified: `=pr4;`)
