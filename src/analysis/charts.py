@@ -263,6 +263,17 @@ def script_json(data: object) -> str:
             .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def captioned(spec: dict) -> tuple[str | None, dict]:
+    """A page's chart title as the figure's caption, and the spec without it: Vega draws a title on one line, so
+    at a phone's 390 px a long indicator name was cut at the chart's edge (4 of a district page's 11 trends); as
+    text the browser wraps it at any width, and it prints and reads aloud as the figure's name. Only a title
+    written as text is taken (a view's own title inside the spec stays where it is)."""
+    title = spec.get("title")
+    if not isinstance(title, str) or not title:
+        return None, spec
+    return title, {k: v for k, v in spec.items() if k != "title"}
+
+
 @dataclass
 class Figure:
     """A chart with the data behind it (`extra`: the download links' HTML), shown as its context wants; `statics`:
@@ -276,8 +287,9 @@ class Figure:
         from markupsafe import Markup
 
         from analysis import templating
-        images = [Markup(svg(s)) for s in (self.statics if self.statics is not None else [self.spec])]
-        return templating.render("figure.html.j2", images=images, spec=Markup(script_json(self.spec)),
+        caption, spec = captioned(self.spec)
+        images = [Markup(svg(s)) for s in (self.statics if self.statics is not None else [spec])]
+        return templating.render("figure.html.j2", caption=caption, images=images, spec=Markup(script_json(spec)),
                                  extra=Markup(self.extra), cls=self.cls)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:

@@ -106,6 +106,14 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
             marks = page.locator("figure.chart").nth(i).locator(".chart-live svg g[class*='mark-'] path")
             assert marks.count() > 0, (path.name, i)
         assert page.evaluate("document.scrollingElement.scrollWidth") <= width, path.name
+        # no word of a chart runs past its edge, where it would be cut (at 390 px four trend titles were, and the
+        # map's legend in English); labels Vega hid to avoid a collision do not count
+        cut = page.evaluate("""[...document.querySelectorAll('figure.chart .chart-live svg')].flatMap(svg => {
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => getComputedStyle(t).opacity !== '0').filter(t => {
+                const r = t.getBoundingClientRect();
+                return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1); }).map(t => t.textContent); })""")
+        assert cut == [], (path.name, width, cut)
         # text of the charts at least 11 px at every width
         sizes = page.evaluate("[...document.querySelectorAll('.chart-live svg text')]"
                               ".map(t => parseFloat(getComputedStyle(t).fontSize))")

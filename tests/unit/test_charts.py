@@ -116,3 +116,24 @@ def test_the_page_runtime_is_built_without_a_word_on_the_terminal(capfd, caplog)
     assert [r.getMessage() for r in caplog.records] == []
     assert capfd.readouterr() == ("", "")
     assert re.search(r"window\.vegaEmbed\s*=", bundle) and len(bundle) > 500_000   # (minified: `=pr4;`)
+
+
+def test_a_chart_s_title_is_the_figure_s_caption_wrapped_by_the_browser_and_escaped(monkeypatch):
+    """Vega draws a title on one line, so at 390 px a long indicator name was cut at the chart's edge; on a page
+    the title is the figure's caption (text the browser wraps, escaped like every operator-supplied word), and
+    neither the chart the browser draws nor its static image carries it a second time."""
+    monkeypatch.setenv("ANALYSIS_CHART_CACHE", "off")
+    observed, projected = _series()
+    title = "Tỷ lệ hộ gia đình có truy nhập Internet băng rộng cáp quang <b>&</b>"
+    spec = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title=title, unit="%", lang="vi")
+    html = charts.Figure(spec).html()
+    caption = re.search(r'<figcaption class="chart-title">(.*?)</figcaption>', html).group(1)
+    assert caption == "Tỷ lệ hộ gia đình có truy nhập Internet băng rộng cáp quang &lt;b&gt;&amp;&lt;/b&gt;"
+    drawn = json.loads(re.search(r'<script type="application/json" class="chart-spec">(.*?)</script>', html).group(1))
+    assert "title" not in drawn and drawn["layer"] == json.loads(json.dumps(spec["layer"]))
+    static = html[html.index('class="chart-static"'):html.index('class="chart-spec"')]
+    assert "Tỷ lệ hộ" not in static and "<svg" in static
+    assert spec["title"] == title   # the spec itself (JupyterLab's) keeps its title
+    # a title that is not plain text (a view's own, with its style) stays in the chart
+    styled = {**spec, "title": {"text": "t", "fontSize": 13}}
+    assert charts.captioned(styled) == (None, styled)

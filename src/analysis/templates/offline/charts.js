@@ -25,6 +25,14 @@
       (spec.vconcat || []).forEach(function (view, i) {
         if (view.width === "container") view.width = Math.max(120, live.clientWidth - (margins[i] || 60));
       });
+      // A phone's width: a legend in one column, so its longest words ("◑ Achieved late (missed at the deadline)")
+      // stay whole instead of running past the chart's edge.
+      if (live.clientWidth < 480) {
+        (spec.layer || []).forEach(function (layer) {
+          var legend = ((layer.encoding || {}).color || {}).legend;
+          if (legend && legend.columns) legend.columns = 1;
+        });
+      }
       window.vegaEmbed(live, spec, {actions: false, renderer: "svg", tooltip: {theme: "light"},
                                    formatLocale: formatLocale})
         .then(function () { figure.classList.add("live"); })
