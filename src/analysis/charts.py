@@ -37,7 +37,8 @@ STATIC_WIDTH = 560
 BLUE, RED = palette.OKABE_ITO["blue"], palette.OKABE_ITO["vermillion"]
 
 # Time axes that never overlap: a tick every six months on monthly series, every quarter's first month on
-# quarterly ones, every year on yearly ones; Vega hides any label that would still collide ("greedy").
+# quarterly ones, every year on yearly ones. Labels that would collide are hidden every other one ("parity"), so
+# those left keep a regular step (01/2021, 01/2023, 01/2025 at 390 px; "greedy" left 01/2021, 07/2022, 07/2023).
 AXES = {
     "monthly": {"format": "%m/%Y", "tickCount": {"interval": "month", "step": 6}},
     "dated": {"format": "%m/%Y", "tickCount": {"interval": "month", "step": 6}},
@@ -46,8 +47,11 @@ AXES = {
 }
 # Text at least 11 px at every width: the interactive chart takes the page's width instead of being scaled down.
 CONFIG = {"view": {"stroke": None}, "font": "system-ui, sans-serif",
-          "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelOverlap": "greedy", "labelSeparation": 6,
+          "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelOverlap": "parity", "labelSeparation": 6,
                    "labelAngle": 0},
+          # a first or last label within 20 px of the chart's end is set inside it, not cut at its edge (at 390 px
+          # a kept 07/2028 ran past it)
+          "axisX": {"labelFlush": 20},
           "legend": {"labelFontSize": 11, "titleFontSize": 11}, "title": {"fontSize": 14, "anchor": "start"}}
 
 

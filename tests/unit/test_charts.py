@@ -55,7 +55,7 @@ def test_time_axes_by_frequency_and_text_at_least_11_px():
     assert axis["format"] == "%Y" and axis["tickCount"] == {"interval": "year", "step": 1}
     monthly = charts.trend(observed, None, 94, date(2025, 12, 1), title="t", unit="%", lang="vi")
     assert monthly["layer"][0]["encoding"]["x"]["axis"]["tickCount"] == {"interval": "month", "step": 6}
-    assert monthly["config"]["axis"]["labelOverlap"] == "greedy"
+    assert monthly["config"]["axis"]["labelOverlap"] == "parity"
     assert min(monthly["config"]["axis"]["labelFontSize"], monthly["config"]["axis"]["titleFontSize"]) >= 11
 
 
