@@ -110,7 +110,8 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
         # map's legend in English); labels Vega hid to avoid a collision do not count
         cut = page.evaluate("""[...document.querySelectorAll('figure.chart .chart-live svg')].flatMap(svg => {
             const box = svg.getBoundingClientRect();
-            return [...svg.querySelectorAll('text')].filter(t => getComputedStyle(t).opacity !== '0').filter(t => {
+            const shown = [...svg.querySelectorAll('text')].filter(t => getComputedStyle(t).opacity !== '0');
+            return shown.filter(t => {
                 const r = t.getBoundingClientRect();
                 return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1); }).map(t => t.textContent); })""")
         assert cut == [], (path.name, width, cut)
