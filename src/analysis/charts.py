@@ -93,6 +93,20 @@ def _texts(value: str, unit: str, frequency: str, **more: str) -> list[dict]:
     return out
 
 
+def y_scale(values: list) -> dict:
+    """A value axis that does not start at zero, and spans at least 1% of its largest value (at least 1): a series
+    that barely moves (a district's coverage at 99.998-100%) was drawn on an axis of 99,9975 ... 100,0000, its
+    hundredths of a per cent filling the chart."""
+    shown = [v for v in values if v is not None and v == v]
+    if not shown:
+        return {"zero": False}
+    low, high = min(shown), max(shown)
+    span = max(1.0, abs(high) * 0.01)
+    if high - low >= span:
+        return {"zero": False}
+    return {"zero": False, "domain": [high - span, high] if high - span >= 0 or low < 0 else [0, span]}
+
+
 def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float, target_date: date, *,
           title: str, unit: str, lang: str, frequency: str = "monthly", baseline: tuple[date, float] | None = None,
           height: int = 220) -> dict:
@@ -105,11 +119,14 @@ def trend(observed: pl.DataFrame, projected: pl.DataFrame | None, target: float,
     x = {"field": "period", "type": "temporal", "title": None, "scale": {"type": "utc"}, "axis": axis}
     tip = [{"field": "when", "title": c["month"]}, {"field": "shown", "title": c["chart_value"]}]
     datasets: dict[str, list[dict]] = {}
+    shown = [*observed["value"].to_list(), target, *([baseline[1]] if baseline else [])]
+    if projected is not None:
+        shown += [v for col in ("projected", "lower", "upper") for v in projected[col].to_list()]
     layers = [{"data": {"values": _values(observed.select("period", "value"))},
                "transform": _texts("value", unit, frequency),
                "mark": {"type": "line", "point": {"filled": True, "size": 36}, "color": BLUE},
                "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit,
-                                          "scale": {"zero": False}},
+                                          "scale": y_scale(shown)},
                             "tooltip": tip}}]
     if projected is not None and projected.height:
         datasets["projection"] = _values(projected.select("period", "projected", "lower", "upper"))

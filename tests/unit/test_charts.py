@@ -138,3 +138,15 @@ def test_a_chart_s_title_is_the_figure_s_caption_wrapped_by_the_browser_and_esca
     # a title that is not plain text (a view's own, with its style) stays in the chart
     styled = {**spec, "title": {"text": "t", "fontSize": 13}}
     assert charts.captioned(styled) == (None, styled)
+
+
+def test_a_series_that_barely_moves_is_drawn_on_an_axis_of_at_least_one_per_cent():
+    """A district's hamlet coverage at 99.998-100% was drawn on an axis from 99,9975 to 100,0000: the axis now
+    spans at least 1% of its largest value (at least 1), ending at that value; a series that moves keeps Vega's."""
+    assert charts.y_scale([99.998, 100.0, 100.0]) == {"zero": False, "domain": [99.0, 100.0]}
+    assert charts.y_scale([210.0, 210.5, None]) == {"zero": False, "domain": [210.5 - 2.105, 210.5]}
+    assert charts.y_scale([0.2, 0.3]) == {"zero": False, "domain": [0, 1.0]}   # not below zero for a share
+    assert charts.y_scale([70.0, 95.0]) == {"zero": False}
+    flat = pl.DataFrame({"period": [date(2025, 1, 1), date(2025, 2, 1)], "value": [100.0, 100.0]})
+    spec = charts.trend(flat, None, 100.0, date(2025, 12, 1), title="t", unit="%", lang="vi")
+    assert spec["layer"][0]["encoding"]["y"]["scale"] == {"zero": False, "domain": [99.0, 100.0]}
