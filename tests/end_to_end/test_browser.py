@@ -113,7 +113,8 @@ def test_every_page_loads_offline_draws_its_charts_and_never_scrolls_sideways(br
             const shown = [...svg.querySelectorAll('text')].filter(t => getComputedStyle(t).opacity !== '0');
             return shown.filter(t => {
                 const r = t.getBoundingClientRect();
-                return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1); }).map(t => t.textContent); })""")
+                return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1);
+            }).map(t => t.textContent); })""")
         assert cut == [], (path.name, width, cut)
         # text of the charts at least 11 px at every width
         sizes = page.evaluate("[...document.querySelectorAll('.chart-live svg text')]"

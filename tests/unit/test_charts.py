@@ -128,7 +128,8 @@ def test_a_chart_s_title_is_the_figure_s_caption_wrapped_by_the_browser_and_esca
     spec = charts.trend(observed, projected, 85.0, date(2025, 12, 1), title=title, unit="%", lang="vi")
     html = charts.Figure(spec).html()
     caption = re.search(r'<figcaption class="chart-title">(.*?)</figcaption>', html).group(1)
-    assert caption == "Tỷ lệ hộ gia đình có truy nhập Internet băng rộng cáp quang &lt;b&gt;&amp;&lt;/b&gt;"
+    assert caption == ("Tỷ lệ hộ gia đình có truy nhập Internet băng rộng cáp quang "
+                       "&lt;b&gt;&amp;&lt;/b&gt;")
     spec_json = re.search(r'<script type="application/json" class="chart-spec">(.*?)</script>', html).group(1)
     drawn = json.loads(spec_json)
     assert "title" not in drawn and drawn["layer"] == json.loads(json.dumps(spec["layer"]))

@@ -1,11 +1,14 @@
 """The 2025 reform's crosswalk on real cases from the package, and the counts the provincial plan published."""
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
 import polars as pl
 import pytest
 from vietnamadminunits.database.main import query
 
-from analysis.crosswalk import area_crosswalk
+from analysis.crosswalk import area_crosswalk, to_new_communes
 from tests.conftest import PROVINCE
 
 
@@ -53,8 +56,6 @@ def test_totals_are_preserved_across_the_reform(cw):
 
 
 def test_figures_carried_onto_new_communes_by_hand(cw):
-    from datetime import date
-    from analysis.crosswalk import to_new_communes
     m = date(2025, 7, 1)
     # Thượng Đình (05932: 100 of 400 households on fibre) is split by area, 44.18/86.21 to Phú Bình and
     # 42.03/86.21 to Điềm Thụy; 05497 and 05530 go whole into 05503 with 05503 itself.
@@ -69,8 +70,6 @@ def test_figures_carried_onto_new_communes_by_hand(cw):
 
 
 def test_an_old_commune_missing_from_the_crosswalk_is_named(cw):
-    from datetime import date
-    from analysis.crosswalk import to_new_communes
     old = pl.DataFrame({"period": [date(2025, 7, 1)], "commune_code": ["99999"], "numerator": [1.0],
                         "denominator": [2.0]})
     with pytest.raises(ValueError, match="1 old commune\\(s\\) not in the crosswalk, e.g. 99999"):
@@ -83,11 +82,6 @@ def test_a_new_commune_s_parts_are_added_in_one_order_whatever_order_the_rows_co
     order from one run to the next, and 3,000-4,000 of 5.9 million indicator values changed with the same data;
     here ten years of months of every old commune, figures of every magnitude, in three orders (the code before
     gave 1,662 and 1,124 of the 11,040 rows otherwise)."""
-    from datetime import date
-
-    import numpy as np
-
-    from analysis.crosswalk import to_new_communes
     olds = cw["old_code"].unique().sort().to_list()
     periods = [date(2000 + m // 12, m % 12 + 1, 1) for m in range(120)]
     rng = np.random.default_rng(7)
