@@ -81,10 +81,9 @@ def _frame(rows: list[list[str]], width: int, first_row: int = 1) -> pl.DataFram
 
 
 def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
-    cells = frame.columns
-    # One eager call a sheet. (The same as a lazy query took 7x as long: 4.9 ms a sheet against 0.65.)
-    return frame.with_row_index("_row", offset=first_row).with_columns(pl.col("_row").cast(pl.Int64),
-                                                                       *(tidy(pl.col(c)).alias(c) for c in cells))
+    # One eager select a sheet, the cells as one expression over all of them: a row index cast and an expression
+    # per column took 1.4 ms a sheet against 0.8 (1,899 sheets in the sample; a lazy query took 7x as long).
+    return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).add(first_row).alias("_row"), tidy(pl.all()))
 
 
 HEAD_CHARS = 1 << 16
@@ -212,6 +211,17 @@ def _with_error_cells(frame: pl.DataFrame, errors) -> pl.DataFrame:
     return pl.DataFrame(cols, schema={c: pl.String for c in names})
 
 
+def _first_filled(frame: pl.DataFrame) -> int:
+    """The index of the sheet's first row with a value (its height when none has one). Most sheets start with
+    their title on the first row, which one row's look tells without a query over the whole sheet."""
+    if not frame.width or not frame.height:
+        return frame.height
+    if any(v is not None for v in frame.row(0)):
+        return 0
+    filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).arg_true().first()).item()
+    return frame.height if filled is None else filled
+
+
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")   # what calamine (through fastexcel) reads
 TEXTS = (".csv", ".txt")
 
@@ -237,9 +247,8 @@ def read_workbook(path: Path, file: str) -> list[Sheet]:
         except Exception as exc:
             raise AnalysisError(f"cannot read the sheet ({exc.__class__.__name__})", file=file, sheet=name) from None
         frame = _with_error_cells(frame, errors)
-        frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-        filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).arg_true().first()).item() if frame.width else None
-        top = frame.height if filled is None else filled
+        frame.columns = [f"c{i}" for i in range(frame.width)]   # (`rename` is a lazy query: 0.2 ms a sheet)
+        top = _first_filled(frame)
         sheets.append(Sheet(name, _numbered(frame.slice(top), top + 1), hidden=sheet.visible != "visible"))
     return sheets
 
