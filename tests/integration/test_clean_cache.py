@@ -2,6 +2,7 @@
 what cleaning every file gives."""
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -73,8 +74,24 @@ def test_an_edited_file_is_read_again_and_nothing_else(raw, tmp_path):
     second = stage.run(raw, processed, today=TODAY)
     assert second["cache"] == {"reused": len(first["inputs"]) - 2, "read": 1}
     _same((processed, second), _full(raw, tmp_path / "full"))
-    # the removed file's entry is gone from the cache; every file left has one
-    assert len(list((processed / ".cache" / "clean").iterdir())) == len(second["inputs"])
+    # the removed file's and the edited file's old entries are gone from the cache; every file left has one
+    indexed = [k for s in _segments(processed) for k in s]
+    assert sorted(indexed) == sorted(_key(processed, f["path"], f["sha256"]) for f in second["inputs"])
+    assert len(_segments(processed)) == 2   # the first run's, and the edited file's
+
+
+def _segments(processed: Path) -> list[dict]:
+    """Each segment's index (entry key -> its accounting), newest first."""
+    root = processed / ".cache" / "clean"
+    return [json.loads((f / "entries.json").read_text(encoding="utf-8")) for f in sorted(root.iterdir(), reverse=True)]
+
+
+def _key(processed: Path, rel: str, digest: str) -> str:
+    """A file's entry key, as the cache makes it for the sample's provinces (stage.run's default scope)."""
+    from analysis.clean.cache import FileCache, context
+    from analysis.run.config import default_provinces
+    scope = stage.provinces_in(default_provinces())
+    return FileCache(processed, context(scope, scope[0]), TODAY).key(rel, digest)
 
 
 def test_a_new_hamlet_registry_reads_every_file_again(raw, tmp_path):
@@ -137,18 +154,27 @@ def test_streamed_kinds_cut_into_many_batches_give_the_same_tables(raw, tmp_path
     _same((processed, warm), _full(raw, tmp_path / "full-again"))
 
 
-def test_a_damaged_entry_is_read_again_from_its_file(raw, tmp_path):
-    """An entry whose rows cannot be read (a disk filled while it was written, a file cut short) is no entry: its
-    raw file is read again, and the tables are those of a full clean."""
+def test_a_damaged_segment_s_files_are_read_again(raw, tmp_path):
+    """A segment whose rows cannot be read (a disk filled while it was written, a file cut short) or whose index
+    cannot be read is no segment: the raw files of its entries are read again, every other entry is still used, and
+    the tables are those of a full clean."""
     processed = tmp_path / "processed"
     first = stage.run(raw, processed, today=TODAY)
-    parts = sorted((processed / ".cache" / "clean").glob("*/subscribers.parquet"))
+    csv = sorted(raw.rglob("*.csv"))[0]
+    csv.write_bytes(csv.read_bytes() + b"\n")   # its entry made again, in a second segment
+    assert stage.run(raw, processed, today=TODAY)["cache"] == {"reused": len(first["inputs"]) - 1, "read": 1}
+    older, newer = sorted((processed / ".cache" / "clean").iterdir())
+    parts = sorted(older.glob("subscribers-*.parquet"))
     assert parts
     parts[0].write_bytes(parts[0].read_bytes()[:40])
-    (processed / ".cache" / "clean" / parts[1].parent.name / "entry.json").write_text("{", encoding="utf-8")
-    second = stage.run(raw, processed, today=TODAY)
-    assert second["cache"] == {"reused": len(first["inputs"]) - 2, "read": 2}
-    _same((processed, second), _full(raw, tmp_path / "full"))
+    third = stage.run(raw, processed, today=TODAY)
+    assert third["cache"] == {"reused": 1, "read": len(first["inputs"]) - 1}
+    _same((processed, third), _full(raw, tmp_path / "full"))
+    newest = sorted((processed / ".cache" / "clean").iterdir())[-1]
+    (newest / "entries.json").write_text("{", encoding="utf-8")
+    fourth = stage.run(raw, processed, today=TODAY)
+    assert fourth["cache"]["read"] == len(first["inputs"]) - 1   # the damaged index's entries, read again
+    _same((processed, fourth), _full(raw, tmp_path / "full-again"))
 
 
 def test_speed_tests_waiting_in_files_give_what_held_in_memory_gives(raw, tmp_path, monkeypatch):
