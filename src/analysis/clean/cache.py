@@ -104,7 +104,7 @@ class Segment:
         for path in sorted(self.folder.glob("*.parquet")):
             name = path.stem.rpartition("-")[0] if path.stem != "quarantine" else "quarantine"
             frame = pl.read_parquet(path)
-            # Written sorted by entry (`FileCache._write`): each entry's rows are one run, taken as a slice.
+            # Each run of an entry's rows is a slice of the file (no copy), its runs in their order.
             runs = frame.select(pl.col("_entry").rle()).unnest("_entry")
             frame = frame.drop("_entry")
             start = 0
@@ -179,8 +179,8 @@ class FileCache:
 
     def _write(self, name: str, rows: pl.DataFrame) -> None:
         self.staging.mkdir(parents=True, exist_ok=True)
-        # An entry's rows side by side (in their order), so that a reader takes them as one slice.
-        rows = rows.sort("_entry", maintain_order=True)
+        # As they come: file after file, so an entry's rows are side by side and a reader takes them as one slice
+        # (rows of an entry in two places would be two slices, put back in their order).
         rows.write_parquet(self.staging / f"{name}.parquet", compression="lz4", statistics=False)
 
     def put(self, rel: str, digest: str, meta: dict, frames: dict[str, pl.DataFrame]) -> None:
@@ -230,7 +230,7 @@ class FileCache:
             return
         self.staging.mkdir(parents=True, exist_ok=True)
         if self._quarantined:
-            pl.concat(self._quarantined, how="diagonal_relaxed").sort("_entry", maintain_order=True).write_parquet(
+            pl.concat(self._quarantined, how="diagonal_relaxed").write_parquet(
                 self.staging / "quarantine.parquet", compression="lz4", statistics=False)
         io.write_json(self._entries, self.staging / INDEX)   # last: a folder without it is not a segment
         self._entries, self._quarantined = {}, []
