@@ -43,15 +43,14 @@ def _shown(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     words = {"status": c["status"], "ratio_status": c["ratio_status"], "kind": c["download_kinds"],
              "eta_basis": c["download_kinds"], "at_target_date_basis": c["download_kinds"],
              "projected_at_target_basis": c["download_kinds"]}
-    out = frame
-    for col, mapping in words.items():
-        if col in out.columns and out.schema[col] == pl.String:
-            out = out.with_columns(pl.col(col).replace(mapping))
-    if "indicator_id" in out.columns and "indicator" not in out.columns:
+    # One query for all of them (a workbook a chart: a query a column took 2 of a workbook's 7 ms).
+    turned = [pl.col(col).replace(mapping) for col, mapping in words.items()
+              if col in frame.columns and frame.schema[col] == pl.String]
+    if "indicator_id" in frame.columns and "indicator" not in frame.columns:
         names = {i: m.name(lang) for i, m in metadata.catalogue().items()}
-        out = out.with_columns(pl.col("indicator_id").replace(names).alias("indicator")).select(
-            "indicator", *[c for c in out.columns if c != "indicator_id"])
-    return out
+        return frame.select(pl.col("indicator_id").replace(names).alias("indicator"),
+                            *[c for c in frame.columns if c != "indicator_id"]).with_columns(turned)
+    return frame.with_columns(turned) if turned else frame
 
 
 FIXED_DATE = datetime(1980, 1, 1)
