@@ -29,6 +29,8 @@ BUDGET_SECONDS, BUDGET_MB = 15.0, 1024.0  # both stages: issue #3 (clean) and is
 TRAJECTORY_BUDGET_SECONDS = 20.0          # issue #5: all indicators, areas and models
 RUN_BUDGET_SECONDS, RERUN_BUDGET_SECONDS = 60.0, 10.0  # issue #6: the whole run, and a run with nothing changed
 RUN_BUDGET_READS = 8.0   # issue 21: the whole run against the bare read of the same files
+CLEAN_BUDGET_READS = 3.5   # issue 21: clean against the bare read of the same files (the province sample)
+CLEAN_PAIRS = 3            # bare reads and cleans measured one after the other; the median pair is the figure
 
 READ_ONLY = """
 import sys, pathlib, fastexcel, polars as pl
@@ -72,16 +74,26 @@ def main() -> int:
     sample = f"{meta['files']} files, {meta['data_rows']:,} rows"
     lines, ok = [], True
     national.warm(CACHE / "raw")   # from the page cache, as the stages after it read them
-    floor_s, floor_mb = timed([sys.executable, "-c", READ_ONLY, str(CACHE / "raw")])
     with tempfile.TemporaryDirectory() as out:
-        clean_s, clean_mb = timed([sys.executable, "-m", "analysis", "clean", "--raw", str(CACHE / "raw"),
-                                   "--processed", out])
+        # The bare read and the clean three times, one after the other: on this shared machine one pair's ratio
+        # ranged 3.9-5.2x with the same code (1-2 December); the median of three pairs is the figure.
+        pairs = []
+        for _ in range(CLEAN_PAIRS):
+            read = timed([sys.executable, "-c", READ_ONLY, str(CACHE / "raw")])
+            shutil.rmtree(out, ignore_errors=True)
+            pairs.append((read, timed([sys.executable, "-m", "analysis", "clean", "--raw", str(CACHE / "raw"),
+                                       "--processed", out])))
+        ratios = sorted(c[0] / r[0] for r, c in pairs)
+        ratio = ratios[len(ratios) // 2]
+        (floor_s, floor_mb), (clean_s, clean_mb) = sorted(pairs, key=lambda p: p[1][0] / p[0][0])[len(pairs) // 2]
         manifest = json.loads((Path(out) / "manifest.json").read_text())
         rows = {o["path"]: o["rows"] for o in manifest["outputs"]}
         within = clean_s < BUDGET_SECONDS and clean_mb < BUDGET_MB
         lines.append(f"| {when} | {machine} | clean | {sample} | {clean_s:.1f} s | {clean_mb:,.0f} MB | "
-                     f"read only {floor_s:.1f} s, {floor_mb:,.0f} MB | {clean_s / floor_s:.1f}x | "
-                     f"{sum(rows.values()):,} rows out, quarantine {rows.get('quarantine.parquet', 0):,} | "
+                     f"read only {floor_s:.1f} s, {floor_mb:,.0f} MB | {ratio:.1f}x | "
+                     f"{sum(rows.values()):,} rows out, quarantine {rows.get('quarantine.parquet', 0):,}; the median "
+                     f"of {CLEAN_PAIRS} paired runs ({', '.join(f'{r:.1f}x' for r in ratios)}), issue 21's budget "
+                     f"{CLEAN_BUDGET_READS}x: {'within' if ratio <= CLEAN_BUDGET_READS else 'OVER'} | "
                      f"{'within' if within else 'OVER'} budget |")
         ok &= within
         gx_s, gx_mb = timed([sys.executable, "-c", "import great_expectations"])
