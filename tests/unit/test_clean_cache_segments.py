@@ -74,3 +74,16 @@ def test_a_segment_whose_rows_cannot_be_read_is_none(tmp_path):
 def test_a_run_that_reads_everything_again_finds_nothing(tmp_path):
     _written(tmp_path, {"a.csv": [1]})
     assert _cache(tmp_path, reading=False).get("a.csv", "sha") is None
+
+
+def test_once_every_file_is_looked_up_what_no_file_took_is_let_go(tmp_path):
+    """An entry is taken once (its rows then belong to the clean, freed with its kind); after the look-ups, the
+    segment holds nothing for entries of files edited or removed."""
+    _written(tmp_path, {"a.csv": [1], "b.csv": [2]})
+    cache = _cache(tmp_path)
+    assert cache.get("a.csv", "sha") is not None
+    assert cache.get("a.csv", "sha") is None   # taken already
+    cache.release()
+    assert cache.get("b.csv", "sha") is None
+    (segment,) = set(cache._found.values())
+    assert segment._rows is None

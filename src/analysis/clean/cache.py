@@ -93,11 +93,18 @@ class Segment:
                 return None
         out = {}
         for name in names:
-            parts = self._rows.get(name, {}).get(key)
+            # Taken, not kept: once every entry of a kind is cleaned, its file's rows can be freed.
+            parts = self._rows.get(name, {}).pop(key, None)
             if not parts:   # the index names rows the files do not hold: as good as no entry
                 return None
             out[name] = parts[0] if len(parts) == 1 else pl.concat(parts)
         return out
+
+    def release(self) -> None:
+        """The rows of entries no file asked for (of files edited or removed): not held through the clean."""
+        with self._lock:
+            self._rows = None
+            self._broken = True   # no entry is taken after this
 
     def _read(self) -> dict[str, dict[str, list[pl.DataFrame]]]:
         rows: dict[str, dict[str, list[pl.DataFrame]]] = {}
@@ -168,6 +175,11 @@ class FileCache:
         names = (["quarantine"] if info.get("quarantined_rows") else []) + list(info.get("parsed", []))
         frames = segment.frames(key, names)
         return None if frames is None else Entry(segment.folder, info, frames)
+
+    def release(self) -> None:
+        """Every file has been looked up: what the segments read and no file took is let go."""
+        for segment in set(self._found.values()):
+            segment.release()
 
     def stage(self, kind: str, rows: pl.DataFrame) -> None:
         """Parsed rows of many files at once, `_entry` naming each row's entry: one file, written on the writer

@@ -680,6 +680,8 @@ def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_
             for loaded in chunk:
                 c.read(loaded)
                 c.stream()
+        if cache is not None:
+            cache.release()
         c.check_cache()
         manifest = _clean_into(c, staging, raw, processed, started, t0, bts_radius_m)
         if cache is not None:
