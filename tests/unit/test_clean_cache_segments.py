@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import polars as pl
+import pytest
 
 from analysis.clean.cache import FileCache
 
@@ -63,10 +64,17 @@ def test_the_newest_segment_holds_a_key_and_a_segment_with_no_entry_left_goes(tm
     assert len(list(root.iterdir())) == 1 and _cache(tmp_path).get("b.csv", "sha") is None
 
 
-def test_a_segment_whose_rows_cannot_be_read_is_none(tmp_path):
-    _written(tmp_path, {"a.csv": [1], "b.csv": [2]})
+@pytest.mark.parametrize("damage", ["cut short", "bytes changed"])
+def test_a_segment_whose_rows_cannot_be_read_is_none(tmp_path, damage):
+    _written(tmp_path, {"a.csv": list(range(5000)), "b.csv": [2]})
     (part,) = list((tmp_path / ".cache" / "clean").glob("*/subscribers-00001.parquet"))
-    part.write_bytes(part.read_bytes()[:30])
+    data = bytearray(part.read_bytes())
+    if damage == "cut short":
+        data = data[:30]
+    else:   # the footer whole, the pages within it not what was written
+        for i in range(8, len(data) - 400, 7):
+            data[i] ^= 0xFF
+    part.write_bytes(bytes(data))
     cache = _cache(tmp_path)
     assert cache.get("a.csv", "sha") is None and cache.get("b.csv", "sha") is None
 

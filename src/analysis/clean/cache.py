@@ -87,7 +87,8 @@ class Segment:
             if self._rows is None and not self._broken:
                 try:
                     self._rows = self._read()
-                except (OSError, ValueError, pl.exceptions.PolarsError):
+                # (A file damaged in its pages can make polars' reader panic, an exception of its own kind.)
+                except (OSError, ValueError, pl.exceptions.PolarsError, pl.exceptions.PanicException):
                     self._broken = True
             if self._broken:
                 return None
