@@ -91,3 +91,18 @@ def test_a_notebook_that_fails_is_written_with_its_error_for_inspection(tmp_path
     code = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
     texts = [[o.get("text", o.get("ename")) for o in c.outputs] for c in code]
     assert ["before\n"] in texts and ["ZeroDivisionError"] in texts and code[-1].outputs == []
+
+
+def test_a_stage_s_own_kernel_runs_the_warm_up_it_is_given_instead_of_the_pages(tmp_path):
+    """Validation's kernel (`Stage.warm_up`) imports Great Expectations while clean runs, not the pages' modules:
+    the notebook then finds that import done, no warm-up name, and no page module loaded."""
+    nb = _notebook(tmp_path / "v.ipynb", "x = 1",
+                   "import sys\nprint('xml.dom.minidom' in sys.modules, 'analysis.report' in sys.modules, "
+                   "'minidom' in dir())")
+    workers = kernels.Workers(1, new_kernel, warm_up="import xml.dom.minidom as minidom")
+    try:
+        out = workers.submit(lambda km: execute(nb, tmp_path / "out.ipynb", {"x": 2}, km=km)).result(timeout=300)
+    finally:
+        workers.close()
+    printed = [c for c in nbformat.read(out, as_version=4).cells if c.source.startswith("import sys")][0]
+    assert printed.outputs[0]["text"].strip() == "True False False"

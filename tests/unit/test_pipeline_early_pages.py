@@ -87,3 +87,30 @@ def test_nothing_stale_starts_no_kernel(tmp_path, monkeypatch):
     p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=False, slow="nothing else")
     p.chain()
     assert executed == [] and p.started_workers == []
+
+
+class _Prepared(InlineWorkers):
+    """A stage's own warmed kernel (`Stage.warm_up`), without a kernel: records that it was used and shut down."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def submit(self, fn):
+        return super().submit(lambda _km: fn("prepared"))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_validation_runs_in_its_own_warmed_kernel_which_ends_with_it(tmp_path, monkeypatch):
+    """Issue 21: validation's kernel imports Great Expectations while clean runs; validation runs there, not in a
+    worker (which the indicators and the pages have to themselves), and the kernel is shut down after it."""
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=True, slow="nothing else",
+                                     stale=("clean", "indicators", "trajectories"))
+    p._prepared = {"validate": (own := _Prepared())}
+    p.chain()
+    for closing in p._closing:
+        closing.join()
+    assert p.kernels["02-validate.ipynb"] == "prepared" and own.closed
+    assert p.kernels["03-indicators.ipynb"] == "warm" and p.kernels["01-clean.ipynb"] == "own"
+    assert p._prepared == {}

@@ -112,10 +112,12 @@ class Workers:
     jobs one at a time: `submit(fn)` runs `fn(km)` on a free worker and returns its Future. A kernel that died
     (a notebook that exhausted memory) is replaced before the next job."""
 
-    def __init__(self, n: int, new_kernel: Callable[[], object], warm: Callable[[], None] | None = None) -> None:
+    def __init__(self, n: int, new_kernel: Callable[[], object], warm: Callable[[], None] | None = None,
+                 warm_up: str = WARM_UP) -> None:
         self._jobs: queue.Queue = queue.Queue()
         self._new_kernel = new_kernel
         self._warm = warm   # run on each worker's thread once its kernel is warm (the page exporter, per thread)
+        self._warm_up = warm_up   # run in each kernel as it starts (then its namespace is reset)
         self._threads = [threading.Thread(target=self._work, name=f"kernel-{i}", daemon=True) for i in range(n)]
         for t in self._threads:
             t.start()
@@ -146,7 +148,7 @@ class Workers:
             self._retire(km, kc)
             raise
         try:
-            _run(kc, WARM_UP)
+            _run(kc, self._warm_up)
             _run(kc, RESET)   # the first notebook too finds no name but its own (the warm-up's modules stay loaded)
         except Exception as exc:   # a warm-up that fails costs nothing but time: the notebook imports again
             log.warning("kernel warm-up failed: %s", exc)

@@ -86,6 +86,8 @@ class Pipeline:
         self._resolved: dict = {}
         self._workers = None   # workers, each with a warm kernel (`run.kernels`), started once per run
         self._workers_lock = threading.Lock()
+        self._prepared: dict = {}   # stage -> a kernel of its own (`Stage.warm_up`), started with the workers
+        self._closing: list[threading.Thread] = []   # those kernels being shut down once their stage is done
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
         self._validating = threading.Event()   # set once validation is found stale and really runs
@@ -111,14 +113,20 @@ class Pipeline:
         # their own (clean) is time for them to start and import, and the others run in them (a kernel started
         # and ended for each stage cost 1.3-2 s of CPU, most of the indicators stage on a month's files).
         workers = self.workers()
+        prepared = self._prepared.pop(st.name, None)
         try:
             if st.own_kernel:
                 self._execute(st, parameters)
             else:
-                workers.submit(lambda km: self._execute(st, parameters, km)).result()
+                (prepared or workers).submit(lambda km: self._execute(st, parameters, km)).result()
         except NotebookFailed:
             self._stopped(since=started)
             raise
+        finally:
+            if prepared is not None:   # its kernel ends with the stage, on a thread of its own: nobody waits for it
+                closing = threading.Thread(target=prepared.close, name=f"close-{st.name}")
+                closing.start()
+                self._closing.append(closing)
         self.stamps.done(st.name, key)
         self.progress.end(st.name, self.timings[st.name])
 
@@ -217,6 +225,9 @@ class Pipeline:
                 from analysis.run.kernels import Workers
                 from analysis.run.notebooks import new_kernel, warm_exporter
                 self._workers = Workers(self.cfg.workers, new_kernel, warm=warm_exporter)
+                # A stage that imports much (validation) gets a kernel of its own, warmed now, while clean runs.
+                self._prepared = {st.name: Workers(1, new_kernel, warm_up=st.warm_up)
+                                  for st in stages().values() if st.warm_up}
         return self._workers
 
     def report(self, job: Job, km=None) -> None:
@@ -280,6 +291,10 @@ class Pipeline:
             self.progress.close()
             if self._workers is not None:
                 self._workers.close()
+            for prepared in self._prepared.values():   # a stage that was found unchanged: its kernel unused
+                prepared.close()
+            for closing in self._closing:
+                closing.join()
         self._finish(run_dir, month, jobs, kept, started, t0)
         self.stamps.done("reports", key)
         chart_cache.prune()   # the charts no run has drawn for two months

@@ -24,6 +24,10 @@ class Stage:
     # every raw file with threads of its own and holds the most memory of any stage (3.7 GB nationally), which a
     # kernel kept for the stages and pages after it would keep too.
     own_kernel: bool = False
+    # Code a kernel of the stage's own runs as soon as the workers start, while clean runs, before the stage asks
+    # for it (then it is shut down): validation's import of Great Expectations, 4 s of CPU that in a worker came
+    # after clean, while the indicators, the trajectories and every page waited for the workers.
+    warm_up: str | None = None
 
 
 def cleaned(cfg: RunConfig) -> list[Path]:
@@ -53,7 +57,8 @@ def _validate() -> Stage:
     from analysis.targets import source
     return Stage("validate", "02-validate.ipynb", lambda c: [*cleaned(c), source(c.targets)],
                  lambda c: _in(c, stage.WRITES),
-                 lambda c, _: {"processed": str(c.processed), "reports": str(c.reports), "targets": c.targets})
+                 lambda c, _: {"processed": str(c.processed), "reports": str(c.reports), "targets": c.targets},
+                 warm_up="import great_expectations\nfrom analysis.validate import gx_run, stage")
 
 
 def _indicators() -> Stage:
