@@ -4,6 +4,7 @@ redoes every page (the race CI met on 30 November: trajectories skipped before v
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 
 import pytest
 
@@ -114,3 +115,32 @@ def test_validation_runs_in_its_own_warmed_kernel_which_ends_with_it(tmp_path, m
     assert p.kernels["02-validate.ipynb"] == "prepared" and own.closed
     assert p.kernels["03-indicators.ipynb"] == "warm" and p.kernels["01-clean.ipynb"] == "own"
     assert p._prepared == {}
+
+
+class _Broken(_Prepared):
+    """A stage's own kernel that did not start: every job it takes fails with why."""
+
+    def submit(self, fn):
+        future = Future()
+        future.set_exception(RuntimeError("kernel died before replying"))
+        return future
+
+
+def test_validation_whose_own_kernel_did_not_start_runs_in_a_worker(tmp_path, monkeypatch, capsys):
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=True, slow="nothing else")
+    p._prepared = {"validate": (own := _Broken())}
+    p.chain()
+    p._close_kernels()
+    assert p.kernels["02-validate.ipynb"] == "warm" and own.closed
+    assert "validate's own kernel failed (kernel died before replying)" in capsys.readouterr().err
+
+
+def test_a_stage_s_own_kernel_it_never_used_is_shut_down_with_the_run(tmp_path, monkeypatch):
+    """Validation found unchanged after clean ran: its warmed kernel is shut down with the workers'."""
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=False, slow="nothing else",
+                                     stale=("clean",))
+    p._prepared = {"validate": (own := _Prepared())}
+    p.chain()
+    assert "02-validate.ipynb" not in p.kernels and not own.closed
+    p._close_kernels()
+    assert own.closed and p._prepared == {}

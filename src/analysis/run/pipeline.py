@@ -114,11 +114,20 @@ class Pipeline:
         # and ended for each stage cost 1.3-2 s of CPU, most of the indicators stage on a month's files).
         workers = self.workers()
         prepared = self._prepared.pop(st.name, None)
+        job = lambda km: self._execute(st, parameters, km)   # noqa: E731
         try:
             if st.own_kernel:
                 self._execute(st, parameters)
+            elif prepared is not None:
+                try:
+                    prepared.submit(job).result()
+                except NotebookFailed:
+                    raise
+                except Exception as exc:   # its kernel did not start (a cell's error is NotebookFailed): a worker's
+                    print(f"note: {st.name}'s own kernel failed ({exc}); run in a worker's", file=sys.stderr)
+                    workers.submit(job).result()
             else:
-                (prepared or workers).submit(lambda km: self._execute(st, parameters, km)).result()
+                workers.submit(job).result()
         except NotebookFailed:
             self._stopped(since=started)
             raise
@@ -129,6 +138,17 @@ class Pipeline:
                 self._closing.append(closing)
         self.stamps.done(st.name, key)
         self.progress.end(st.name, self.timings[st.name])
+
+    def _close_kernels(self) -> None:
+        """Every kernel of the run shut down: the workers', a stage's own that its stage, found unchanged, never
+        used, and those being shut down after their stage."""
+        if self._workers is not None:
+            self._workers.close()
+        for prepared in self._prepared.values():
+            prepared.close()
+        self._prepared = {}
+        for closing in self._closing:
+            closing.join()
 
     def _execute(self, st: Stage, parameters: dict, km=None) -> None:
         """The stage's notebook, timed from its start (not from the wait for a free kernel)."""
@@ -289,12 +309,7 @@ class Pipeline:
             for f in self._early.values():   # a stop before the pages: those not started are not made
                 f.cancel()
             self.progress.close()
-            if self._workers is not None:
-                self._workers.close()
-            for prepared in self._prepared.values():   # a stage that was found unchanged: its kernel unused
-                prepared.close()
-            for closing in self._closing:
-                closing.join()
+            self._close_kernels()
         self._finish(run_dir, month, jobs, kept, started, t0)
         self.stamps.done("reports", key)
         chart_cache.prune()   # the charts no run has drawn for two months
