@@ -61,7 +61,6 @@ def context(provinces: list[str], primary: str | None, partition: tuple[str, ...
 
 @dataclass(frozen=True)
 class Entry:
-    folder: Path   # its segment
     meta: dict
     # Its quarantined and parsed rows, taken by `FileCache.get` where the file would have been read (on a reader
     # thread), out of its segment's files read once.
@@ -148,14 +147,17 @@ class FileCache:
         self.month = f"{today:%Y-%m}"
         self.staging = self.root / ".staging"
         self.parsed: dict[str, set[str]] = {}   # entry key -> the kinds whose parsed rows were staged for it
+        # The segments' indexes, read once: for the look-ups, and again by `commit` to prune them.
+        self._segments = _segments(self.root)
         self._found: dict[str, Segment] = {}   # key -> the newest segment holding it
-        for segment in reversed(_segments(self.root)) if reading else []:
+        for segment in reversed(self._segments) if reading else []:
             self._found.update(dict.fromkeys(segment.index, segment))
         # Rows are written on a thread of their own while cleaning goes on; the clean waits for them before it
         # publishes, and a failed write fails it there.
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="clean-cache")
         self._pending: list[Future] = []
         self._entries: dict[str, dict] = {}           # this run's new entries: key -> meta
+        self._written: dict[str, dict] = {}           # those of them in the staged index (`wait`)
         self._quarantined: list[pl.DataFrame] = []    # their quarantined rows, with `_entry`
         self._files = 0                               # parsed-row files staged so far
 
@@ -175,7 +177,7 @@ class FileCache:
             return None
         names = (["quarantine"] if info.get("quarantined_rows") else []) + list(info.get("parsed", []))
         frames = segment.frames(key, names)
-        return None if frames is None else Entry(segment.folder, info, frames)
+        return None if frames is None else Entry(info, frames)
 
     def release(self) -> None:
         """Every file has been looked up: what the segments read and no file took is let go."""
@@ -212,12 +214,15 @@ class FileCache:
         segment, dropped from its segment's index; a segment left with none removed."""
         self.wait()
         self.root.mkdir(parents=True, exist_ok=True)
-        if self.staging.exists() and (self.staging / INDEX).exists():
+        segments = list(self._segments)
+        written = self._written
+        if written and (self.staging / INDEX).exists():
             # Named by when it was made, so that names sort as segments age (the newest holds a key).
-            self.staging.replace(self.root / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
+            folder = self.root / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+            self.staging.replace(folder)
+            segments.insert(0, Segment(folder, written))
         shutil.rmtree(self.staging, ignore_errors=True)
         claimed: set[str] = set()
-        segments = _segments(self.root)
         live = {s.folder for s in segments}
         for segment in segments:   # newest first
             mine = {k: v for k, v in segment.index.items() if k in keep and k not in claimed}
@@ -246,9 +251,10 @@ class FileCache:
             pl.concat(self._quarantined, how="diagonal_relaxed").write_parquet(
                 self.staging / "quarantine.parquet", compression="lz4", statistics=False)
         io.write_json(self._entries, self.staging / INDEX)   # last: a folder without it is not a segment
+        self._written.update(self._entries)
         self._entries, self._quarantined = {}, []
 
     def discard(self) -> None:
         self.wait(ignore_errors=True)
-        self._entries, self._quarantined = {}, []
+        self._entries, self._quarantined, self._written = {}, [], {}
         shutil.rmtree(self.staging, ignore_errors=True)
