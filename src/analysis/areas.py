@@ -6,9 +6,8 @@ from functools import lru_cache
 from typing import Sequence
 
 import polars as pl
-import yaml
 
-from analysis import paths
+from analysis import paths, yamlfile
 from analysis.adminunits import query
 from analysis.names import fold
 
@@ -67,7 +66,7 @@ FORMER_NAMES = paths.CONFIG / "former-names.yml"
 def former_province_names() -> dict[str, list[str]]:
     """Province code -> the names it went by before the package's (config/former-names.yml)."""
     return {str(k): list(v) for k, v in
-            (yaml.safe_load(FORMER_NAMES.read_text(encoding="utf-8")) or {}).get("provinces", {}).items()}
+            (yamlfile.read(FORMER_NAMES) or {}).get("provinces", {}).items()}
 
 
 def areas_of(areas: pl.DataFrame, provinces: Sequence[str]) -> pl.DataFrame:

@@ -94,9 +94,11 @@ def status_map(status: pl.DataFrame, target_set: TargetSet, lang: str, geo: Geog
     static prints (a map per key target of the set on the old communes; the one target's on a target page)."""
     c = catalogue(lang)
     levels = ("commune",) if within else LEVELS
+    targets = [tg for tg in target_set.targets if indicator in (None, tg.id)]
+    if indicator is not None:   # a target's page: its map carries that target's judgements, not the set's
+        status = status.filter(pl.col("indicator_id") == indicator)
     places, judged = _rows(status, target_set, lang, geo, levels, within)
     features = _features(places, boundaries)
-    targets = [tg for tg in target_set.targets if indicator in (None, tg.id)]
     first = next((tg for tg in targets if tg.key), targets[0])
     params = []
     if len(targets) > 1:

@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from analysis import paths
+from analysis import paths, yamlfile
 from analysis.errors import AnalysisError
 
 FOLDER = paths.CONFIG / "indicators"
@@ -81,7 +81,7 @@ def catalogue() -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     for path in sorted(FOLDER.glob("*.yml")):
         try:
-            ind = Indicator.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            ind = Indicator.model_validate(yamlfile.read(path))
         except ValidationError as exc:
             first = exc.errors()[0]
             raise AnalysisError(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}", file=str(path)) from None

@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from analysis import metadata, paths
+from analysis import metadata, paths, yamlfile
 from analysis.errors import AnalysisError
 from analysis.periods import parse_month
 
@@ -146,7 +146,7 @@ def load(path: Path | str | None = None) -> TargetSet:
     if not p.exists():
         raise AnalysisError("target file not found", file=str(p))
     try:
-        return TargetSet.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+        return TargetSet.model_validate(yamlfile.read(p))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])

@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from analysis import paths
+from analysis import paths, yamlfile
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 _DIR = paths.LOCALE
@@ -18,18 +17,23 @@ _DIR = paths.LOCALE
 def catalogue(lang: str) -> dict[str, str]:
     if lang not in LOCALES:
         raise ValueError(f"language must be one of {sorted(LOCALES)}, got {lang!r}")
-    return yaml.safe_load((_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+    return yamlfile.read(_DIR / f"{lang}.yml")
 
 
 def t(key: str, lang: str) -> str:
     return catalogue(lang)[key]
 
 
+# Pages format the same few thousand values and months again and again (a status row's value, gap and date on the
+# map, the tables and the cards of several pages), and Babel parses its locale and pattern on every call (30 µs):
+# both are pure functions of their arguments, kept for the process.
+@lru_cache(maxsize=1 << 16)
 def number(x: float, lang: str, decimals: int = 1) -> str:
     return format_decimal(round(x, decimals), format=f"#,##0.{'0' * decimals}" if decimals else "#,##0",
                           locale=LOCALES[lang])
 
 
+@lru_cache(maxsize=1 << 12)
 def month(d: date, lang: str) -> str:
     return format_date(d, "MM/yyyy", locale=LOCALES[lang])
 

@@ -135,12 +135,48 @@ def test_validation_whose_own_kernel_did_not_start_runs_in_a_worker(tmp_path, mo
     assert "validate's own kernel failed (kernel died before replying)" in capsys.readouterr().err
 
 
-def test_a_stage_s_own_kernel_it_never_used_is_shut_down_with_the_run(tmp_path, monkeypatch):
-    """Validation found unchanged after clean ran: its warmed kernel is shut down with the workers'."""
+def test_a_stage_s_own_kernel_it_never_used_is_shut_down_when_it_is_found_unchanged(tmp_path, monkeypatch):
+    """Validation found unchanged after clean ran: its warmed kernel is shut down then (it would import on, into
+    the pages' CPU time), not at the end of the run; the run's end waits for it."""
     p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=False, slow="nothing else",
                                      stale=("clean",))
     p._prepared = {"validate": (own := _Prepared())}
     p.chain()
-    assert "02-validate.ipynb" not in p.kernels and not own.closed
+    assert "02-validate.ipynb" not in p.kernels and p._prepared == {}
     p._close_kernels()
-    assert own.closed and p._prepared == {}
+    assert own.closed
+
+
+class _Recorded:
+    """`kernels.Workers` without kernels: records what each pool was asked to warm up."""
+    made: list = []
+
+    def __init__(self, n, new_kernel, warm=None, warm_up=None) -> None:
+        _Recorded.made.append(warm_up)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("validation_stale", [False, True])
+def test_workers_first_asked_for_by_the_pages_warm_no_kernel_for_a_stage_found_unchanged(
+        tmp_path, monkeypatch, validation_stale):
+    """Data current, pages to make (a new language, a template changed): the pages ask for the workers first, and
+    no kernel imports Great Expectations for a validation that will not run (5-6 s of CPU taken from the pages).
+    A validation still to run gets its kernel as before."""
+    from analysis.run import kernels, notebooks
+    from analysis.run.stages import stages
+    p, executed, started = _pipeline(tmp_path, monkeypatch, validation_stale=validation_stale,
+                                     slow="nothing else")
+    p.workers = lambda: pipeline.Pipeline.workers(p)   # the real one, on pools without kernels
+    monkeypatch.setattr(kernels, "Workers", _Recorded)
+    monkeypatch.setattr(notebooks, "new_kernel", lambda: None)
+    _Recorded.made = []
+    if not validation_stale:
+        p.chain()   # every stage found unchanged: no kernel asked for
+        assert _Recorded.made == []
+    else:
+        p._decided |= {"clean", "indicators", "trajectories"}
+    p.workers()
+    warmed = [w for w in _Recorded.made if w is not None and w != kernels.WARM_UP]
+    assert warmed == ([stages()["validate"].warm_up] if validation_stale else [])

@@ -8,7 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from analysis import paths
+from analysis import paths, yamlfile
 from analysis.errors import AnalysisError
 from analysis.periods import parse_month
 
@@ -98,7 +98,7 @@ def load(path: Path | None, overrides: dict) -> RunConfig:
     """The file's values, the flags given on top; one line naming the field when something is wrong."""
     source = path or DEFAULT
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8")) if source.exists() else {}
+        data = yamlfile.read(source) if source.exists() else {}
     except yaml.YAMLError as exc:
         raise AnalysisError(f"not valid YAML: {str(exc).splitlines()[0]}", file=str(source)) from None
     if path and not path.exists():

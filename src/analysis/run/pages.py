@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from analysis import paths
+from analysis import paths, yamlfile
 from analysis.errors import AnalysisError
 from analysis.geography import Geography
 from analysis.targets import TargetSet
@@ -49,7 +49,7 @@ class Reports(BaseModel):
 @lru_cache(maxsize=1)
 def catalogue() -> Reports:
     try:
-        reports = Reports.model_validate(yaml.safe_load(FILE.read_text(encoding="utf-8")))
+        reports = Reports.model_validate(yamlfile.read(FILE))
     except (ValidationError, yaml.YAMLError) as exc:
         raise AnalysisError(str(exc).splitlines()[0] if isinstance(exc, yaml.YAMLError) else
                             f"{'.'.join(map(str, exc.errors()[0]['loc']))}: {exc.errors()[0]['msg']}",

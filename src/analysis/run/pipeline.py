@@ -88,6 +88,7 @@ class Pipeline:
         self._workers_lock = threading.Lock()
         self._prepared: dict = {}   # stage -> a kernel of its own (`Stage.warm_up`), started with the workers
         self._closing: list[threading.Thread] = []   # those kernels being shut down once their stage is done
+        self._decided: set[str] = set()   # stages found unchanged or started: no kernel is warmed for them
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
         self._validating = threading.Event()   # set once validation is found stale and really runs
@@ -103,6 +104,7 @@ class Pipeline:
         t0 = time.perf_counter()
         if not self.force and self.stamps.fresh(st.name, key, st.writes(c)):
             self.skipped.append(st.name)
+            self._close_prepared(st.name)
             self.progress.end(st.name, time.perf_counter() - t0, skipped=True)
             return
         if running is not None:
@@ -113,7 +115,9 @@ class Pipeline:
         # their own (clean) is time for them to start and import, and the others run in them (a kernel started
         # and ended for each stage cost 1.3-2 s of CPU, most of the indicators stage on a month's files).
         workers = self.workers()
-        prepared = self._prepared.pop(st.name, None)
+        with self._workers_lock:
+            self._decided.add(st.name)
+            prepared = self._prepared.pop(st.name, None)
         job = lambda km: self._execute(st, parameters, km)   # noqa: E731
         try:
             if st.own_kernel:
@@ -132,12 +136,25 @@ class Pipeline:
             self._stopped(since=started)
             raise
         finally:
-            if prepared is not None:   # its kernel ends with the stage, on a thread of its own: nobody waits for it
-                closing = threading.Thread(target=prepared.close, name=f"close-{st.name}")
-                closing.start()
-                self._closing.append(closing)
+            if prepared is not None:   # its kernel ends with the stage
+                self._close_later(st.name, prepared)
         self.stamps.done(st.name, key)
         self.progress.end(st.name, self.timings[st.name])
+
+    def _close_prepared(self, name: str) -> None:
+        """A stage found unchanged: a kernel warmed for it (while clean ran) is not needed, and stops now rather
+        than importing on into the pages' CPU time."""
+        with self._workers_lock:
+            self._decided.add(name)
+            prepared = self._prepared.pop(name, None)
+        if prepared is not None:
+            self._close_later(name, prepared)
+
+    def _close_later(self, name: str, prepared) -> None:
+        """A stage's own kernel shut down on a thread of its own: nobody waits for it."""
+        closing = threading.Thread(target=prepared.close, name=f"close-{name}")
+        closing.start()
+        self._closing.append(closing)
 
     def _close_kernels(self) -> None:
         """Every kernel of the run shut down: the workers', a stage's own that its stage, found unchanged, never
@@ -245,9 +262,10 @@ class Pipeline:
                 from analysis.run.kernels import Workers
                 from analysis.run.notebooks import new_kernel, warm_exporter
                 self._workers = Workers(self.cfg.workers, new_kernel, warm=warm_exporter)
-                # A stage that imports much (validation) gets a kernel of its own, warmed now, while clean runs.
+                # A stage that imports much (validation) gets a kernel of its own, warmed now, while clean runs;
+                # not one already found unchanged (workers first asked for by the pages: the data was current).
                 self._prepared = {st.name: Workers(1, new_kernel, warm_up=st.warm_up)
-                                  for st in stages().values() if st.warm_up}
+                                  for st in stages().values() if st.warm_up and st.name not in self._decided}
         return self._workers
 
     def report(self, job: Job, km=None) -> None:
