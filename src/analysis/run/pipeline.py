@@ -91,6 +91,7 @@ class Pipeline:
         self._decided: set[str] = set()   # stages found unchanged or started: no kernel is warmed for them
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
+        self._month_made: Future | None = None   # the month's files (`_month_files`), made beside the last pages
         self._validating = threading.Event()   # set once validation is found stale and really runs
         self._indicators_current = threading.Event()   # set once the indicators stage is done or found unchanged
 
@@ -229,9 +230,21 @@ class Pipeline:
         """Validation is still running: the pages that do not show its verdict are made meanwhile (validation runs
         only when the cleaned data changed, and then every page is made again anyway)."""
         workers = self.workers()
-        for j in self.plan()[3]:
+        for j in self._longest_first(self.plan()[3]):
             if not j.validation:
                 self._early[j.page] = workers.submit(lambda km, j=j: self.report(j, km))
+
+    def _longest_first(self, jobs: list[Job]) -> list[Job]:
+        """The pages in the order to hand them out: longest first, as the last run timed them, so that the workers
+        finish together (in the config's order the explorers, the longest pages after the province's, came last
+        and one worker made them alone). A page no run has timed keeps its place, after the timed ones; with no
+        run before, the config's order."""
+        runs = sorted(self.cfg.reports.glob("*/run.json"), key=lambda f: f.stat().st_mtime)
+        try:
+            last = json.loads(runs[-1].read_text(encoding="utf-8")).get("timings_s", {}) if runs else {}
+        except (OSError, ValueError):   # a damaged record orders nothing
+            last = {}
+        return sorted(jobs, key=lambda j: -float(last.get(j.label) or 0.0))
 
     # -- the report notebooks ----------------------------------------------------------------------------------
     def month(self) -> str:
@@ -286,7 +299,12 @@ class Pipeline:
     def reports(self, jobs: list[Job]) -> None:
         workers = self.workers()
         futures: list[Future] = [self._early.get(j.page) or workers.submit(lambda km, j=j: self.report(j, km))
-                                 for j in jobs]
+                                 for j in self._longest_first(jobs)]
+        # The month's data checks, bulk workbooks and operators' feedback need the tables only: made by the first
+        # worker free once every page is handed out, beside the last pages rather than after them (1.1 s).
+        month, run_dir = self.plan()[:2]
+        self._month_made = workers.submit(lambda km: self._month_files(month, run_dir))
+        futures.append(self._month_made)
         wait(futures[:1])
         faults.point("run.reports")   # a page is in the staging folder, the previous run's folder untouched
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
@@ -386,7 +404,7 @@ class Pipeline:
             previous = run_dir / "notebooks" / st.notebook
             if not (notebooks / st.notebook).exists() and previous.exists():
                 shutil.copy2(previous, notebooks / st.notebook)
-        files = self._month_files(month, run_dir)
+        files = self._month_made.result() if self._month_made is not None else self._month_files(month, run_dir)
         packages = ("polars", "pandas", "papermill", "nbconvert", "great-expectations", "vl-convert-python",
                     "vietnamadminunits")
         io.write_json({
