@@ -10,8 +10,11 @@ from analysis.run.config import RunConfig
 from analysis.run.pipeline import Pipeline
 
 
-def _job(label: str) -> pages.Job:
-    return pages.Job("target", label, "12-target-report.ipynb", {}, f"{label}.html", label, "vi", label)
+def _job(label: str, once: bool = False) -> pages.Job:
+    """A page made over the targets (its key names it), or once (its key is its kind, as the province's)."""
+    kind = label if once else "target"
+    return pages.Job(kind, label, "12-target-report.ipynb", {}, f"{label}.html", label, "vi",
+                     kind if once else f"target:{label}")
 
 
 def _pipeline(tmp_path) -> Pipeline:
@@ -26,9 +29,9 @@ def _record(folder, timings: dict, mtime: float) -> None:
     os.utime(folder / "run.json", (mtime, mtime))
 
 
-def test_with_no_run_before_the_config_s_order_stands(tmp_path):
-    jobs = [_job(x) for x in ("a", "b", "c")]
-    assert _pipeline(tmp_path)._longest_first(jobs) == jobs
+def test_with_no_run_before_the_pages_made_once_come_first_else_the_config_s_order_stands(tmp_path):
+    jobs = [_job("a"), _job("b"), _job("explorer", once=True), _job("c")]
+    assert [j.label for j in _pipeline(tmp_path)._longest_first(jobs)] == ["explorer", "a", "b", "c"]
 
 
 def test_longest_first_as_the_newest_run_timed_them_the_untimed_after(tmp_path):

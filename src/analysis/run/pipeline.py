@@ -237,14 +237,14 @@ class Pipeline:
     def _longest_first(self, jobs: list[Job]) -> list[Job]:
         """The pages in the order to hand them out: longest first, as the last run timed them, so that the workers
         finish together (in the config's order the explorers, the longest pages after the province's, came last
-        and one worker made them alone). A page no run has timed keeps its place, after the timed ones; with no
-        run before, the config's order."""
+        and one worker made them alone). Pages no run has timed come after the timed ones, a page made once (the
+        province's, the explorer: the whole province on one page) before the others, else in the config's order."""
         runs = sorted(self.cfg.reports.glob("*/run.json"), key=lambda f: f.stat().st_mtime)
         try:
             last = json.loads(runs[-1].read_text(encoding="utf-8")).get("timings_s", {}) if runs else {}
         except (OSError, ValueError):   # a damaged record orders nothing
             last = {}
-        return sorted(jobs, key=lambda j: -float(last.get(j.label) or 0.0))
+        return sorted(jobs, key=lambda j: (-float(last.get(j.label) or 0.0), j.key != j.kind))
 
     # -- the report notebooks ----------------------------------------------------------------------------------
     def month(self) -> str:
