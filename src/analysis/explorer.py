@@ -64,23 +64,28 @@ def figure(ind: pl.DataFrame, trajectories: pl.DataFrame, status: pl.DataFrame, 
     ids = {i: k for k, i in enumerate(indicators)}
 
     def series(frame: pl.DataFrame, cols: tuple[str, ...]) -> list[dict]:
+        """Each (indicator, area)'s months as one row: its first month and its values in tenths, None where a
+        month is missing. The months and values of every series gathered in one query (a query a series took
+        0.6 s of an explorer page: 4,300 series)."""
+        if "value" in cols:
+            frame = frame.filter(pl.col("period") <= as_of)
+        grouped = (frame.sort("period")
+                   .group_by(["indicator_id", "area_level", "area_code"], maintain_order=True)
+                   .agg(pl.col("period").dt.year().cast(pl.Int32) * 12 + pl.col("period").dt.month() - 1,
+                        *cols))
         out = []
-        frame = frame.filter(pl.col("period") <= as_of) if "value" in cols else frame
-        for (i, lv, code), part in frame.sort("period").group_by(["indicator_id", "area_level", "area_code"],
-                                                                 maintain_order=True):
+        for i, lv, code, months, *values in grouped.iter_rows():
             at = index.get((lv, code))
             if at is None or i not in ids:
                 continue
-            first = part["period"][0]
-            months = [_months(d) - _months(first) for d in part["period"]]
-            if months != list(range(len(months))):   # gaps: a row per month, None where a month is missing
-                full = {m: k for k, m in enumerate(months)}
-                pick = lambda col: [None if m not in full else part[col][full[m]] for m in range(months[-1] + 1)]
-            else:
-                pick = lambda col: part[col].to_list()
-            row = {"a": at, "i": ids[i], "m": _months(first)}
-            for col in cols:
-                row[SHORT[col]] = [None if v is None or v != v else round(v * SCALE) for v in pick(col)]
+            first = months[0]
+            if months[-1] - first + 1 != len(months):   # gaps: a value per month, None where one is missing
+                place = {m - first: k for k, m in enumerate(months)}
+                values = [[None if m not in place else v[place[m]] for m in range(months[-1] - first + 1)]
+                          for v in values]
+            row = {"a": at, "i": ids[i], "m": first}
+            for col, v in zip(cols, values):
+                row[SHORT[col]] = [None if x is None or x != x else round(x * SCALE) for x in v]
             out.append(row)
         return out
 

@@ -493,6 +493,35 @@ def test_the_explorer_carries_every_month_of_every_area_as_the_indicators_table_
                                                   and p["n"] == inp.geo.name(inp.province, "vi", "province"))
 
 
+def test_an_explorer_series_with_a_month_missing_carries_a_gap_there(reports):
+    """A month missing inside a series (a commune an operator left out) is a None in its row, the months after it
+    in their places; a value that is not a number is a None too."""
+    from datetime import date
+
+    from analysis import explorer
+    inp = _inputs(reports)
+    commune = inp.geo.codes("commune", "170")[0]
+    mine = ((pl.col("indicator_id") == "households_fiber") & (pl.col("area_level") == "commune")
+            & (pl.col("area_code") == commune))
+    months = inp.ind.filter(mine & pl.col("value").is_not_null())["period"].sort().to_list()
+    gone, odd = months[1], months[2]
+    ind = inp.ind.filter(~(mine & (pl.col("period") == gone))).with_columns(
+        value=pl.when(mine & (pl.col("period") == odd)).then(float("nan")).otherwise(pl.col("value")))
+    fig = explorer.figure(ind, inp.trajectories, inp.status, inp.target_set, "vi", inp.geo, inp.month)
+    data = fig.spec["datasets"]
+    at = next(p["a"] for p in data["places"] if p["l"] == "commune"
+              and p["n"] == inp.geo.name(commune, "vi", "commune"))
+    # the indicators are numbered in the set's order, its targets first
+    fibre = [tg.id for tg in inp.target_set.targets].index("households_fiber")
+    row = next(r for r in data["observed"] if r["a"] == at and r["i"] == fibre)
+    first = months[0]
+    assert row["m"] == first.year * 12 + first.month - 1
+    expected = {d: round(v * 10) for d, v in inp.ind.filter(mine).select("period", "value").iter_rows()}
+    assert row["v"][0] == expected[first] and row["v"][1] is None and row["v"][2] is None
+    assert row["v"][3:] == [expected[d] for d in months[3:]] and len(row["v"]) == len(months)
+    assert isinstance(first, date)
+
+
 def test_a_district_map_shows_its_own_communes_and_prints_one_map_per_key_target(reports):
     from analysis import maps
     inp = _inputs(reports)
