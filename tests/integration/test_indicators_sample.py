@@ -40,8 +40,9 @@ BIG = ("subscribers", "speed_tests", "hamlet_coverage", "bts_sites")
 
 def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(both, monkeypatch):
     """What `python -m analysis indicators` does (`engine.Files`): each table read once, when first needed, without
-    its provenance column, and no two big tables held at once; the speed tests never whole but a month at a time
-    (`speeds.ByMonth`); the same indicators as from the tables all in memory."""
+    its provenance column, and no two big tables held at once; the speed tests never whole but a run of whole
+    months at a time, of at most `speeds.BATCH_ROWS` tests (`speeds.ByMonth`; made small here, so that the short
+    sample's months make several runs); the same indicators as from the tables all in memory."""
     import gc
     import weakref
 
@@ -64,14 +65,19 @@ def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(b
             reads.append((name, lambda: None))
             return super().scan(name)
 
-    month = speeds.ByMonth.month
+    read = speeds.ByMonth.months
 
-    def watched_month(self, period, *where):
-        frame = month(self, period, *where)
-        months.append(sorted(frame["period"].unique()))
+    def watched_months(self, first, last, *where):
+        frame = read(self, first, last, *where)
+        # the run's months as read, and its tests as cleaned (before the carry-back spreads some over communes)
+        sent = tests.filter(pl.col("period").is_between(first, last), *where).height
+        months.append((sorted(frame["period"].unique()), sent))
         return frame
 
-    monkeypatch.setattr(speeds.ByMonth, "month", watched_month)
+    monkeypatch.setattr(speeds.ByMonth, "months", watched_months)
+    tests = pl.read_parquet(out / "speed_tests.parquet", columns=["period", "network"])
+    biggest = tests.group_by("period", "network").len()["len"].max()
+    monkeypatch.setattr(speeds, "BATCH_ROWS", int(2.5 * biggest))   # two months a run, or one
 
     files = Watched(out, {n for ind in engine.definitions().values() for n in ind.tables})
     from polars.testing import assert_frame_equal
@@ -79,10 +85,14 @@ def test_read_from_files_a_big_table_is_held_only_while_its_indicators_need_it(b
     assert_frame_equal(compute(files, province=province)[0], got, rel_tol=1e-12, abs_tol=1e-9)
     names = [n for n, _ in reads]
     assert sorted(names) == sorted(set(names)) and set(BIG) <= set(names)   # each read once
-    whole = {p for p in pl.read_parquet(out / "speed_tests.parquet", columns=["period"])["period"].unique()}
-    # the speed tests a month at a time, each month's rows on their own, every month read (once a network)
-    assert months and all(len(m) == 1 for m in months) and {m[0] for m in months} == whole
-    assert len(months) == 2 * len(whole)
+    whole = sorted(tests["period"].unique())
+    # the speed tests a run of consecutive months at a time, each within the budget unless a month alone, every
+    # month read once a network
+    assert sorted(p for run, _ in months for p in run) == sorted(whole * 2)
+    for run, rows in months:
+        assert run == whole[whole.index(run[0]):whole.index(run[0]) + len(run)]   # consecutive
+        assert rows <= speeds.BATCH_ROWS or len(run) == 1
+    assert len(whole) <= len(months) < 2 * len(whole)   # several months a run, several runs
     assert all(len(held) == 0 for name, held in zip(names, alive) if name in BIG), list(zip(names, alive))
     # the big tables are read smallest file first, so the biggest comes last, into memory the others gave back
     big = [n for n in names if n in BIG]

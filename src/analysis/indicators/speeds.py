@@ -10,31 +10,47 @@ import polars as pl
 from analysis.indicators.base import reformed, with_province
 
 MIN_TESTS = 100
+# A run of whole months read together holds at most this many tests (a month holding more is read alone): the
+# province's 69 months are two runs a network, not 69 reads (3 s of the indicators' 4); nationally (about 170,000
+# tests a month a network) three months at a time, the peak a run's tests, never the table's.
+BATCH_ROWS = 500_000
 
 
 @dataclass(frozen=True)
 class ByMonth:
     """A table too big to hold at once (a national i-Speed table grows with the app's use, not with the areas),
-    read a month at a time; `prepare` makes a month's rows what the formula reads (the carry-back onto the old
-    communes). Every speed figure is of one month, so the months' figures together are the table's."""
+    read a run of whole months at a time; `prepare` makes a run's rows what the formula reads (the carry-back onto
+    the old communes). Every speed figure is of one month, so the runs' figures together are the table's."""
     scan: pl.LazyFrame
     prepare: Callable[[pl.DataFrame], pl.DataFrame]
 
     def is_empty(self) -> bool:
         return self.scan.head(1).collect().is_empty()
 
-    def months(self, *where: pl.Expr) -> list:
-        return sorted(self.scan.filter(*where).select(pl.col("period").unique()).collect()["period"].drop_nulls())
+    def runs(self, *where: pl.Expr) -> list[tuple]:
+        """(first, last) month of each run: consecutive months of at most `BATCH_ROWS` tests together."""
+        rows = BATCH_ROWS
+        counts = self.scan.filter(*where).group_by("period").len().drop_nulls("period").sort("period").collect()
+        runs: list[list] = []
+        held = 0
+        for period, n in counts.iter_rows():
+            if runs and held + n <= rows:
+                runs[-1][1], held = period, held + n
+            else:
+                runs.append([period, period])
+                held = n
+        return [(first, last) for first, last in runs]
 
-    def month(self, period, *where: pl.Expr) -> pl.DataFrame:
-        # The table is written in time order, so a month's rows are a few row groups found by their statistics.
-        return self.prepare(self.scan.filter(pl.col("period") == period, *where).collect())
+    def months(self, first, last, *where: pl.Expr) -> pl.DataFrame:
+        # The table is written in time order, so a run of months is a few row groups found by their statistics.
+        return self.prepare(self.scan.filter(pl.col("period").is_between(first, last), *where).collect())
 
 
 def download(tests: pl.DataFrame | ByMonth, network: str, min_tests: int = MIN_TESTS) -> pl.DataFrame:
-    if isinstance(tests, ByMonth):   # held a month at a time: the peak is a month's tests, not all of them
+    if isinstance(tests, ByMonth):   # held a run of months at a time: the peak is a run's tests, not all of them
         mine = pl.col("network") == network
-        parts = [_download(tests.month(m, mine), network, min_tests) for m in tests.months(mine)]
+        parts = [_download(tests.months(first, last, mine), network, min_tests)
+                 for first, last in tests.runs(mine)]
         return pl.concat(parts, how="diagonal_relaxed") if parts else _download(
             tests.prepare(tests.scan.head(0).collect()), network, min_tests)
     return _download(tests, network, min_tests)
