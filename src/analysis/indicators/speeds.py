@@ -11,7 +11,7 @@ from analysis.indicators.base import reformed, with_province
 
 MIN_TESTS = 100
 # A run of whole months read together holds at most this many tests (a month holding more is read alone): the
-# province's 69 months are two runs a network, not 138 reads (3 s of the indicators' 4); nationally (150,000 to
+# province's 69 months are one run a network, not 138 reads (3 s of the indicators' 4); nationally (150,000 to
 # 180,000 tests a month a network) two or three months a run, the peak a run's tests, never the table's.
 BATCH_ROWS = 500_000
 
