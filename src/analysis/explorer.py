@@ -26,10 +26,6 @@ SCALE = 10   # values travel as tenths: one decimal is what the pages show
 SHORT = {"value": "v", "projected": "p", "lower": "l", "upper": "h"}   # the series' arrays, named short in the page
 
 
-def _months(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
 def _areas(geo: Geography, lang: str, levels: set[str]) -> list[dict]:
     """Every area that has figures, in the order a reader looks for it: the province, its districts, each
     district's communes, then the units of 1 July 2025; with the label its option shows."""
