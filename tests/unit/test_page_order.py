@@ -49,3 +49,18 @@ def test_a_damaged_record_orders_nothing(tmp_path):
     (p.cfg.reports / "2026-09" / "run.json").write_text("{not json", encoding="utf-8")
     jobs = [_job(x) for x in ("a", "b")]
     assert p._longest_first(jobs) == jobs
+
+
+def test_the_newest_record_is_read_once_a_run(tmp_path, monkeypatch):
+    """The early pages and the rest are ordered from one reading of the record (it was read for each)."""
+    import pathlib
+    p = _pipeline(tmp_path)
+    _record(p.cfg.reports / "2026-09", {"a": 0.4, "b": 1.9}, 2_000_000)
+    reads = []
+    read_text = pathlib.Path.read_text
+    monkeypatch.setattr(pathlib.Path, "read_text", lambda self, *a, **k: reads.append(self.name) or
+                        read_text(self, *a, **k))
+    jobs = [_job("a"), _job("b")]
+    assert [j.label for j in p._longest_first(jobs)] == ["b", "a"]
+    assert [j.label for j in p._longest_first(jobs[:1])] == ["a"]
+    assert reads == ["run.json"]

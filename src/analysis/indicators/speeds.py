@@ -29,17 +29,16 @@ class ByMonth:
 
     def runs(self, *where: pl.Expr) -> list[tuple]:
         """(first, last) month of each run: consecutive months of at most `BATCH_ROWS` tests together."""
-        rows = BATCH_ROWS
         counts = self.scan.filter(*where).group_by("period").len().drop_nulls("period").sort("period").collect()
-        runs: list[list] = []
+        runs: list[tuple] = []
         held = 0
         for period, n in counts.iter_rows():
-            if runs and held + n <= rows:
-                runs[-1][1], held = period, held + n
+            if runs and held + n <= BATCH_ROWS:
+                runs[-1], held = (runs[-1][0], period), held + n
             else:
-                runs.append([period, period])
+                runs.append((period, period))
                 held = n
-        return [(first, last) for first, last in runs]
+        return runs
 
     def months(self, first, last, *where: pl.Expr) -> pl.DataFrame:
         # The table is written in time order, so a run of months is a few row groups found by their statistics.

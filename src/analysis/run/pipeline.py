@@ -92,6 +92,7 @@ class Pipeline:
         self._plan: tuple | None = None   # (month, run folder, pages kept, jobs), once the month is known
         self._early: dict[str, Future] = {}   # page -> its job, for pages started before validation's verdict
         self._month_made: Future | None = None   # the month's files (`_month_files`), made beside the last pages
+        self._last_timings: dict | None = None   # the newest run's timings, for the pages' order (`_longest_first`)
         self._validating = threading.Event()   # set once validation is found stale and really runs
         self._indicators_current = threading.Event()   # set once the indicators stage is done or found unchanged
 
@@ -239,11 +240,14 @@ class Pipeline:
         finish together (in the config's order the explorers, the longest pages after the province's, came last
         and one worker made them alone). Pages no run has timed come after the timed ones, a page made once (the
         province's, the explorer: the whole province on one page) before the others, else in the config's order."""
-        runs = sorted(self.cfg.reports.glob("*/run.json"), key=lambda f: f.stat().st_mtime)
-        try:
-            last = json.loads(runs[-1].read_text(encoding="utf-8")).get("timings_s", {}) if runs else {}
-        except (OSError, ValueError):   # a damaged record orders nothing
-            last = {}
+        if self._last_timings is None:   # read once a run: the early pages and the rest are ordered alike
+            runs = sorted(self.cfg.reports.glob("*/run.json"), key=lambda f: f.stat().st_mtime)
+            try:
+                self._last_timings = (json.loads(runs[-1].read_text(encoding="utf-8")).get("timings_s", {})
+                                      if runs else {})
+            except (OSError, ValueError):   # a damaged record orders nothing
+                self._last_timings = {}
+        last = self._last_timings
         return sorted(jobs, key=lambda j: (-float(last.get(j.label) or 0.0), j.key != j.kind))
 
     # -- the report notebooks ----------------------------------------------------------------------------------
