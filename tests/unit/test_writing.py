@@ -8,6 +8,7 @@ import pytest
 
 from analysis.clean.network import SPEED_ORDER
 from analysis.clean.reports import SUBSCRIBER_ORDER
+from analysis.clean import writing
 from analysis.clean.writing import write_by_month, write_table
 
 
@@ -31,8 +32,15 @@ def rows(n: int, seed: int) -> pl.DataFrame:
     }).with_columns(period=pl.col("ts").dt.truncate("1mo").cast(pl.Date))
 
 
+@pytest.mark.parametrize("whole_up_to", [0, 10_000_000], ids=["month by month", "small enough to sort whole"])
 @pytest.mark.parametrize("order", [SPEED_ORDER, SUBSCRIBER_ORDER], ids=["speed tests", "subscribers"])
-def test_a_table_sorted_a_month_at_a_time_is_the_whole_sort_byte_for_byte(tmp_path, order):
+def test_a_table_sorted_a_month_at_a_time_is_the_whole_sort_byte_for_byte(tmp_path, monkeypatch, order,
+                                                                          whole_up_to):
+    # Both ways `write_by_month` may take: a month at a time (a national table), or one sort (a province's).
+    monkeypatch.setattr(writing, "WHOLE_SORT_ROWS", whole_up_to)
+    sorts = []
+    monkeypatch.setattr(writing.Order, "sort", lambda self, frame, _sort=writing.Order.sort: sorts.append(1) or
+                        _sort(self, frame))
     frame = rows(600_000, 3)
     # rows without a period go where the sort puts nulls; ties keep the order the query gave them
     frame = frame.with_columns(period=pl.when(pl.int_range(pl.len()) % 997 == 0).then(None).otherwise("period"))
@@ -43,6 +51,9 @@ def test_a_table_sorted_a_month_at_a_time_is_the_whole_sort_byte_for_byte(tmp_pa
     query = pl.scan_parquet(source).filter(pl.col("value") > 0.01)   # a query, as a spilled kind's is
     whole, by_month = tmp_path / "whole.parquet", tmp_path / "by-month.parquet"
     n = write_table(order.sort(query), whole)
+    sorts.clear()
     assert write_by_month(query, order, by_month) == n > 500_000
     assert by_month.read_bytes() == whole.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob(".*unsorted*"))
+    # one sort, or one a month (24 months, 2020-2021) and one of the rows without a period
+    assert len(sorts) == (1 if whole_up_to else 25)

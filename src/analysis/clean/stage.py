@@ -150,6 +150,7 @@ class Cleaner:
         self._global_quarantine: list[pl.DataFrame] = []   # rows set aside across files (repeats of a key)
         self._uncacheable: set[str] = set()           # files read a part at a time, whose sums span batches
         self._restored: set[str] = set()              # files taken from the cache
+        self._importing: object | None = None         # scipy imported ahead, once a BTS list is read (network.py)
         # Names are resolved against `provinces`; the reference tables and the manifest are of the provinces whose
         # rows are kept: the same, or a partition's (every province resolved, its own kept).
         self.partition = partition
@@ -213,6 +214,11 @@ class Cleaner:
         rel = loaded.path.relative_to(self.raw).as_posix()
         acc = self.accounts[rel] = Account(rel, loaded.digest, loaded.path.stat().st_size)
         self._first[rel] = len(self.ctx.tables)
+        self._read(loaded, acc, rel)
+        if self._importing is None and "bts_sites" in acc.kinds:
+            self._importing = network.import_ahead()
+
+    def _read(self, loaded: Loaded, acc: Account, rel: str) -> None:
         if loaded.cached is not None:
             self._restore(acc, loaded.cached)
             self._restored.add(rel)

@@ -126,13 +126,26 @@ def find_header(file: str, sheet: Sheet) -> Found | None:
     head = sheet.frame.head(HEADER_SEARCH_ROWS + 1)
     grid = [list(r[1:]) for r in head.iter_rows()]
     numbers = head["_row"].to_list()
-    lines = [" ".join(str(c) for c in r if c) for r in grid]
-    stated = [title_fields([r]) for r in grid]   # what each line states ('Doanh nghiệp: VNPT'), for rows below it
+    # Each line as text and what it states ('Doanh nghiệp: VNPT'), for the rows below it: read only down to the
+    # header, not for all the rows searched (a header is found within the first few; the rest were 0.7 s of the
+    # sample's clean).
+    lines: list[str] = []
+    stated: list[list[tuple[str, str]]] = []
     alone: dict[int, Match | None] = {}
+
+    def above(i: int) -> list[tuple[str, str]]:
+        while len(stated) < i:
+            stated.append(title_fields([grid[len(stated)]]))
+        return [f for s in stated[:i] for f in s]
+
+    def titles(i: int) -> list[str]:
+        while len(lines) < i:
+            lines.append(" ".join(str(c) for c in grid[len(lines)] if c))
+        return [t for t in lines[:i] if t]
 
     def header_at(i: int) -> Match | None:   # row i as a header on its own, with the lines above it as its title
         if i not in alone:
-            alone[i] = match_table(grid[i], [f for s in stated[:i] for f in s], titles=[t for t in lines[:i] if t])
+            alone[i] = match_table(grid[i], above(i), titles=titles(i))
         return alone[i]
 
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
@@ -141,11 +154,10 @@ def find_header(file: str, sheet: Sheet) -> Found | None:
             # A merged header: the group label on this row, its parts on the next one.
             nxt = months_under_years(row, grid[i + 1])   # 'Năm 2024' merged over 'T10', 'T11': '10/2024', ...
             combined = [(nxt[j] if j < len(nxt) and nxt[j] else c) for j, c in enumerate(row)]
-            found = match_table(combined, [f for s in stated[:i] for f in s], upper=row,
-                                titles=[t for t in lines[:i] if t])
+            found = match_table(combined, above(i), upper=row, titles=titles(i))
             used, row = 2, combined
         if found:
-            return Found(file, sheet, found, list(row), numbers[i:i + used], [t for t in lines[:i] if t], i,
+            return Found(file, sheet, found, list(row), numbers[i:i + used], titles(i), i,
                          sheet.frame.slice(i + used))
     return None
 
