@@ -109,7 +109,7 @@ def _row_keys(cells: list[object]) -> tuple[str, ...]:
 def _mappings(keys: tuple[str, ...]) -> tuple[tuple[tuple[int, str], ...], ...]:
     """Each kind's column map of a row (in KINDS' order), the first cell naming a column taking it. Cached by the
     row's keys: the same header and title lines come back in every month's files of an operator, and each row was
-    keyed once per kind (9 times) before, 716,000 lookups and 2 s of a province clean's reading, under the GIL."""
+    keyed once per kind (9 times) before, 716,000 lookups in a province clean's reading, under the GIL."""
     out = []
     for kind in KINDS:
         mapping: dict[str, int] = {}

@@ -71,8 +71,13 @@ def import_ahead() -> threading.Thread:
     """Import what `positions` needs on a thread of its own, started when the first BTS list is read: the files
     are still being read then, and the readers leave the GIL free more than half the time, where the import on
     the main thread at the end held the clean up (0.45 s of the province's, measured with py-spy)."""
-    thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in _CLUSTERING],
-                              name="import-scipy")
+    def load() -> None:
+        try:
+            for name in _CLUSTERING:
+                importlib.import_module(name)
+        except ImportError:   # said where it is needed, by `positions`' own import, not on this thread
+            pass
+    thread = threading.Thread(target=load, name="import-scipy")
     thread.start()
     return thread
 

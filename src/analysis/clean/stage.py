@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -150,7 +151,7 @@ class Cleaner:
         self._global_quarantine: list[pl.DataFrame] = []   # rows set aside across files (repeats of a key)
         self._uncacheable: set[str] = set()           # files read a part at a time, whose sums span batches
         self._restored: set[str] = set()              # files taken from the cache
-        self._importing: object | None = None         # scipy imported ahead, once a BTS list is read (network.py)
+        self._importing: threading.Thread | None = None   # scipy imported ahead once a BTS list is read (network)
         # Names are resolved against `provinces`; the reference tables and the manifest are of the provinces whose
         # rows are kept: the same, or a partition's (every province resolved, its own kept).
         self.partition = partition
