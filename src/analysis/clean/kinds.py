@@ -99,6 +99,9 @@ KINDS = (
          ("milestone", "status")),
 )
 _POSITION = {kind.name: i for i, kind in enumerate(KINDS)}
+# The fewest filled cells a header row can have: the fewest columns a kind requires, or a pivot's two months (a
+# CSV's separator is looked for among rows of at least this many, `readers._separator`).
+MIN_COLUMNS = min(2, *(len(kind.required) for kind in KINDS))
 
 
 def _row_keys(cells: list[object]) -> tuple[str, ...]:

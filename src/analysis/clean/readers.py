@@ -13,7 +13,7 @@ import polars as pl
 from charset_normalizer import from_bytes
 
 from analysis.clean.columns import tidy
-from analysis.clean.kinds import looks_pivoted, match_header
+from analysis.clean.kinds import MIN_COLUMNS, looks_pivoted, match_header
 from analysis.errors import AnalysisError
 
 HEADER_SEARCH_ROWS = 30  # titles above the header are a few lines; a header further down is not one
@@ -23,7 +23,6 @@ HEADER_SEARCH_ROWS = 30  # titles above the header are a few lines; a header fur
 MAX_FILE_BYTES = 512 * 1024 * 1024
 PART_BYTES = 8 * 1024 * 1024  # about 110,000 lines of a subscriber export; about 400 MB in work (measured)
 SEPARATORS = (",", ";", "\t")
-MIN_COLUMNS = 2   # the fewest filled cells a header of any kind has (`tests/unit/test_header_match.py` checks it)
 
 
 @dataclass
@@ -103,8 +102,8 @@ def _separator(head_text: str, complete: bool) -> tuple[str, int]:
     for sep in SEPARATORS:
         rows = list(csv.reader(head, delimiter=sep))
         width = max((len(r) for r in rows), default=0)
-        # A row of fewer than two filled cells is no header (every kind needs two columns, a pivot two months):
-        # not matched, which was 80% of this (0.43 s of a province clean; a ';' file split at ',' first).
+        # A row of fewer filled cells than any header has is not matched: matching every line of a ';' file split at
+        # ',' first was 80% of this (0.43 s of a province clean's CPU).
         if any(match_header(r) or looks_pivoted(r) for r in rows if sum(1 for c in r if c.strip()) >= MIN_COLUMNS):
             return sep, width
         fallback = fallback or (sep, width)
