@@ -159,7 +159,8 @@ class FileCache:
         self._entries: dict[str, dict] = {}           # this run's new entries: key -> meta
         self._written: dict[str, dict] = {}           # those of them in the staged index (`wait`)
         self._quarantined: list[pl.DataFrame] = []    # their quarantined rows, with `_entry`
-        self._files = 0                               # parsed-row files staged so far
+        self._files: dict[str, int] = {}              # kind -> its parsed-row files staged so far
+        self._staging = threading.Lock()
 
     def key(self, rel: str, digest: str) -> str:
         return hashlib.sha256(f"{rel}\0{digest}\0{self.context}".encode()).hexdigest()[:40]
@@ -187,10 +188,12 @@ class FileCache:
     def stage(self, kind: str, rows: pl.DataFrame) -> None:
         """Parsed rows of many files at once, `_entry` naming each row's entry: one file, written on the writer
         thread. (A file per entry took 3.1-3.5 s of a cold clean of the sample.)"""
-        for key in rows["_entry"].unique().to_list():
-            self.parsed.setdefault(key, set()).add(kind)
-        self._files += 1
-        self._pending.append(self._writer.submit(self._write, f"{kind}-{self._files:05d}", rows))
+        with self._staging:   # from two threads at once (the parser's, the kinds cleaned side by side)
+            for key in rows["_entry"].unique().to_list():
+                self.parsed.setdefault(key, set()).add(kind)
+            # Numbered by kind, so a segment's names are the same whichever kind was staged first.
+            self._files[kind] = n = self._files.get(kind, 0) + 1
+            self._pending.append(self._writer.submit(self._write, f"{kind}-{n:05d}", rows))
 
     def _write(self, name: str, rows: pl.DataFrame) -> None:
         self.staging.mkdir(parents=True, exist_ok=True)

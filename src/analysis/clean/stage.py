@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -97,6 +98,11 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
 # rows (held, 1.7 and 0.6 GB, with the stage's peak at 5.9 GB).
 SPILLED = STREAMED
 STREAM_BATCH_ROWS = 1_000_000
+# The streamed kinds are cleaned on a thread of their own, beside the other kinds, when the run read at most this
+# many rows: in the province sample (1.4 million) one kind's work is mostly Python (coverage's hamlets) while the
+# other's is polars', and one after another the kinds kept 1.3 of the two cores busy. A national run cleans them one
+# after another: two large kinds held at once took its peak to 8.4 GB.
+SIDE_BY_SIDE_ROWS = 2_000_000
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote (and geography.json)
@@ -123,6 +129,18 @@ def provinces_in(scope: str | list[str] | None) -> list[str]:
     if unknown or not codes:
         raise AnalysisError(f"unknown province code(s) {unknown or scope!r}: use two-digit statistics-office codes, or all")
     return list(dict.fromkeys(codes))
+
+
+@dataclass
+class Cleaned:
+    """A kind's table, and what cleaning it set aside or learned, merged into the run's in the kinds' order
+    (`Cleaner.merge`): kinds cleaned side by side give what kinds cleaned one after another give, to the order of
+    the quarantine's rows and of the replacements in the manifest."""
+    table: pl.DataFrame | pl.LazyFrame | None
+    own: list[pl.DataFrame] = field(default_factory=list)      # rows quarantined within their file (cached with it)
+    across: list[pl.DataFrame] = field(default_factory=list)   # repeats of a key across files (never cached)
+    replaced: list[dict] = field(default_factory=list)
+    submitted: dict[str, tuple[str, str]] = field(default_factory=dict)   # file -> (when, the rule that said so)
 
 
 @dataclass
@@ -172,6 +190,14 @@ class Cleaner:
         self.batches = Batches(self.ctx.tables, STREAMED, self._parse_batch, STREAM_BATCH_ROWS)
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
+        # A file's counts are added to from more than one thread (the parser's, the kinds cleaned side by side), and
+        # `+=` on an attribute is a read and a write that another thread can come between.
+        self._counting = threading.Lock()
+
+    def _count(self, file: str, what: str, n: int) -> None:
+        with self._counting:
+            acc = self.accounts[file]
+            setattr(acc, what, getattr(acc, what) + n)
 
     # -- reading ----------------------------------------------------------------------------------------------
     def _file_problem(self, acc: Account, message: str) -> None:
@@ -344,7 +370,7 @@ class Cleaner:
         reason = reason or pivoted or (
             f"header looks like {near[0].name} but has no column for: {', '.join(near[1])}" if near
             else f"no header row of a known kind in the first {HEADER_SEARCH_ROWS} rows")
-        acc.quarantined += rows.height
+        self._count(acc.path, "quarantined", rows.height)
         self.quarantine.append(pl.DataFrame({
             "source_file": [acc.path] * rows.height, "sheet": [sheet.name] * rows.height,
             "row_number": rows["_row"], "kind": [None] * rows.height, "column": [None] * rows.height,
@@ -384,14 +410,14 @@ class Cleaner:
                     raw=pl.concat_str([(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if part.schema[c] == pl.Datetime
                                         else pl.col(c).cast(pl.String)).fill_null("") for c in shown], separator=" | ")
                 ).cast(QUARANTINE_SCHEMA))
-                self.accounts[table.file].quarantined += part.height
+                self._count(table.file, "quarantined", part.height)
                 continue
             sent = table.frame.join(part.select("_row", "_why", "_col"), on="_row", how="inner")
             sink.append(pl.DataFrame({
                 "source_file": [table.file] * sent.height, "sheet": [table.sheet] * sent.height,
                 "row_number": sent["_row"], "kind": [kind] * sent.height, "column": sent["_col"],
                 "reason": sent["_why"], "raw": raw_text(sent, table.removed, table.width)}, schema=QUARANTINE_SCHEMA))
-            self.accounts[table.file].quarantined += sent.height
+            self._count(table.file, "quarantined", sent.height)
 
     def _parse(self, kind: str, which: set[int] | None = None, sink: list | None = None) -> pl.DataFrame | None:
         """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures (into `sink`
@@ -441,10 +467,10 @@ class Cleaner:
         away = self.partition.elsewhere(rows, parsed, self.ctx.areas)
         if away.any():
             for t, n in rows.select("_t").filter(away).group_by("_t").len().iter_rows():
-                self.accounts[self.ctx.tables[t].file].elsewhere += n
+                self._count(self.ctx.tables[t].file, "elsewhere", n)
         return ~away
 
-    def _parse_in_batches(self, kind: str) -> pl.DataFrame | None:
+    def _parse_in_batches(self, kind: str, sink: list) -> pl.DataFrame | None:
         """A kind that is not streamed (it needs another kind's table, or every file's rows together) is still parsed
         a batch of whole tables at a time, each batch's text freed once parsed: the parse's working columns over a
         national kind's 6 million rows at once were the stage's peak (4.4 GB)."""
@@ -459,7 +485,7 @@ class Cleaner:
                 batches[-1].add(i)
                 rows += t.frame.height
                 last = t.file
-        parts = [part for which in batches if (part := self._parse(kind, which)) is not None]
+        parts = [part for which in batches if (part := self._parse(kind, which, sink)) is not None]
         return pl.concat(parts, how="diagonal_relaxed") if parts else None
 
     def _stage_parsed(self, kind: str, good: pl.DataFrame) -> None:
@@ -537,8 +563,8 @@ class Cleaner:
             part = path
         return part, sink
 
-    def _collect(self, kind: str, part: pl.DataFrame | Path | None, sink: list) -> None:
-        self.quarantine.extend(sink)
+    def _collect(self, kind: str, part: pl.DataFrame | Path | None, sink: list, into: list) -> None:
+        into.extend(sink)
         if isinstance(part, Path):
             self._spilled.setdefault(kind, []).append(part)
         elif part is not None:
@@ -564,36 +590,48 @@ class Cleaner:
     def close(self) -> None:
         self.batches.close()
 
-    def clean_kind(self, kind: str) -> pl.DataFrame | pl.LazyFrame | None:
+    def clean_kind(self, kind: str) -> Cleaned:
         """A kind's rows kept, as its table: a frame, or (a SPILLED kind) a query streaming from its batches' files,
         cleaned alike: later submissions replace earlier ones, a key's repeats are set aside, each file's rows kept
-        are counted."""
+        are counted. What it sets aside is returned with the table, for `merge`."""
         recipe = RECIPES[kind]
+        out = Cleaned(None)
         if kind in STREAMED:
             for part, sink in self.batches.results(kind):
-                self._collect(kind, part, sink)
+                self._collect(kind, part, sink, out.own)
             good = self._streamed(kind)
         else:
-            good = self._parse_in_batches(kind)
+            good = self._parse_in_batches(kind, out.own)
         if good is None:
-            return None
+            return out
         files = [t.file for t in self.ctx.tables]
         if recipe.monthly_report:
             when = submission_times(good, self.raw, self.ctx.title_date)
-            for f, (stamp, rule) in when.items():
-                self.accounts[f].submitted, self.accounts[f].submitted_rule = f"{stamp[0]} {stamp[1]}", rule
-            good, replaced = latest_only(kind, good, when)
-            for r in replaced:
-                self.accounts[r["file"]].superseded += r["rows"]
-            self.replaced.extend(replaced)
+            out.submitted = {f: (f"{stamp[0]} {stamp[1]}", rule) for f, (stamp, rule) in when.items()}
+            good, out.replaced = latest_only(kind, good, when)
+            for r in out.replaced:
+                self._count(r["file"], "superseded", r["rows"])
         if recipe.summed is None:
             good, bad = (split_repeats_on_files if isinstance(good, pl.LazyFrame) else split_repeats)(
                 good, list(recipe.key))
-            self._to_quarantine(kind, bad, self._global_quarantine)   # across files: never cached with one
+            self._to_quarantine(kind, bad, out.across)   # across files: never cached with one
         for t, n in good.lazy().group_by("_t").agg(raw_rows(good)).collect(engine="streaming").iter_rows():
-            self.accounts[files[t]].kept += n
+            self._count(files[t], "kept", n)
         # Grouped and sorted on categories (fast, small); `keep` writes them as text.
-        return recipe.finish(good, self.ctx)
+        out.table = recipe.finish(good, self.ctx)
+        return out
+
+    def merge(self, cleaned: dict[str, Cleaned]) -> None:
+        """What each kind set aside, into the run's, in the kinds' order whichever thread cleaned which; a file
+        holding two monthly kinds takes its submission time from the later kind, as cleaned one after another."""
+        for kind in RECIPES:
+            if kind in cleaned:
+                done = cleaned[kind]
+                self.quarantine.extend(done.own)
+                self._global_quarantine.extend(done.across)
+                self.replaced.extend(done.replaced)
+                for f, (stamp, rule) in done.submitted.items():
+                    self.accounts[f].submitted, self.accounts[f].submitted_rule = stamp, rule
 
     def not_cleaned(self, kind: str, missing: list[str]) -> None:
         """A kind whose needed tables are missing: its rows are counted as not cleaned, with the reason."""
@@ -721,20 +759,35 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
     keep("area_crosswalk", area_crosswalk(c.provinces))  # old communes -> the units of 1 July 2025, with weights
     done: dict[str, pl.DataFrame] = {}   # the tables a later kind needs, kept until it is cleaned
     needed = {n for r in RECIPES.values() for n in r.needs}
-    # In dependency order. (Cleaning the streamed kinds last, while their last batches are still parsed, saved 2 s
-    # nationally but held both at once: 8.4 GB.)
-    for kind, recipe in RECIPES.items():
+    cleaned: dict[str, Cleaned] = {}
+
+    def clean(kind: str) -> None:
+        recipe = RECIPES[kind]
         missing = [n for n in recipe.needs if n not in done]
         if missing:   # e.g. coverage reports without the registry: counted as not cleaned, never quarantined
             c.not_cleaned(kind, missing)
-            continue
+            return
         if recipe.uses:
             recipe.uses(c.ctx, done)
-        table = c.clean_kind(kind)
+        cleaned[kind] = c.clean_kind(kind)
+        table, cleaned[kind].table = cleaned[kind].table, None   # not held once written (a national kind's GBs)
         if table is not None:
             keep(kind, table)
             if kind in needed:   # (never a spilled kind's query)
                 done[kind] = table
+
+    # In dependency order; the streamed kinds, which need no other and none needs, on a thread of their own in a run
+    # small enough (`SIDE_BY_SIDE_ROWS`). (Cleaning them last, while their last batches were still parsed, saved 2 s
+    # nationally but held both at once: 8.4 GB.)
+    rows_read = sum(a.rows_read for a in c.accounts.values())
+    beside = [k for k in STREAMED if not RECIPES[k].needs and k not in needed] if rows_read <= SIDE_BY_SIDE_ROWS else []
+    with ThreadPoolExecutor(1, thread_name_prefix="clean-beside") as pool:   # leaving it waits for the thread
+        aside = pool.submit(lambda: [clean(kind) for kind in beside])
+        for kind in RECIPES:
+            if kind not in beside:
+                clean(kind)
+        aside.result()
+    c.merge(cleaned)
     c.manifest_notes()
     # In file and row order: the same whichever files came from the cache.
     every = c.quarantine + c._global_quarantine
