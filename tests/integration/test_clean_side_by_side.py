@@ -1,6 +1,7 @@
-"""The streamed kinds (speed tests, subscribers) are cleaned on a thread of their own beside the other kinds in a run
-of at most `stage.SIDE_BY_SIDE_ROWS` rows (issue 21): what that gives must be what the kinds cleaned one after
-another give, to the byte, the manifest's order of replacements and every file's cache entry included."""
+"""A small run (at most `stage.SMALL_RUN_ROWS` rows read) parses its streamed kinds (speed tests, subscribers) in
+small batches while files are still read and finishes them on a thread of their own beside the other kinds (issue
+21): what that gives must be what a large run's way gives (batches of a million, one kind after another), to the
+byte, the manifest's order of replacements and every file's cache entry included."""
 from __future__ import annotations
 
 import threading
@@ -19,32 +20,57 @@ TIMES = ("started", "finished", "seconds")
 
 @pytest.fixture()
 def threads(monkeypatch) -> dict[str, str]:
-    """The thread each kind was cleaned on, in the newest clean."""
-    seen: dict[str, str] = {}
-    clean_kind = stage.Cleaner.clean_kind
+    """The thread each kind was finished on in the newest clean, and under "batches" how many batches of a streamed
+    kind were parsed while files were still read (on the parser thread)."""
+    seen: dict = {}
+    clean_kind, parse_batch = stage.Cleaner.clean_kind, stage.Cleaner._parse_batch
 
     def recorded(self, kind):
         seen[kind] = threading.current_thread().name
         return clean_kind(self, kind)
 
+    def counted(self, kind, which):   # (the tables left after the last file are parsed by the kind's own thread)
+        if threading.current_thread().name.startswith("clean-parser"):
+            seen["batches"] = seen.get("batches", 0) + 1
+        return parse_batch(self, kind, which)
+
     monkeypatch.setattr(stage.Cleaner, "clean_kind", recorded)
+    monkeypatch.setattr(stage.Cleaner, "_parse_batch", counted)
     return seen
 
 
 def _clean(raw: Path, out: Path, monkeypatch, threads: dict, rows: int) -> tuple[dict, dict[str, str]]:
-    """The manifest of a clean with `SIDE_BY_SIDE_ROWS` set to `rows`, and the thread each kind was cleaned on."""
+    """The manifest of a clean with `SMALL_RUN_ROWS` set to `rows`, the thread each kind was finished on and the
+    batches parsed while reading. A small run's batches hold 2,000 rows, so that the short sample fills several."""
     threads.clear()
-    monkeypatch.setattr(stage, "SIDE_BY_SIDE_ROWS", rows)
-    return stage.run(raw, out, today=TODAY), dict(threads)
+    monkeypatch.setattr(stage, "SMALL_RUN_ROWS", rows)
+    monkeypatch.setattr(stage, "SMALL_BATCH_ROWS", 2_000)
+    manifest = stage.run(raw, out, today=TODAY)
+    return manifest, {"batches": 0} | threads
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    """Every table, and every file of the cache's segment (its index, its parsed rows, its quarantined rows)."""
-    tables = {p.name: p.read_bytes() for p in folder.glob("*.parquet")}
+def _files(folder: Path) -> tuple[dict[str, bytes], dict[str, pl.DataFrame]]:
+    """Every table's bytes and the cache's segment: its index and its quarantined rows as bytes, and each kind's
+    parsed rows as one frame (they are in as many files as batches were parsed: the rows of all of them in order)."""
+    files = {p.name: p.read_bytes() for p in folder.glob("*.parquet")}
     segments = list((folder / ".cache" / "clean").iterdir())
     assert len(segments) == 1
-    return tables | {f"cache/{p.relative_to(segments[0])}": p.read_bytes()
-                     for p in segments[0].rglob("*") if p.is_file()}
+    files["cache/index"] = (segments[0] / "entries.json").read_bytes()
+    by_kind: dict[str, list[Path]] = {}
+    for p in sorted(segments[0].glob("*.parquet")):
+        if p.stem == "quarantine":
+            files["cache/quarantine"] = p.read_bytes()
+        else:
+            by_kind.setdefault(p.stem.rpartition("-")[0], []).append(p)
+    return files, {kind: pl.concat([pl.read_parquet(p) for p in parts]) for kind, parts in by_kind.items()}
+
+
+def _same_files(a: Path, b: Path) -> None:
+    (files_a, parsed_a), (files_b, parsed_b) = _files(a), _files(b)
+    assert files_a == files_b
+    assert parsed_a.keys() == parsed_b.keys() and set(stage.STREAMED) <= parsed_a.keys()
+    for kind in parsed_a:
+        assert parsed_a[kind].equals(parsed_b[kind]), kind
 
 
 def _without_times(manifest: dict) -> dict:
@@ -56,7 +82,8 @@ def test_kinds_side_by_side_give_what_one_after_another_gives(short_sample, tmp_
     after, one_thread = _clean(raw, tmp_path / "after", monkeypatch, threads, rows=0)
     beside, two_threads = _clean(raw, tmp_path / "beside", monkeypatch, threads, rows=10 ** 9)
     # Each run took the way it was set to (else the comparison below compares a way with itself).
-    assert len(set(one_thread.values())) == 1
+    assert one_thread.pop("batches") == 0 and len(set(one_thread.values())) == 1
+    assert two_threads.pop("batches") >= 4
     assert {two_threads[k] for k in stage.STREAMED} != {two_threads["hamlet_coverage"]}
     assert beside["kinds_cleaned"] == list(stage.RECIPES)   # every kind, so every kind took part
     # resubmissions replaced by kinds of both threads, whose order in the manifest is the kinds' order
@@ -64,7 +91,7 @@ def test_kinds_side_by_side_give_what_one_after_another_gives(short_sample, tmp_
     # and rows quarantined by both
     assert {"speed_tests", "hamlet_coverage"} <= set(pl.read_parquet(tmp_path / "beside" / "quarantine.parquet")["kind"])
     assert _without_times(beside) == _without_times(after)
-    assert _files(tmp_path / "beside") == _files(tmp_path / "after")
+    _same_files(tmp_path / "beside", tmp_path / "after")
 
 
 def test_merge_takes_the_kinds_in_their_order_whichever_finished_first(tmp_path):
@@ -98,9 +125,10 @@ def test_merge_takes_the_kinds_in_their_order_whichever_finished_first(tmp_path)
 
 @pytest.mark.parametrize("more, beside", [(0, True), (-1, False)])
 def test_the_threshold_is_the_rows_read(short_sample, short_processed, tmp_path, monkeypatch, threads, more, beside):
-    """A run that read as many rows as the threshold cleans the streamed kinds beside the others; one more, one
-    after another."""
+    """A run that read as many rows as the threshold finishes the streamed kinds beside the others; with one row more
+    than the threshold, one kind after another. (Its batches were small until then: `test_stream_batches.py`.)"""
     read = sum(f["rows_read"] for f in short_processed[1]["inputs"])
     manifest, seen = _clean(short_sample / "raw", tmp_path / "out", monkeypatch, threads, read + more)
     assert sum(f["rows_read"] for f in manifest["inputs"]) == read
+    seen.pop("batches")
     assert (len(set(seen.values())) == 2) == beside

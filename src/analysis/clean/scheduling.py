@@ -50,15 +50,15 @@ def chunks(files: list[Path], most_bytes: int = CHUNK_BYTES, most_files: int = C
 
 
 class Batches:
-    """A streamed kind's tables, parsed a batch at a time once they hold `batch_rows` rows: on the parser thread
+    """A streamed kind's tables, parsed a batch at a time once they hold `batch_rows()` rows: on the parser thread
     while the reader goes on (polars works outside the GIL, so reading and parsing overlap), with at most
     `BACKLOG` batches waiting, so text read faster than it is parsed cannot pile up. Results come back in the
     order the batches were sent, so the output does not depend on which finished first."""
 
     def __init__(self, tables: list, kinds: tuple[str, ...], parse: Callable[[str, set[int]], Parsed],
-                 batch_rows: int) -> None:
+                 batch_rows: Callable[[], int]) -> None:
         self.tables, self.kinds, self._parse, self.batch_rows = tables, kinds, parse, batch_rows
-        self._pool = ThreadPoolExecutor(PARSERS)
+        self._pool = ThreadPoolExecutor(PARSERS, thread_name_prefix="clean-parser")
         self._pending: dict[str, list[Future]] = {}
         self._upto: dict[str, int] = {}
         self._batches_of: dict[tuple[str, str], set[int]] = {}  # (kind, file) -> the batches its tables went in
@@ -76,8 +76,9 @@ class Batches:
     def stream(self) -> None:
         """Send each streamed kind's waiting tables to the parser once they hold a batch."""
         self._count()
+        size = self.batch_rows()   # (it may change as the run reads more: `stage.batch_rows`)
         for kind in self.kinds:
-            if self._waiting[kind] >= self.batch_rows:
+            if self._waiting[kind] >= size:
                 self.send(kind)
 
     def send(self, kind: str) -> None:

@@ -98,11 +98,20 @@ COMPACT = ("operator", "network", "service", "segment", "province_code", "distri
 # rows (held, 1.7 and 0.6 GB, with the stage's peak at 5.9 GB).
 SPILLED = STREAMED
 STREAM_BATCH_ROWS = 1_000_000
-# The streamed kinds are cleaned on a thread of their own, beside the other kinds, when the run read at most this
-# many rows: in the province sample (1.4 million) one kind's work is mostly Python (coverage's hamlets) while the
-# other's is polars', and one after another the kinds kept 1.3 of the two cores busy. A national run cleans them one
-# after another: two large kinds held at once took its peak to 8.4 GB.
-SIDE_BY_SIDE_ROWS = 2_000_000
+# A run that has read at most this many rows is small (a province's six years: 1.4 million; a tenth of the national
+# set: 4.9 million). Its streamed kinds are parsed in batches of SMALL_BATCH_ROWS, so that they are parsed while files
+# are still read: in batches of a million a province's never filled one, and all its speed tests were parsed after
+# the last file (+450 MB at once). And its kinds are finished side by side (`_clean_into`): coverage's hamlets are
+# mostly Python, the streamed kinds' finish mostly polars', and one after another the kinds kept 1.3 of the two cores
+# busy. A large run keeps batches of a million (smaller ones resolve the same names again: its clean 8% more CPU)
+# and one kind after another (its two streamed kinds held at once took it to 8.4 GB).
+SMALL_RUN_ROWS = 2_000_000
+SMALL_BATCH_ROWS = 250_000
+
+
+def batch_rows(rows_read: int) -> int:
+    """The rows a streamed kind's batch holds once a run has read `rows_read` rows (of every kind)."""
+    return min(SMALL_BATCH_ROWS, STREAM_BATCH_ROWS) if rows_read <= SMALL_RUN_ROWS else STREAM_BATCH_ROWS
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote (and geography.json)
@@ -187,7 +196,8 @@ class Cleaner:
         self._parsed: dict[str, list[pl.DataFrame]] = {}
         self.spill: Path | None = None                # a folder for the SPILLED kinds' parsed batches, when set
         self._spilled: dict[str, list[Path]] = {}     # kind -> its batches' files there, in the order sent
-        self.batches = Batches(self.ctx.tables, STREAMED, self._parse_batch, STREAM_BATCH_ROWS)
+        self.rows_read = 0   # by every file read so far, the cached ones too
+        self.batches = Batches(self.ctx.tables, STREAMED, self._parse_batch, lambda: batch_rows(self.rows_read))
         self.quarantine: list[pl.DataFrame] = []
         self.replaced: list[dict] = []
         # A file's counts are added to from more than one thread (the parser's, the kinds cleaned side by side), and
@@ -242,6 +252,7 @@ class Cleaner:
         acc = self.accounts[rel] = Account(rel, loaded.digest, loaded.path.stat().st_size)
         self._first[rel] = len(self.ctx.tables)
         self._read(loaded, acc, rel)
+        self.rows_read += acc.rows_read
         if self._importing is None and "bts_sites" in acc.kinds:
             self._importing = network.import_ahead()
 
@@ -776,11 +787,11 @@ def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: 
             if kind in needed:   # (never a spilled kind's query)
                 done[kind] = table
 
-    # In dependency order; the streamed kinds, which need no other and none needs, on a thread of their own in a run
-    # small enough (`SIDE_BY_SIDE_ROWS`). (Cleaning them last, while their last batches were still parsed, saved 2 s
-    # nationally but held both at once: 8.4 GB.)
-    rows_read = sum(a.rows_read for a in c.accounts.values())
-    beside = [k for k in STREAMED if not RECIPES[k].needs and k not in needed] if rows_read <= SIDE_BY_SIDE_ROWS else []
+    # In dependency order; in a small run (`SMALL_RUN_ROWS`) the streamed kinds, which need no other and none needs, on
+    # a thread of their own. (Cleaning them last, while their last batches were still parsed, saved 2 s nationally
+    # but held both at once: 8.4 GB.)
+    small = c.rows_read <= SMALL_RUN_ROWS
+    beside = [k for k in STREAMED if not RECIPES[k].needs and k not in needed] if small else []
     with ThreadPoolExecutor(1, thread_name_prefix="clean-beside") as pool:   # leaving it waits for the thread
         aside = pool.submit(lambda: [clean(kind) for kind in beside])
         for kind in RECIPES:
