@@ -112,6 +112,8 @@ SMALL_BATCH_ROWS = 250_000
 def batch_rows(rows_read: int) -> int:
     """The rows a streamed kind's batch holds once a run has read `rows_read` rows (of every kind)."""
     return min(SMALL_BATCH_ROWS, STREAM_BATCH_ROWS) if rows_read <= SMALL_RUN_ROWS else STREAM_BATCH_ROWS
+
+
 # The tables this stage writes (and removes when stale), in the manifest's order.
 OWNED = ("reference_areas", "area_crosswalk", *RECIPES, "quarantine")
 WRITES = ("manifest.json",)  # written last, listing every table above that this run wrote (and geography.json)
