@@ -1,7 +1,8 @@
 """A small run (at most `stage.SMALL_RUN_ROWS` rows read) parses its streamed kinds (speed tests, subscribers) in
 small batches while files are still read and finishes them on a thread of their own beside the other kinds (issue
-21): what that gives must be what a large run's way gives (batches of a million, one kind after another), to the
-byte, the manifest's order of replacements and every file's cache entry included."""
+21): what that gives must be what a large run's way gives (batches of a million, one kind after another): every
+table and the manifest (the order of its replacements too) to the byte, and the cache's entries (its parsed rows
+frame by frame: they are in as many files as batches were parsed)."""
 from __future__ import annotations
 
 import threading
@@ -19,7 +20,7 @@ TIMES = ("started", "finished", "seconds")
 
 
 @pytest.fixture()
-def threads(monkeypatch) -> dict[str, str]:
+def threads(monkeypatch) -> dict:
     """The thread each kind was finished on in the newest clean, and under "batches" how many batches of a streamed
     kind were parsed while files were still read (on the parser thread)."""
     seen: dict = {}
@@ -39,7 +40,7 @@ def threads(monkeypatch) -> dict[str, str]:
     return seen
 
 
-def _clean(raw: Path, out: Path, monkeypatch, threads: dict, rows: int) -> tuple[dict, dict[str, str]]:
+def _clean(raw: Path, out: Path, monkeypatch, threads: dict, rows: int) -> tuple[dict, dict]:
     """The manifest of a clean with `SMALL_RUN_ROWS` set to `rows`, the thread each kind was finished on and the
     batches parsed while reading. A small run's batches hold 2,000 rows, so that the short sample fills several."""
     threads.clear()
