@@ -57,3 +57,19 @@ def test_a_table_sorted_a_month_at_a_time_is_the_whole_sort_byte_for_byte(tmp_pa
     assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob(".*unsorted*"))
     # one sort, or one a month (24 months, 2020-2021) and one of the rows without a period
     assert len(sorts) == (1 if whole_up_to else 25)
+
+
+def test_the_months_handed_one_at_a_time_honour_what_the_engine_pushes_down(tmp_path):
+    """The writer's source (`writing._one_at_a_time`) yields each month sorted; asked for some columns, some rows or
+    the first rows only, it gives what the same sort of the whole gives (the engine may push any of them down)."""
+    frame = rows(20_000, 5)
+    frame.write_parquet(tmp_path / "unsorted.parquet", row_group_size=2_000)
+    scan = pl.scan_parquet(tmp_path / "unsorted.parquet")
+    months = sorted(frame["period"].unique().to_list())
+    source = writing._one_at_a_time(scan, SPEED_ORDER, [pl.col("period") == m for m in months])
+    whole = SPEED_ORDER.sort(frame)
+    assert source.collect().equals(whole)
+    assert source.select("test_id", "value").collect().equals(whole.select("test_id", "value"))
+    assert source.filter(pl.col("value") > 0.5).collect().equals(whole.filter(pl.col("value") > 0.5))
+    assert source.head(1_234).collect().equals(whole.head(1_234))
+    assert source.head(0).collect().height == 0

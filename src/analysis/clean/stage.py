@@ -101,10 +101,10 @@ STREAM_BATCH_ROWS = 1_000_000
 # A run that has read at most this many rows is small (a province's six years: 1.4 million; a tenth of the national
 # set: 4.9 million). Its streamed kinds are parsed in batches of SMALL_BATCH_ROWS, so that they are parsed while files
 # are still read: in batches of a million a province's never filled one, and all its speed tests were parsed after
-# the last file (+450 MB at once). And its kinds are finished side by side (`_clean_into`): coverage's hamlets are
-# mostly Python, the streamed kinds' finish mostly polars', and one after another the kinds kept 1.3 of the two cores
-# busy. A large run keeps batches of a million (smaller ones resolve the same names again: its clean 8% more CPU)
-# and one kind after another (its two streamed kinds held at once took it to 8.4 GB).
+# the last file (+450 MB at once). And its kinds are finished side by side (`_clean_into`): one after another they
+# kept 1.3 of the two cores busy. A large run keeps batches of a million (in batches of 250,000 the national clean
+# took 372 s of CPU against 343, one run each) and one kind after another (forced side by side, the national kinds
+# took 105 s against 93 s, one run each; and two streamed kinds held at once took it to 8.4 GB before they spilled).
 SMALL_RUN_ROWS = 2_000_000
 SMALL_BATCH_ROWS = 250_000
 
@@ -410,9 +410,9 @@ class Cleaner:
         self._cached[kind] = [rest] if rest.height else []
         return taken if taken.height else None
 
-    def _to_quarantine(self, kind: str, bad: pl.DataFrame, sink: list | None = None) -> None:
-        """Rows with `_t`, `_row`, `_why`, `_col` go to quarantine (or `sink`) with the row as sent."""
-        sink = self.quarantine if sink is None else sink
+    def _to_quarantine(self, kind: str, bad: pl.DataFrame, sink: list) -> None:
+        """Rows with `_t`, `_row`, `_why`, `_col` go to `sink` with the row as sent: a batch's, or a kind's
+        (`Cleaned`), joined to the run's in a fixed order whichever thread quarantined them."""
         for (t,), part in bad.sort("_t", "_row").group_by("_t", maintain_order=True):
             table = self.ctx.tables[t]
             if table.frame.is_empty():  # a streamed kind's text is freed once parsed: show the row as read
@@ -432,9 +432,9 @@ class Cleaner:
                 "reason": sent["_why"], "raw": raw_text(sent, table.removed, table.width)}, schema=QUARANTINE_SCHEMA))
             self._count(table.file, "quarantined", sent.height)
 
-    def _parse(self, kind: str, which: set[int] | None = None, sink: list | None = None) -> pl.DataFrame | None:
-        """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures (into `sink`
-        when given) and free the rows as sent; return the parsed rows that passed, with their source file."""
+    def _parse(self, kind: str, which: set[int] | None, sink: list) -> pl.DataFrame | None:
+        """Parse the rows of a kind's tables (all, or those in `which`), quarantine the failures into `sink` and
+        free the rows as sent; return the parsed rows that passed, with their source file."""
         rows = self._kind_rows(kind, which)
         cached = self._cached_rows(kind, which)
         if rows is None:
