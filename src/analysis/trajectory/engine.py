@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from functools import partial
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +28,7 @@ from analysis.targets import Target, TargetSet, load
 from analysis.trajectory import calibration, hindcast as hindcasts
 from analysis.trajectory.pooling import Pools
 from analysis.trajectory.series import finish, prepare_many
+from analysis.trajectory.workers import Workers
 
 # The tables this stage writes (the run's cache and the report inputs take their names from here).
 OUTPUTS = ("status", "trajectories", "models", "backtest", "calibration", "hindcast", "gaps", "milestones_status")
@@ -200,13 +198,13 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
                 continue
             n_areas = series.select("area_level", "area_code").n_unique()
             parallel = workers > 1 and n_areas >= PARALLEL_FROM
-            if parallel:
-                # Spawned, not forked: a forked child of a process running polars' threads can hang.
-                pool = pool or ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                prepared = list(pool.map(_prepare_all, repeat(target), _chunks(series, workers)))
+            if parallel:   # each run of areas prepared and finished in the same process (trajectory/workers.py)
+                pool = pool or Workers(workers - 1, _prepare_all, _finish_all)
+                chunks = _chunks(series, pool.parts)
+                made = pool.prepare(target, chunks)
             else:
-                prepared = [_prepare_all(target, series)]
-            made = [p for _, p in prepared]
+                items, made = _prepare_all(target, series)
+                made = [made]
             errors, stored = _pool_frame(target, made), _stored_frame(target, made)
             if pools is not None:
                 errors, stored = pools.join(call, as_of, target.id, errors, stored)
@@ -219,17 +217,16 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
                 judged.append(inside)   # every partition's, for the calibration's coverage; the table: its own
                 backtests.append(inside.filter(stored["_own"]) if "_own" in stored.columns else inside)
             if parallel:
-                parts = list(pool.map(_finish_all, repeat(target), [i for i, _ in prepared], repeat(as_of),
-                                      repeat(tables)))
+                parts = pool.finish(target, as_of, tables, len(chunks))
             else:
-                parts = [_finish_all(target, prepared[0][0], as_of, tables)]
+                parts = [_finish_all(target, items, as_of, tables)]
             for st, proj, mod in parts:
                 status += st
                 models.append(mod)
                 projected.append(proj)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.close()
     trajectories = pl.concat(projected) if any(p.height for p in projected) else pl.DataFrame()
     frame = pl.DataFrame(status, infer_schema_length=None)
     st = frame.with_columns(
