@@ -376,3 +376,23 @@ def test_target_files_load_and_a_bad_one_names_file_and_field(tmp_path):
     with pytest.raises(AnalysisError) as e:
         load(bad)
     assert e.value.file == str(bad) and e.value.message.startswith("targets.7.id: Value error, unknown indicator")
+
+
+def test_the_projection_table_holds_each_area_month_by_month():
+    # Two areas' projections by hand: months as indices (2026-11 = 2026 * 12 + 10), dates in the table.
+    from analysis.trajectory.engine import PROJECTION_SCHEMA, _projection_frame
+    from analysis.trajectory.series import Projection
+    nov = 2026 * 12 + 10
+    a = Projection(np.array([nov, nov + 1, nov + 2]), np.array([1.0, 2.0, 3.0]), np.array([0.5, np.nan, 2.5]),
+                   np.array([1.5, np.nan, 3.5]), "pace")
+    b = Projection(np.array([nov + 1]), np.array([9.0]), np.array([8.0]), np.array([10.0]), "linear")
+    assert a.periods == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+    frame = _projection_frame("ftth", [("19001", "commune", a), ("190", "district", b)])
+    assert frame.schema == pl.Schema(PROJECTION_SCHEMA)
+    assert frame.fill_nan(None).rows() == [
+        ("ftth", "19001", "commune", date(2026, 11, 1), 1.0, 0.5, 1.5, "pace"),
+        ("ftth", "19001", "commune", date(2026, 12, 1), 2.0, None, None, "pace"),
+        ("ftth", "19001", "commune", date(2027, 1, 1), 3.0, 2.5, 3.5, "pace"),
+        ("ftth", "190", "district", date(2026, 12, 1), 9.0, 8.0, 10.0, "linear")]
+    assert np.isnan(frame["lower"][1]) and np.isnan(frame["upper"][1])   # no interval: NaN, as computed
+    assert _projection_frame("ftth", []).schema == pl.Schema(PROJECTION_SCHEMA)

@@ -41,7 +41,6 @@ STORED_LEVELS = ("province", "district", "province_2025")   # back-test rows kep
 # What judging an indicator reads of its table; the rest (unit, capped, n, median, note) is the indicators' own
 # record, and was a third of the table's 0.9 GB in memory nationally, held twice (as read, then sorted).
 JUDGED = ("indicator_id", "area_code", "area_level", "period", "value", "numerator", "denominator", "frequency")
-PROJECTION_COLUMNS = ("indicator_id", "area_code", "area_level", "period", "projected", "lower", "upper", "model")
 PROJECTION_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "period": pl.Date,
                      "projected": pl.Float64, "lower": pl.Float64, "upper": pl.Float64, "model": pl.String}
 # Each model's back-test score in each area: 514,125 rows nationally, which as Python dicts in the main process
@@ -122,8 +121,7 @@ def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[st
                 ) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
     """Pass 2: each area projected with its pool's calibrated interval, and judged. The projected points and the
     models' scores come back as frames: as Python lists and dicts they were most of what a national run held."""
-    status = []
-    proj: dict[str, list] = {k: [] for k in PROJECTION_COLUMNS}
+    status, projected = [], []
     models: dict[str, list] = {k: [] for k in MODEL_SCHEMA}
     for area, level, p, last in items:
         row, projection = finish(p, target, as_of, tables.get(calibration.group_of(level), {}),
@@ -132,18 +130,31 @@ def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[st
                    gap_count=None if row.get("gap") is None else _gap_count(target, last))
         status.append(row)
         if projection is not None:
-            n = len(projection.periods)
-            for k, v in (("indicator_id", [target.id] * n), ("area_code", [area] * n), ("area_level", [level] * n),
-                         ("period", list(projection.periods)), ("projected", list(projection.projected)),
-                         ("lower", list(projection.lower)), ("upper", list(projection.upper)),
-                         ("model", [projection.model] * n)):
-                proj[k].extend(v)
+            projected.append((area, level, projection))
         for sc in p.scores:
             for k, v in (("indicator_id", target.id), ("area_code", area), ("area_level", level), ("model", sc.model),
                          ("mae", sc.mae), ("origins", sc.origins), ("points", sc.points),
                          ("chosen", sc.model == row.get("model"))):
                 models[k].append(v)
-    return status, pl.DataFrame(proj, schema=PROJECTION_SCHEMA), pl.DataFrame(models, schema=MODEL_SCHEMA)
+    return status, _projection_frame(target.id, projected), pl.DataFrame(models, schema=MODEL_SCHEMA)
+
+
+def _projection_frame(indicator_id: str, projected: list[tuple]) -> pl.DataFrame:
+    """The projected months of every area of a target, from each area's arrays (as Python lists of dates and
+    floats they took 2-3 s of the national stage's CPU)."""
+    if not projected:
+        return pl.DataFrame(schema=PROJECTION_SCHEMA)
+    sizes = [len(p.months) for _, _, p in projected]
+    which = pl.Series(np.repeat(np.arange(len(projected)), sizes))
+    each = lambda values: pl.Series(values, dtype=pl.String).gather(which)   # noqa: E731  (a value an area)
+    joined = lambda name: np.concatenate([getattr(p, name) for _, _, p in projected]).astype(float)   # noqa: E731
+    month = pl.Series(np.concatenate([p.months for _, _, p in projected]).astype(np.int64))
+    return pl.DataFrame({
+        "indicator_id": pl.repeat(indicator_id, len(which), dtype=pl.String, eager=True),
+        "area_code": each([a for a, _, _ in projected]), "area_level": each([lv for _, lv, _ in projected]),
+        "period": pl.select(pl.date(month // 12, month % 12 + 1, 1)).to_series(),
+        "projected": joined("projected"), "lower": joined("lower"), "upper": joined("upper"),
+        "model": each([p.model for _, _, p in projected])}, schema=PROJECTION_SCHEMA)
 
 
 def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:

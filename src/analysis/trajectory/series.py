@@ -26,11 +26,15 @@ BEYOND_MONTHS = 24    # trajectories run this far past the later of the target d
 
 @dataclass
 class Projection:
-    periods: list[date]
+    months: np.ndarray       # month indices (year * 12 + month - 1); `periods`: the same as dates
     projected: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     model: str
+
+    @property
+    def periods(self) -> list[date]:
+        return [from_index(int(m)) for m in self.months]
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Prepared:
     scores: list[Score] = field(default_factory=list)
     errors: Errors = field(default_factory=Errors)
     scale: float = float("nan")
+    yearly: bool | None = None   # (a stack's series share their months: found once for all of them)
 
 
 def _value_at(t: np.ndarray, y: np.ndarray, month: int) -> tuple[float | None, int | None]:
@@ -52,10 +57,11 @@ def _value_at(t: np.ndarray, y: np.ndarray, month: int) -> tuple[float | None, i
     return float(y[i]), int(t[i])
 
 
-def baseline_index(t: np.ndarray, base_m: int) -> int:
+def baseline_index(t: np.ndarray, base_m: int, is_yearly: bool | None = None) -> int:
     """Open SDG's rule: the value of the base period, else of the first period after it (for a yearly series, the
     base year is the baseline month's year); a series that ends before the base period takes its latest value."""
-    first = (t // 12 >= base_m // 12) if yearly(t) else (t >= base_m)
+    is_yearly = yearly(t) if is_yearly is None else is_yearly
+    first = (t // 12 >= base_m // 12) if is_yearly else (t >= base_m)
     after = np.nonzero(first)[0]
     return int(after[0]) if after.size else len(t) - 1
 
@@ -69,7 +75,8 @@ def prepare(t: np.ndarray, y: np.ndarray, target: Target, as_of: date) -> Prepar
 def prepare_many(t: np.ndarray, ys: np.ndarray, target: Target) -> list[Prepared]:
     """`prepare` for a stack of series (m, n) observed at the same months `t` (already cut at the month judged):
     one back-test for all of them (tens of thousands of communes nationally share their months)."""
-    out = [Prepared(t, y) for y in ys]
+    every_year = yearly(t)
+    out = [Prepared(t, y, yearly=every_year) for y in ys]
     if len(t) < 2:
         return out
     now_scale = scales(t, ys, np.array([len(t)]))[:, 0]
@@ -92,16 +99,17 @@ def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[floa
     t, y = p.t, p.y
     direction, goal, strict = target.direction, target.target, target.strict
     due, base_m, now = month_index(target.target_date), month_index(target.baseline), month_index(as_of)
+    every_year = yearly(t) if p.yearly is None else p.yearly
     row: dict = {"target": goal, "target_date": target.target_date, "direction": direction,
                  "comparison": target.comparison_sign, "ceiling": target.ceiling, "n_points": int(len(t)),
-                 "frequency": "yearly" if yearly(t) else "monthly"}
+                 "frequency": "yearly" if every_year else "monthly"}
     if len(t) < 2:
         return {**row, "status": "insufficient_data", "note": f"{len(t)} observation(s): at least 2 are needed"}, None
     met = lambda v: formulas.meets(v, goal, direction, strict)   # noqa: E731
     tolerance = unit_step if target.ceiling is not None and goal == target.ceiling and unit_step else 0.0
     met_projected = lambda v: formulas.meets(v, goal, direction, strict, tolerance)   # noqa: E731
     latest, latest_m = float(y[-1]), int(t[-1])
-    bi = baseline_index(t, base_m)
+    bi = baseline_index(t, base_m, every_year)
     baseline, baseline_m = float(y[bi]), int(t[bi])
     row.update(latest_value=latest, latest_period=from_index(latest_m), baseline_value=baseline,
                baseline_period=from_index(baseline_m), unit_step=tolerance or None)
@@ -138,7 +146,7 @@ def finish(p: Prepared, target: Target, as_of: date, table: dict[int, tuple[floa
         point = model.point(future)
         lo, hi = interval(point, future - latest_m, p.scale, table or {})
         lo, hi = model.bounds.clip(np.fmin(lo, point)), model.bounds.clip(np.fmax(hi, point))
-        projection = Projection([from_index(int(m)) for m in future], point, lo, hi, model.name)
+        projection = Projection(future, point, lo, hi, model.name)
         row.update(model=model.name, model_params=model.params(), scale=p.scale,
                    model_mae=next((s.mae for s in p.scores if s.model == model.name), None))
     else:
