@@ -27,6 +27,16 @@ def from_index(i: int) -> date:
     return date(i // 12, i % 12 + 1, 1)
 
 
+def month_index_of(expr: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
+    """`month_index` over a column of dates (or datetimes): year * 12 + month - 1."""
+    return expr.dt.year() * 12 + expr.dt.month() - 1
+
+
+def from_index_of(expr: pl.Expr | pl.Series) -> pl.Expr:
+    """`from_index` over a column of month indices: the first day of each month."""
+    return pl.date(expr // 12, expr % 12 + 1, 1)
+
+
 def month_range(first: date, last: date) -> list[date]:
     return [from_index(i) for i in range(month_index(first), month_index(last) + 1)]
 

@@ -17,7 +17,7 @@ from analysis.clean.hamlets import HamletResolver
 from analysis.clean.parse import date_in_title, parse_period
 from analysis.clean.resolve import AreaResolver
 from analysis.clean.tables import Table
-from analysis.periods import month_index
+from analysis.periods import month_index, month_index_of
 
 BTS_RADIUS_M = 50.0  # sites of different operators closer than this stand on one position
 
@@ -64,7 +64,7 @@ class Context:
         p = mapped(self.column(d, name), parse_period, pl.Date)
         now = month_index(self.today)
         future = pl.DataFrame({"v": p.value, "e": p.error}).select(
-            pl.when(p.value.is_not_null() & (pl.col("v").dt.year() * 12 + pl.col("v").dt.month() - 1 > now))
+            pl.when(p.value.is_not_null() & (month_index_of(pl.col("v")) > now))
             .then(pl.format("period {} is in the future", pl.col("v").dt.strftime("%Y-%m"))).otherwise("e"))
         return Parsed(p.value, future.to_series().alias(name))
 

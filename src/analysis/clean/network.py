@@ -14,6 +14,7 @@ from analysis.clean.context import Context
 from analysis.clean.parse import ParseError, parse_coordinate, parse_date, parse_datetime
 from analysis.clean.reports import submitted
 from analysis.clean.writing import Order
+from analysis.periods import month_index, month_index_of
 
 EARTH_M_PER_DEG = 111_320.0
 MAX_SPEED_MBPS = 10_000.0  # 10 Gbps: no consumer line or handset measures more
@@ -187,8 +188,8 @@ def speed_tests(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     lat_err = pl.select(pl.when(latency.error.is_null() & (out["latency_ms"] <= 0))
                         .then(pl.format("latency {} ms is impossible (0 or below)", out["latency_ms"]))
                         .otherwise(latency.error)).to_series()
-    now = ctx.today.year * 12 + ctx.today.month - 1
-    ts_err = pl.select(pl.when(ts.error.is_null() & (out["ts"].dt.year() * 12 + out["ts"].dt.month() - 1 > now))
+    now = month_index(ctx.today)
+    ts_err = pl.select(pl.when(ts.error.is_null() & (month_index_of(out["ts"]) > now))
                        .then(pl.format("ts {} is in the future", out["ts"])).otherwise(ts.error)).to_series()
     return first_error(out, [("ts", ts_err), ("operator", op.error), ("network", network.error),
                              ("download", impossible("download_mbps", down.error)),

@@ -23,7 +23,7 @@ from analysis import geography, io, metadata, milestone_match
 from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
-from analysis.periods import from_index, month_end, parse_month
+from analysis.periods import from_index, from_index_of, month_end, month_index_of, parse_month
 from analysis.targets import Target, TargetSet, load
 from analysis.trajectory import calibration, hindcast as hindcasts
 from analysis.trajectory.pooling import Pools
@@ -152,7 +152,7 @@ def _projection_frame(indicator_id: str, projected: list[tuple]) -> pl.DataFrame
     return pl.DataFrame({
         "indicator_id": pl.repeat(indicator_id, len(which), dtype=pl.String, eager=True),
         "area_code": each([a for a, _, _ in projected]), "area_level": each([lv for _, lv, _ in projected]),
-        "period": pl.select(pl.date(month // 12, month % 12 + 1, 1)).to_series(),
+        "period": pl.select(from_index_of(month)).to_series(),
         "projected": joined("projected"), "lower": joined("lower"), "upper": joined("upper"),
         "model": each([p.model for _, _, p in projected])}, schema=PROJECTION_SCHEMA)
 
@@ -196,7 +196,7 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
     call = pools.begin() if pools is not None else 0
     # Rows without a value (too few speed measurements) stay in, so their area is judged "insufficient data".
     ind = (ind.filter(pl.col("period") <= as_of)
-           .with_columns(_t=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month() - 1).cast(pl.Float64))
+           .with_columns(_t=month_index_of(pl.col("period")).cast(pl.Float64))
            .sort("indicator_id", "area_level", "area_code", "period"))
     pool = None
     try:
@@ -259,7 +259,7 @@ def _backtest_table(parts: list[pl.DataFrame]) -> pl.DataFrame:
         return pl.DataFrame(schema=BACKTEST_SCHEMA)
     bt = pl.concat(parts, how="diagonal_relaxed")
     origin = pl.col("origin_t").cast(pl.Int64)
-    return bt.with_columns(origin=pl.date(origin // 12, origin % 12 + 1, 1)).select(
+    return bt.with_columns(origin=from_index_of(origin)).select(
         pl.col(c).cast(d) for c, d in BACKTEST_SCHEMA.items())
 
 

@@ -16,7 +16,7 @@ from analysis import paths
 from analysis.areas import REFORM_LEVELS, district_provinces, province_boxes
 from analysis.clean.accounts import accounted
 from analysis.crosswalk import area_crosswalk
-from analysis.periods import interpolate_yearly, month_range
+from analysis.periods import interpolate_yearly, month_index_of, month_range
 from analysis.validate.rows import height
 
 SUITES = paths.EXPECTATIONS / "gx" / "expectations"
@@ -157,7 +157,7 @@ def subscriber_changes(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
               .group_by(*by, "period").agg(pl.col("subscribers").sum()).collect()   # a table may be a scan
               .sort(*by, "period")
               .with_columns(previous=pl.col("subscribers").shift(1).over(by),
-                            gap=(pl.col("period").dt.year() * 12 + pl.col("period").dt.month()).diff().over(by)))
+                            gap=month_index_of(pl.col("period")).diff().over(by)))
     return (totals.filter((pl.col("gap") == 1) & (pl.col("previous") > 0))
             .with_columns(change=pl.col("subscribers") / pl.col("previous") - 1)
             .with_columns(_key([*by, "period"])).drop("gap"))
