@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis.repeated_keys import repeated_hashes
+
 
 def split_repeats(good: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows kept, rows for quarantine with `_why`/`_col`). Which of two conflicting rows is right cannot be
@@ -30,14 +32,16 @@ def split_repeats(good: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.
 
 def split_repeats_on_files(rows: pl.LazyFrame, key: list[str]) -> tuple[pl.LazyFrame, pl.DataFrame]:
     """`split_repeats` for rows waiting in files (a query): the same rows kept and set aside, in the same order.
-    Repeats are found on a hash of the key (8 bytes a row, where grouping 20 million test ids as text took 2 GB),
-    only the rows of a repeated hash are read whole, and two keys that merely share a hash are told apart by
-    `split_repeats` on the keys themselves."""
+    Repeats are found on a hash of the key (`repeated_keys`: 8 bytes a row, where grouping 20 million test ids
+    as text took 2 GB; a share of the hashes at a time beyond the national set's size), only the rows of a
+    repeated hash are read whole, and two keys that merely share a hash are told apart by `split_repeats` on the
+    keys themselves."""
     rows = rows.with_row_index("_i")
-    hashed = rows.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).select(
-        "_i", _h=pl.struct(key).hash())
-    repeated = hashed.join(hashed.group_by("_h").agg(pl.len()).filter(pl.col("len") > 1), on="_h", how="semi")
-    twice = rows.join(repeated.select("_i"), on="_i", how="semi", maintain_order="left").collect(engine="streaming")
+    valued = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+    key_hash = pl.struct(key).hash()
+    seen = repeated_hashes(rows.filter(valued), key_hash,
+                           rows.select(pl.len()).collect(engine="streaming").item())
+    twice = rows.filter(valued & key_hash.is_in(seen.implode())).collect(engine="streaming")
     _, bad = split_repeats(twice, key)
     kept = rows.join(bad.lazy().select("_i"), on="_i", how="anti", maintain_order="left").drop("_i")
     return kept, bad.drop("_i")

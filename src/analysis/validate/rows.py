@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis.repeated_keys import repeated_hashes
+
 WHOLE_BELOW = 200_000  # smaller tables go to GX whole: the saving is not worth it
 SAMPLE = 1_000         # rows every suite sees, so column-level rules (types) have data
 
@@ -78,8 +80,10 @@ def height(frame: pl.DataFrame | pl.LazyFrame) -> int:
 def _needed_streaming(scan: pl.LazyFrame, rules: list[tuple[str, dict]], whole_below: int) -> pl.DataFrame:
     """`needed` over a query: the same rows in the same order. A row test streams; a uniqueness test cannot (a row
     is a repeat only once every row is seen), so the repeated hashes are found first, by a streaming group-by of
-    8 bytes a row, and a row is suspect when its hash is among them (a shared hash alone: one suspect too many)."""
-    if height(scan) < whole_below:
+    8 bytes a row (`repeated_keys`), and a row is suspect when its hash is among them (a shared hash alone: one
+    suspect too many)."""
+    rows = height(scan)
+    if rows < whole_below:
         return scan.collect()
     tests, repeated = [], []
     for kind, kw in rules:
@@ -92,8 +96,7 @@ def _needed_streaming(scan: pl.LazyFrame, rules: list[tuple[str, dict]], whole_b
     if any(t is None for t in tests):
         return scan.collect()
     for h in repeated:
-        seen = (scan.select(_h=h).group_by("_h").len().filter(pl.col("len") > 1).select("_h")
-                .collect(engine="streaming"))["_h"]
+        seen = repeated_hashes(scan, h, rows)
         tests.append(h.is_in(seen.implode()) if seen.len() else pl.lit(False))
     try:
         return (scan.with_row_index("_i").filter(pl.any_horizontal(tests) | (pl.col("_i") < SAMPLE))
