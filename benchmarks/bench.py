@@ -252,7 +252,7 @@ def month_added(run: list[str], full_s: float, machine: str, when: str, sample: 
         # beside them and the pages): the time the run takes even were its pages free.
         stages_s = sum(added_json["timings_s"].get(k, 0.0) for k in ("clean", "indicators", "trajectories"))
         # The new month is the one judged and published (until 1 December the run judged the month before).
-        judged = json.loads((Path(tmp) / "reports" / month / "run.json").read_text())["as_of"]
+        judged = added_json["as_of"]
         assert judged == month, (judged, month)
         # One CSV edited (a line added): the raw files are links to the cached sample, so it is copied first.
         one = sorted(raw.rglob("*.csv"))[0]
