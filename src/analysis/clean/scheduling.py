@@ -3,7 +3,9 @@ that frees them; the streamed kinds parsed a batch at a time on a thread of thei
 is done to a file or a row is the Cleaner's; when and on which thread is decided here."""
 from __future__ import annotations
 
+import threading
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterator
@@ -16,17 +18,57 @@ BACKLOG = 2  # batches waiting for the parser at most (each is a million rows of
 Parsed = tuple[pl.DataFrame | None, list]   # a batch's parsed rows and its quarantine rows
 
 
-def bounded_map(fn: Callable, items: list, workers: int) -> Iterator:
+def bounded_map(fn: Callable, items: list, workers: int, alone: Callable[[object], bool] = lambda _: False) -> Iterator:
     """`fn` over `items` on `workers` threads, in order, with at most two results per worker waiting: unlike
-    Executor.map, files are not read far ahead of the cleaning that frees them, so memory stays bounded."""
+    Executor.map, files are not read far ahead of the cleaning that frees them, so memory stays bounded. An item
+    for which `alone` is true runs with no other beside it (`Gate`) and counts as a worker's share of the results
+    waiting, so that no more large files wait read than one reader would leave."""
+    gate = Gate(workers)
+
+    def run(item, share: int):
+        with gate.take(share):
+            return fn(item)
+
     with ThreadPoolExecutor(workers) as pool:
         ahead: deque = deque()
+        waiting = 0
         for item in items:
-            ahead.append(pool.submit(fn, item))
-            if len(ahead) > 2 * workers:
-                yield ahead.popleft().result()
+            share = workers if alone(item) else 1
+            ahead.append((pool.submit(run, item, share), share))
+            waiting += share
+            while waiting > 2 * workers:
+                done, share = ahead.popleft()
+                waiting -= share
+                yield done.result()
         while ahead:
-            yield ahead.popleft().result()
+            yield ahead.popleft()[0].result()
+
+
+class Gate:
+    """`permits` shared by the reader threads, taken first come first served: a large export takes them all, so it
+    is read alone once the files before it are done, and the files after it wait for it (a waiting large file is
+    not overtaken by small ones, which could otherwise keep it waiting to the end)."""
+
+    def __init__(self, permits: int) -> None:
+        self.free = permits
+        self.queue: deque = deque()
+        self.cond = threading.Condition()
+
+    @contextmanager
+    def take(self, n: int) -> Iterator[None]:
+        me = object()
+        with self.cond:
+            self.queue.append(me)
+            self.cond.wait_for(lambda: self.queue[0] is me and self.free >= n)
+            self.queue.popleft()
+            self.free -= n
+            self.cond.notify_all()
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.free += n
+                self.cond.notify_all()
 
 
 CHUNK_BYTES = 4 << 20   # small files are read and classified a few at a time, up to this size together

@@ -85,6 +85,9 @@ RECIPES: dict[str, Recipe] = {
 }
 KINDS_BY_NAME = {k.name: k for k in KINDS}
 READERS = 2  # files parsed at once; more does not help on two cores
+# A file this large is read with no other beside it: polars already parses it on every core, and a second one at
+# the same time only held both in memory (measured on the national set: see the README's "Memory again").
+ALONE_BYTES = 64 << 20
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
 STREAMED = ("speed_tests", "subscribers")
@@ -734,7 +737,7 @@ def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_
     c.spill.mkdir()
     published = False
     try:
-        for chunk in bounded_map(c.load, chunks(files), READERS):
+        for chunk in bounded_map(c.load, chunks(files), READERS, _large):
             for loaded in chunk:
                 c.read(loaded)
                 c.stream()
@@ -755,6 +758,10 @@ def _run(raw: Path, processed: Path, files: list[Path], today: date, bts_radius_
         if cache is not None and not published:
             cache.discard()
     return manifest
+
+
+def _large(chunk: list[Path]) -> bool:
+    return sum(f.stat().st_size for f in chunk) >= ALONE_BYTES
 
 
 def _clean_into(c: Cleaner, staging: Path, raw: Path, processed: Path, started: datetime, t0: float,
