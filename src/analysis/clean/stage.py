@@ -86,8 +86,9 @@ RECIPES: dict[str, Recipe] = {
 KINDS_BY_NAME = {k.name: k for k in KINDS}
 READERS = 2  # files parsed at once; more does not help on two cores
 # A file this large is read with no other beside it: polars already parses it on every core, and a second one at
-# the same time only held both in memory (measured on the national set: see the README's "Memory again").
-ALONE_BYTES = 64 << 20
+# the same time only held both in memory (measured on the national set: see the README's "Memory again"). Every
+# month of the national i-Speed exports is (15-80 MB); no file of the province's is (1.6 MB at most).
+ALONE_BYTES = 16 << 20
 # Kinds whose rows depend on no other file's rows until the final key check: parsed a batch at a time while the
 # files are read, so a national year of i-Speed tests is never held as text all at once (issue 8).
 STREAMED = ("speed_tests", "subscribers")
