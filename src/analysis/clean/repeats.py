@@ -30,18 +30,22 @@ def split_repeats(good: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.
     return good.join(bad.select("_order"), on="_order", how="anti").drop("_n", "_order"), bad
 
 
+# A raw row, as the parsed rows carry it: its table (a sheet, or a part of a CSV read in parts) and row number.
+ROW_ID = ["_t", "_row"]
+
+
 def split_repeats_on_files(rows: pl.LazyFrame, key: list[str]) -> tuple[pl.LazyFrame, pl.DataFrame]:
     """`split_repeats` for rows waiting in files (a query): the same rows kept and set aside, in the same order.
     Repeats are found on a hash of the key (`repeated_keys`: 8 bytes a row, where grouping 20 million test ids
     as text took 2 GB; a share of the hashes at a time beyond the national set's size), only the rows of a
     repeated hash are read whole, and two keys that merely share a hash are told apart by `split_repeats` on the
-    keys themselves."""
-    rows = rows.with_row_index("_i")
+    keys themselves. The rows set aside leave the query by their raw row (`ROW_ID`), not by a position in it, so
+    that a filter on the kept rows (a month, `writing.write_by_month`) still reaches the files."""
     valued = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     key_hash = pl.struct(key).hash()
     seen = repeated_hashes(rows.filter(valued), key_hash,
                            rows.select(pl.len()).collect(engine="streaming").item())
     twice = rows.filter(valued & key_hash.is_in(seen.implode())).collect(engine="streaming")
     _, bad = split_repeats(twice, key)
-    kept = rows.join(bad.lazy().select("_i"), on="_i", how="anti", maintain_order="left").drop("_i")
-    return kept, bad.drop("_i")
+    kept = rows.join(bad.lazy().select(ROW_ID), on=ROW_ID, how="anti", maintain_order="left")
+    return kept, bad

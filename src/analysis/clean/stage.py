@@ -573,7 +573,8 @@ class Cleaner:
         if part is not None and kind in SPILLED and self.spill is not None:
             path = self.spill / f"{kind}-{min(which):09d}.parquet"
             try:
-                part.write_parquet(path, compression="lz4", statistics=False)
+                # With statistics: the table is written a month at a time, each month reading its row groups only.
+                part.write_parquet(path, compression="lz4")
             except OSError as exc:   # a full disk: the clean stops whole, the tables in place stay as they were
                 raise AnalysisError(f"cannot keep the parsed {kind.replace('_', ' ')} while the files are read "
                                     f"({exc.strerror or exc}); nothing was written", file=str(path.parent)) from None

@@ -2,8 +2,8 @@
 
 A national table's sort held all of it: sorting 60 million i-Speed tests in one query peaked at 11.7 GB, the same
 sort a month at a time at 4.3 GB, with byte-identical output (1 December 2026). A kind whose order begins with its
-month (the period, or a timestamp within it) is therefore written unsorted first, then read back a month at a
-time, each month sorted, in month order.
+month (the period, or a timestamp within it) is therefore written a month at a time, each month's rows read,
+sorted and written in month order.
 """
 from __future__ import annotations
 
@@ -40,21 +40,18 @@ def write_table(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
 
 def write_by_month(query: pl.LazyFrame, order: Order, path: Path) -> int:
     """`order.sort(query)` written as `write_table` would write it, holding one month's rows at a time: the query
-    streams unsorted into a file beside `path`, which is then read back a month at a time (rows without a period
-    where the sort puts nulls), each month sorted."""
-    unsorted = path.with_name(f".{path.stem}.unsorted.parquet")
-    try:
-        rows = write_table(query, unsorted)
-        scan = pl.scan_parquet(unsorted)
-        if rows <= WHOLE_SORT_ROWS:   # the same order, and bytes, as month by month
-            return write_table(order.sort(scan), path)
-        months = sorted(scan.select(pl.col("period").unique()).collect()["period"].drop_nulls())
-        parts = [pl.col("period") == m for m in months]
-        undated = pl.col("period").is_null()
-        return write_table(_one_at_a_time(scan, order, [*parts, undated] if order.nulls_last else [undated, *parts]),
-                           path)
-    finally:
-        unsorted.unlink(missing_ok=True)
+    is run once for each month, filtered to it, and each month sorted (rows without a period where the sort puts
+    nulls). The filter reaches the files the query reads, whose statistics let each run read its own month's
+    row groups: the parsed batches are written with them (`stage.Cleaner._parse_batch`). Until 3 December 2026
+    the query first streamed unsorted into a file of its own, read back a month at a time: nationally 9.0 s of the
+    speed tests' 27.3 s, and 3.9 of the subscribers' 9.4 s."""
+    months = query.group_by("period").len().collect(engine="streaming")
+    if months["len"].sum() <= WHOLE_SORT_ROWS:   # the same order, and bytes, as month by month
+        return write_table(order.sort(query), path)
+    parts = [pl.col("period") == m for m in sorted(months["period"].drop_nulls())]
+    undated = pl.col("period").is_null()
+    return write_table(_one_at_a_time(query, order, [*parts, undated] if order.nulls_last else [undated, *parts]),
+                       path)
 
 
 def _one_at_a_time(scan: pl.LazyFrame, order: Order, parts: list[pl.Expr]) -> pl.LazyFrame:
