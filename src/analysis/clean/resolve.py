@@ -1,6 +1,7 @@
 """Resolving typed place names (or codes) to the statistics office's codes, never by guessing."""
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections import defaultdict
 
@@ -67,6 +68,8 @@ class AreaResolver:
                 self.commune_by_key[k].add(code)
         self._within: dict[tuple, tuple[str | None, str | None, str]] = {}
         self._districts: dict[tuple, str | None] = {}
+        self._decided = pl.DataFrame(schema=DECIDED_SCHEMA)
+        self._decided_lock = threading.Lock()
 
     @classmethod
     def reformed(cls, areas: pl.DataFrame) -> AreaResolver | None:
@@ -138,24 +141,38 @@ class AreaResolver:
         dist = dist.with_columns(dc=pl.Series([f[0] for f in found], dtype=pl.String),
                                  de=pl.Series([f[1] for f in found], dtype=pl.String))
         rows = rows.join(dist, on=["pc", "d"], how="left", nulls_equal=True, maintain_order="left")
-        comm = rows.select("pc", "dc", "c", up=pl.coalesce("pe", "de")).unique()
-        out = []
-        for pc, dc, ct, up in comm.iter_rows():
-            code = self.commune_code(ct) if ct else None
-            if code:
-                out.append((code, self.commune_parent[code], None, "code"))
-            elif not ct:
-                out.append((None, None, "commune is empty", "empty"))
-            elif up:
-                out.append((None, None, up, "upstream"))
-            else:
-                c, parent, how = self.commune_within(ct, dc, pc)
-                out.append((c, parent, None if c else how, how))
-        comm = comm.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
-                                   for i, n in enumerate(("code", "parent", "error", "how"))))
+        comm = self._communes(rows.select("pc", "dc", pl.col("c").cast(pl.String), up=pl.coalesce("pe", "de")).unique())
         return rows.with_columns(up=pl.coalesce("pe", "de")).join(
-            comm, on=["pc", "dc", "c", "up"], how="left", nulls_equal=True, maintain_order="left").select(
+            comm, on=COMMUNE_KEYS, how="left", nulls_equal=True, maintain_order="left").select(
             "p", "d", "c", "code", "parent", "error", "how")
+
+    def _communes(self, comm: pl.DataFrame) -> pl.DataFrame:
+        """Distinct (province code, district code, commune text, upstream error) -> code, parent, error, how. Each
+        is decided once per resolver and kept (`_decided`): a national month's speed tests hold 50,000 such rows, 96%
+        of them seen in the months before, and walking them in Python took 0.45 s of the month's 1.5 s parse."""
+        with self._decided_lock:
+            decided = self._decided
+        new = comm.join(decided, on=COMMUNE_KEYS, how="anti", nulls_equal=True)
+        if new.height:
+            out = []
+            for pc, dc, ct, up in new.iter_rows():
+                code = self.commune_code(ct) if ct else None
+                if code:
+                    out.append((code, self.commune_parent[code], None, "code"))
+                elif not ct:
+                    out.append((None, None, "commune is empty", "empty"))
+                elif up:
+                    out.append((None, None, up, "upstream"))
+                else:
+                    c, parent, how = self.commune_within(ct, dc, pc)
+                    out.append((c, parent, None if c else how, how))
+            new = new.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
+                                     for i, n in enumerate(("code", "parent", "error", "how"))))
+            with self._decided_lock:   # batches are parsed on two threads: a row another decided meanwhile, kept once
+                decided = self._decided
+                self._decided = decided = pl.concat(
+                    [decided, new.join(decided, on=COMMUNE_KEYS, how="anti", nulls_equal=True)])
+        return comm.join(decided, on=COMMUNE_KEYS, how="left", nulls_equal=True, maintain_order="left")
 
     def commune_code(self, text: str) -> str | None:
         """The text as a commune code (five digits, or four with the leading zero lost), if it is one."""
@@ -236,6 +253,10 @@ class AreaResolver:
             return district, "district", "name"
         code, _, how = self.commune(None, t)
         return (code, "commune", how) if code else (None, None, f"area not recognised: {t!r}")
+
+
+COMMUNE_KEYS = ["pc", "dc", "c", "up"]
+DECIDED_SCHEMA = {n: pl.String for n in (*COMMUNE_KEYS, "code", "parent", "error", "how")}
 
 
 def _or_error(code: str | None, text: str | None, what: str) -> tuple[str | None, str | None]:

@@ -200,9 +200,10 @@ def _tables(batch: list[Found], keep_text: tuple[str, ...]) -> list[Table]:
     # two identical rows are a commune split into equal parts, which the contract sums.
     body, pasted = _pasted(body) if kind.name in SUMMED and 0 not in columns else (body, {})
     counts: dict[int, dict[str, int]] = {}
-    for n, why, rows in body.group_by("_sheet", "_nondata").len().sort("_sheet", "_nondata").iter_rows():
-        if why is not None:
-            counts.setdefault(n, {})[why] = rows
+    # (The few non-data rows grouped, not every row: 54 ms of a national month's 0.24 s build.)
+    for n, why, rows in (body.filter(pl.col("_nondata").is_not_null()).group_by("_sheet", "_nondata").len()
+                         .sort("_sheet", "_nondata").iter_rows()):
+        counts.setdefault(n, {})[why] = rows
     body, grouped = _group_districts(body, kind)
     # Personal data (device ids, IP addresses) is dropped here, before any row can travel further.
     personal = [f"c{j}" for j, name in columns.items() if name in PERSONAL]
