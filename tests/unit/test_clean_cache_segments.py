@@ -49,6 +49,24 @@ def test_each_entry_gets_its_own_rows_back_in_the_order_staged(tmp_path):
     assert cache.get("a.csv", "other sha") is None and cache.get("c.csv", "sha") is None
 
 
+
+def test_a_kind_s_labels_come_back_as_categories_when_asked_and_the_rest_as_staged(tmp_path):
+    cache = _cache(tmp_path)
+    keys = {f: cache.key(f, "sha") for f in ("a.csv", "b.csv")}
+    rows = pl.DataFrame({"_entry": [keys["a.csv"]] * 2 + [keys["b.csv"]],
+                         "operator": ["VNPT", "Viettel", "FPT"], "value": [1, 2, 3]})
+    cache.stage("subscribers", rows)
+    cache.stage("bts_sites", rows)
+    for f in keys:
+        cache.put(f, "sha", {"parsed": ["subscribers", "bts_sites"], "quarantined_rows": 0}, {})
+    cache.commit(set(keys.values()))
+    warm = FileCache(tmp_path, "context", TODAY, compact={"subscribers": ("operator", "not a column")})
+    a, b = warm.get("a.csv", "sha"), warm.get("b.csv", "sha")
+    assert a.frame("subscribers").schema["operator"] == pl.Categorical
+    assert a.frame("subscribers")["operator"].cast(pl.String).to_list() == ["VNPT", "Viettel"]
+    assert b.frame("subscribers")["operator"].cast(pl.String).to_list() == ["FPT"]
+    assert a.frame("bts_sites").schema["operator"] == pl.String
+
 def test_the_newest_segment_holds_a_key_and_a_segment_with_no_entry_left_goes(tmp_path):
     _written(tmp_path, {"a.csv": [1], "b.csv": [2]})
     _written(tmp_path, {"a.csv": [10]}, also=("b.csv",))   # a.csv read again (after a new registry, say); b.csv unchanged

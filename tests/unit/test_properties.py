@@ -114,6 +114,18 @@ def test_vectorised_counts_agree_with_the_scalar_parser(texts):
         assert (err is not None) == (why is not None) and v == want, text
 
 
+
+@given(texts=st.lists(st.one_of(TYPED, st.floats(min_value=-180, max_value=180, allow_nan=False).map(repr),
+                                st.sampled_from(["21.5934", "105,8412", "21°35'36.2\"N", " 21.5 ", "-0.5", "7",
+                                                 "1e5", "21.", ".5", "21 35 36", "", "nan"])),
+                      min_size=1, max_size=30))
+def test_vectorised_coordinates_agree_with_the_scalar_parser_exactly(texts):
+    # Exactly: two lists giving one site a coordinate a bit apart would split its position.
+    vec = columns.coordinate(pl.Series("x", texts, dtype=pl.String))
+    for text, v, err in zip(texts, vec.value.to_list(), vec.error.to_list()):
+        want, why = _scalar(parse_coordinate, text)
+        assert (err is not None) == (why is not None) and v == want, text
+
 # -- names: every style the generator writes resolves to the unit it names -----------------------------------------
 
 RESOLVER = AreaResolver(reference_areas(PROVINCE))

@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 
 from analysis.clean import values
-from analysis.clean.columns import Parsed, first_error, mapped, number, required
+from analysis.clean.columns import Parsed, coordinate, first_error, mapped, number, required
 from analysis.clean.context import Context
-from analysis.clean.parse import ParseError, parse_coordinate, parse_date, parse_datetime
+from analysis.clean.parse import ParseError, parse_date, parse_datetime
 from analysis.clean.reports import submitted
 from analysis.clean.writing import Order
 from analysis.periods import month_index, month_index_of
@@ -43,8 +43,8 @@ def _inside(value: pl.Series, lo: float, hi: float, what: str, error: pl.Series)
 def bts_sites(d: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     op = ctx.operator(d)
     site = required(Parsed(ctx.column(d, "site_id"), pl.Series([None] * d.height, dtype=pl.String)), "site_id")
-    lat = required(mapped(ctx.column(d, "lat"), parse_coordinate, pl.Float64), "latitude")
-    lon = required(mapped(ctx.column(d, "lon"), parse_coordinate, pl.Float64), "longitude")
+    lat = required(coordinate(ctx.column(d, "lat")), "latitude")
+    lon = required(coordinate(ctx.column(d, "lon")), "longitude")
     b = ctx.bounds
     lat_err = _inside(lat.value, b[0] - BOUNDS_MARGIN_DEG, b[1] + BOUNDS_MARGIN_DEG, "latitude", lat.error)
     lon_err = _inside(lon.value, b[2] - BOUNDS_MARGIN_DEG, b[3] + BOUNDS_MARGIN_DEG, "longitude", lon.error)
