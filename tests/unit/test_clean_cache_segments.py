@@ -49,7 +49,6 @@ def test_each_entry_gets_its_own_rows_back_in_the_order_staged(tmp_path):
     assert cache.get("a.csv", "other sha") is None and cache.get("c.csv", "sha") is None
 
 
-
 def test_a_kind_s_labels_come_back_as_categories_when_asked_and_the_rest_as_staged(tmp_path):
     cache = _cache(tmp_path)
     keys = {f: cache.key(f, "sha") for f in ("a.csv", "b.csv")}
@@ -66,6 +65,7 @@ def test_a_kind_s_labels_come_back_as_categories_when_asked_and_the_rest_as_stag
     assert a.frame("subscribers")["operator"].cast(pl.String).to_list() == ["VNPT", "Viettel"]
     assert b.frame("subscribers")["operator"].cast(pl.String).to_list() == ["FPT"]
     assert a.frame("bts_sites").schema["operator"] == pl.String
+
 
 def test_the_newest_segment_holds_a_key_and_a_segment_with_no_entry_left_goes(tmp_path):
     _written(tmp_path, {"a.csv": [1], "b.csv": [2]})

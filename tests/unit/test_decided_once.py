@@ -69,7 +69,7 @@ def test_two_threads_deciding_at_once_keep_each_row_once():
     for t in threads:
         t.join()
     assert all(r.height == rows.height and r.equals(results[0]) for r in results)
-    assert kept._decided.select(resolve_module.COMMUNE_KEYS).is_duplicated().sum() == 0
+    assert kept._decided.frame.select(resolve_module.COMMUNE_KEYS).is_duplicated().sum() == 0
 
 
 def registry(name_of_001: str) -> HamletResolver:

@@ -89,7 +89,6 @@ def test_hamlets_covered_counts_a_hamlet_no_operator_names_as_not_covered():
     assert uncovered_hamlets(cov, registry, "ftth", M)["hamlet_code"].to_list() == ["A2", "A3"]
 
 
-
 def test_hamlets_covered_gives_every_commune_every_month_and_counts_registry_hamlets_only():
     registry = pl.DataFrame({"hamlet_code": ["A1", "A2", "B1"], "hamlet": ["Xóm 1", "Xóm 2", "Tổ 1"],
                              "commune_code": ["A", "A", "B"], "district_code": ["170"] * 3})
@@ -103,6 +102,7 @@ def test_hamlets_covered_gives_every_commune_every_month_and_counts_registry_ham
            for r in ftth.filter(pl.col("area_code").is_in(["A", "B", "19"])).iter_rows(named=True)}
     assert got == {("A", M): (1, 2), ("B", M): (0, 1), ("19", M): (1, 3),
                    ("A", m2): (0, 2), ("B", m2): (1, 1), ("19", m2): (1, 3)}
+
 
 def test_bts_sharing_counts_positions_not_sites():
     sites = pl.DataFrame({"period": [M] * 5, "operator": ["VNPT", "Viettel", "MobiFone", "VNPT", "Viettel"],

@@ -16,7 +16,6 @@ import polars as pl
 from analysis.clean.parse import ParseError, parse_coordinate
 
 
-
 @dataclass
 class Parsed:
     value: pl.Series

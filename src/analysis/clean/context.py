@@ -13,6 +13,7 @@ import polars as pl
 from analysis.areas import REFORM_VALID_FROM
 from analysis.clean import values
 from analysis.clean.columns import Parsed, mapped
+from analysis.clean.decided import Decided
 from analysis.clean.hamlets import HamletResolver
 from analysis.clean.parse import date_in_title, parse_period
 from analysis.clean.resolve import AreaResolver
@@ -50,7 +51,7 @@ class Context:
     # Old provinces in the department's area only from the reform (Bắc Kạn): a monthly row placed in one before
     # July 2025 came from a file that could not have covered it then, so it is quarantined, not counted.
     joined: frozenset[str] = frozenset()
-    # The hamlet rows decided so far, and the registry they were decided with (`_hamlets_decided`).
+    # The registry hamlet rows were decided with, and those rows (`_hamlets_decided`).
     _hamlet_memo: tuple = (None, None)
 
     def title_date(self, t: int, *, any_date: bool = False) -> date | None:
@@ -138,24 +139,21 @@ class Context:
 
     def _hamlets_decided(self, distinct: pl.DataFrame) -> pl.DataFrame:
         """Distinct (commune, hamlet text, in a unit of 2025) -> code, error; each decided once per hamlet registry
-        and kept: the national coverage reports hold 870,000 such rows over their seven batches, and resolving
-        each in Python took 5.4 s."""
+        and kept (`Decided`): the national coverage reports hold 870,000 such rows over their seven batches, and
+        resolving each in Python took 5.4 s. Another registry (a run whose registry changed) starts afresh."""
         with self.lock:
             owner, decided = self._hamlet_memo
-        decided = decided if owner is self.hamlets else pl.DataFrame(schema=HAMLET_DECIDED)
-        todo = distinct.join(decided, on=HAMLET_KEYS, how="anti", nulls_equal=True)
-        if todo.height:
-            if self.hamlets is None:
-                out = [(None, "no hamlet registry among the raw files, so hamlets cannot be resolved")] * todo.height
-            else:
-                out = [(None, None) if not c else
-                       self.hamlets.resolve_among(self.formed_from.get(c, [c]), c, h) if is_new else
-                       self.hamlets.resolve(c, h) for c, h, is_new in todo.iter_rows()]
-            todo = todo.with_columns(pl.Series("code", [o[0] for o in out], dtype=pl.String),
-                                     pl.Series("error", [None if o[0] else o[1] for o in out], dtype=pl.String))
-            with self.lock:   # batches may be parsed on two threads: a row another decided meanwhile, kept once
-                owner, decided = self._hamlet_memo
-                decided = decided if owner is self.hamlets else pl.DataFrame(schema=HAMLET_DECIDED)
-                decided = pl.concat([decided, todo.join(decided, on=HAMLET_KEYS, how="anti", nulls_equal=True)])
+            if decided is None or owner is not self.hamlets:
+                decided = Decided(HAMLET_KEYS, HAMLET_DECIDED)
                 self._hamlet_memo = (self.hamlets, decided)
-        return decided
+        return decided.answers(distinct, self._decide_hamlets)
+
+    def _decide_hamlets(self, todo: pl.DataFrame) -> pl.DataFrame:
+        if self.hamlets is None:
+            out = [(None, "no hamlet registry among the raw files, so hamlets cannot be resolved")] * todo.height
+        else:
+            out = [(None, None) if not c else
+                   self.hamlets.resolve_among(self.formed_from.get(c, [c]), c, h) if is_new else
+                   self.hamlets.resolve(c, h) for c, h, is_new in todo.iter_rows()]
+        return todo.with_columns(pl.Series("code", [o[0] for o in out], dtype=pl.String),
+                                 pl.Series("error", [None if o[0] else o[1] for o in out], dtype=pl.String))

@@ -1,7 +1,6 @@
 """Resolving typed place names (or codes) to the statistics office's codes, never by guessing."""
 from __future__ import annotations
 
-import threading
 import unicodedata
 from collections import defaultdict
 
@@ -9,6 +8,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 
 from analysis.areas import REFORM_LEVELS, former_province_names
+from analysis.clean.decided import Decided
 from analysis.names import accent_key, fold, name_keys
 
 FUZZY_THRESHOLD = 92  # rapidfuzz ratio on name keys; below it a name goes to quarantine, not to a guess
@@ -68,8 +68,7 @@ class AreaResolver:
                 self.commune_by_key[k].add(code)
         self._within: dict[tuple, tuple[str | None, str | None, str]] = {}
         self._districts: dict[tuple, str | None] = {}
-        self._decided = pl.DataFrame(schema=DECIDED_SCHEMA)
-        self._decided_lock = threading.Lock()
+        self._decided = Decided(COMMUNE_KEYS, DECIDED_SCHEMA)   # commune-level rows, decided once (`_communes`)
 
     @classmethod
     def reformed(cls, areas: pl.DataFrame) -> AreaResolver | None:
@@ -150,29 +149,23 @@ class AreaResolver:
         """Distinct (province code, district code, commune text, upstream error) -> code, parent, error, how. Each
         is decided once per resolver and kept (`_decided`): a national month's speed tests hold 50,000 such rows, 96%
         of them seen in the months before, and walking them in Python took 0.45 s of the month's 1.5 s parse."""
-        with self._decided_lock:
-            decided = self._decided
-        new = comm.join(decided, on=COMMUNE_KEYS, how="anti", nulls_equal=True)
-        if new.height:
-            out = []
-            for pc, dc, ct, up in new.iter_rows():
-                code = self.commune_code(ct) if ct else None
-                if code:
-                    out.append((code, self.commune_parent[code], None, "code"))
-                elif not ct:
-                    out.append((None, None, "commune is empty", "empty"))
-                elif up:
-                    out.append((None, None, up, "upstream"))
-                else:
-                    c, parent, how = self.commune_within(ct, dc, pc)
-                    out.append((c, parent, None if c else how, how))
-            new = new.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
-                                     for i, n in enumerate(("code", "parent", "error", "how"))))
-            with self._decided_lock:   # batches are parsed on two threads: a row another decided meanwhile, kept once
-                decided = self._decided
-                self._decided = decided = pl.concat(
-                    [decided, new.join(decided, on=COMMUNE_KEYS, how="anti", nulls_equal=True)])
-        return comm.join(decided, on=COMMUNE_KEYS, how="left", nulls_equal=True, maintain_order="left")
+        return self._decided.answers(comm, self._decide_communes)
+
+    def _decide_communes(self, new: pl.DataFrame) -> pl.DataFrame:
+        out = []
+        for pc, dc, ct, up in new.iter_rows():
+            code = self.commune_code(ct) if ct else None
+            if code:
+                out.append((code, self.commune_parent[code], None, "code"))
+            elif not ct:
+                out.append((None, None, "commune is empty", "empty"))
+            elif up:
+                out.append((None, None, up, "upstream"))
+            else:
+                c, parent, how = self.commune_within(ct, dc, pc)
+                out.append((c, parent, None if c else how, how))
+        return new.with_columns(*(pl.Series(n, [o[i] for o in out], dtype=pl.String)
+                                  for i, n in enumerate(("code", "parent", "error", "how"))))
 
     def commune_code(self, text: str) -> str | None:
         """The text as a commune code (five digits, or four with the leading zero lost), if it is one."""
