@@ -379,15 +379,21 @@ def test_target_files_load_and_a_bad_one_names_file_and_field(tmp_path):
 
 
 def test_the_projection_table_holds_each_area_month_by_month():
-    # Two areas' projections by hand: months as indices (2026-11 = 2026 * 12 + 10), dates in the table.
-    from analysis.trajectory.engine import PROJECTION_SCHEMA, _projection_frame
-    from analysis.trajectory.series import Projection
+    # Two stacks' projections by hand: months as indices (2026-11 = 2026 * 12 + 10), dates in the table; an area
+    # without a model has no rows.
+    from analysis.trajectory.engine import PROJECTION_SCHEMA, Areas, _projection_frame
+    from analysis.trajectory.series import Projections
     nov = 2026 * 12 + 10
-    a = Projection(np.array([nov, nov + 1, nov + 2]), np.array([1.0, 2.0, 3.0]), np.array([0.5, np.nan, 2.5]),
-                   np.array([1.5, np.nan, 3.5]), "pace")
-    b = Projection(np.array([nov + 1]), np.array([9.0]), np.array([8.0]), np.array([10.0]), "linear")
-    assert a.periods == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
-    frame = _projection_frame("ftth", [("19001", "commune", a), ("190", "district", b)])
+    none = np.full(3, np.nan)
+    a = Projections(np.array([nov, nov + 1, nov + 2]), np.array([[1.0, 2.0, 3.0], none]),
+                    np.array([[0.5, np.nan, 2.5], none]), np.array([[1.5, np.nan, 3.5], none]),
+                    np.array(["pace", None], dtype=object))
+    b = Projections(np.array([nov + 1]), np.array([[9.0]]), np.array([[8.0]]), np.array([[10.0]]),
+                    np.array(["linear"], dtype=object))
+    areas = lambda codes, levels: Areas(np.array(codes, dtype=object), np.array(levels, dtype=object),   # noqa: E731
+                                        np.full(len(codes), np.nan), np.full(len(codes), np.nan))
+    frame = _projection_frame("ftth", [(areas(["19001", "19002"], ["commune", "commune"]), a),
+                                       (areas(["190"], ["district"]), b)])
     assert frame.schema == pl.Schema(PROJECTION_SCHEMA)
     assert frame.fill_nan(None).rows() == [
         ("ftth", "19001", "commune", date(2026, 11, 1), 1.0, 0.5, 1.5, "pace"),

@@ -77,18 +77,30 @@ def origins(t: np.ndarray) -> np.ndarray:
     return ks[t[ks] - t[ks - 1] <= HORIZON] if ks.size else ks
 
 
+def scores_of(maes: np.ndarray, n_origins: int, n_points: int) -> list[Score]:
+    """A series' score of each model from its back-test errors (NaN: the model could not be used)."""
+    return [Score(model, None, 0, 0) if np.isnan(mae) else Score(model, float(mae), n_origins, n_points)
+            for model, mae in zip(MODELS, maes)]
+
+
 @dataclass
 class Batch:
-    """The back-test of a stack of series sharing their months: each series' scores and chosen model, and the
-    chosen models' forecasts at every (origin, later observation within the horizon) pair, `pairs` of them."""
-    scores: list[list[Score]]
-    names: list[str]
+    """The back-test of a stack of series sharing their months: each model's error on each series, the chosen
+    model of each, and the chosen models' forecasts at every (origin, later observation within the horizon)
+    pair, `pairs` of them."""
+    maes: np.ndarray           # (len(MODELS), m): NaN where the model could not be used at every origin
+    n_origins: int
+    n_points: int
+    names: np.ndarray          # (m,) the chosen model's name
     has_errors: np.ndarray     # (m,) the chosen model could be back-tested on this series
     origin_t: np.ndarray       # (pairs,)
     horizon: np.ndarray        # (pairs,)
     forecast: np.ndarray       # (m, pairs)
     actual: np.ndarray         # (m, pairs)
     scale: np.ndarray          # (m, pairs)
+
+    def scores(self, i: int) -> list[Score]:
+        return scores_of(self.maes[:, i], self.n_origins, self.n_points)
 
     def errors(self, i: int) -> Errors:
         if not self.has_errors[i]:
@@ -107,6 +119,7 @@ def backtest_many(t: np.ndarray, ys: np.ndarray, ceiling: float | None) -> Batch
     floor = np.where(ys.min(axis=1) >= 0, 0.0, -np.inf)[:, None]
     top = np.inf if ceiling is None else ceiling
     maes, preds = np.full((len(MODELS), m), np.nan), {}
+    actual = ys[:, oj]
     if ks.size:
         hist = ys[:, : int(ks.max())]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -120,35 +133,34 @@ def backtest_many(t: np.ndarray, ys: np.ndarray, ceiling: float | None) -> Batch
                 z0 = forward(sc, ys[:, ks - 1], ceiling, edge=False)
                 pred = back(sc, z0[:, oi] + b[:, oi] * damped(h, MODELS[model][3])[None, :], ceiling)
                 pred = np.clip(pred, floor, top)
-                maes[mi] = np.where(ok, np.abs(pred - ys[:, oj]).mean(axis=1), np.nan)
+                # (each row's errors contiguous, so a series' mean is summed in the same order in a stack of any
+                # size as alone: `pred` comes out of the gathers in column order)
+                maes[mi] = np.where(ok, np.abs(np.subtract(pred, actual, order="C")).mean(axis=1), np.nan)
                 preds[model] = pred
     names_list = list(MODELS)
-    # (as Python floats first: numpy scalars, tested and converted one at a time, took 3 s of the national stage)
-    n_origins, n_points = int(ks.size), int(h.size)
-    scores = [[Score(model, None, 0, 0) if mae != mae else Score(model, mae, n_origins, n_points)
-               for model, mae in zip(names_list, row)] for row in maes.T.tolist()]
     # The smallest error, the simpler model on a tie (errors within a billionth of the smallest: float noise must
     # not break one); too few origins for a contest: the recent pace, whose errors still calibrate the intervals.
+    idx = np.full(m, names_list.index(FALLBACK))
     if ks.size >= MIN_ORIGINS:
         ranked = np.where(np.isnan(maes), np.inf, maes)
         least = ranked.min(axis=0)
         best = (ranked <= least + TIE * np.maximum(1.0, np.abs(least))).argmax(axis=0)
-        chosen = [names_list[k] if np.isfinite(ranked[k, i]) else FALLBACK for i, k in enumerate(best)]
-    else:
-        chosen = [FALLBACK] * m
-    idx = np.array([names_list.index(c) for c in chosen])
-    has = np.array([c in preds for c in chosen]) & ~np.isnan(maes[idx, np.arange(m)]) if m else np.zeros(0, bool)
+        idx = np.where(np.isfinite(ranked[best, np.arange(m)]), best, idx)
+    chosen = np.array(names_list, dtype=object)[idx]
+    tested = np.array([model in preds for model in names_list])
+    has = tested[idx] & ~np.isnan(maes[idx, np.arange(m)])
     forecast = np.zeros((m, h.size))
     for model, pred in preds.items():
         rows = idx == names_list.index(model)
         forecast[rows] = pred[rows]
-    return Batch(scores, chosen, has, t[ks - 1][oi], h, forecast, ys[:, oj], scales(t, ys, ks)[:, oi])
+    return Batch(maes, int(ks.size), int(h.size), chosen, has, t[ks - 1][oi], h, forecast, actual,
+                 scales(t, ys, ks)[:, oi])
 
 
 def backtest(t: np.ndarray, y: np.ndarray, ceiling: float | None) -> tuple[list[Score], str, Errors]:
     """One series' scores, chosen model and its errors."""
     batch = backtest_many(t, np.asarray(y, dtype=float)[None, :], ceiling)
-    return batch.scores[0], batch.names[0], batch.errors(0)
+    return batch.scores(0), batch.names[0], batch.errors(0)
 
 
 def choose(scores: list[Score]) -> Score | None:

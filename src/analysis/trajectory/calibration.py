@@ -84,13 +84,25 @@ def interval(point: np.ndarray, h: np.ndarray, s: float, table: dict[int, tuple[
              ) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) around the points at horizons h (months) for a series of scale s, from its pool's
     {bucket: (q_lo, q_hi)}; NaN where the pool has no errors. Bounds are clipped by the caller."""
+    q_lo, q_hi = table_arrays(table)
+    lo, hi = intervals(np.asarray(point, dtype=float)[None, :], h, np.array([s]), q_lo[None, :], q_hi[None, :])
+    return lo[0], hi[0]
+
+
+def table_arrays(table: dict[int, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """A pool's {bucket: (q_lo, q_hi)} as two arrays by bucket, NaN where the pool has no errors."""
+    return (np.array([table.get(k, (np.nan, np.nan))[0] for k in range(len(BUCKETS))]),
+            np.array([table.get(k, (np.nan, np.nan))[1] for k in range(len(BUCKETS))]))
+
+
+def intervals(point: np.ndarray, h: np.ndarray, s: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """`interval` for a stack of series (m, len(h)) at the same horizons: scales s (m,), and each series' pool
+    quantiles by bucket q_lo, q_hi (m, len(BUCKETS))."""
     h = np.asarray(h, dtype=float)
     b = bucket_of(h)
-    los = np.array([table.get(k, (np.nan, np.nan))[0] for k in range(len(BUCKETS))])
-    his = np.array([table.get(k, (np.nan, np.nan))[1] for k in range(len(BUCKETS))])
-    lo, hi = los[b], his[b]
-    w = width(s, h)
-    return point + lo * w, point + hi * w
+    w = width(s[:, None], h[None, :])
+    return point + q_lo[:, b] * w, point + q_hi[:, b] * w
 
 
 def coverage(backtest: pl.DataFrame, levels: tuple[str, ...] = ("province", "district")) -> pl.DataFrame:

@@ -8,10 +8,9 @@ showed at the deadline), `gaps.parquet` (what is left to do, hamlets by name) an
 """
 from __future__ import annotations
 
-import json
-import math
 import os
 import time
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -23,11 +22,12 @@ from analysis import geography, io, metadata, milestone_match
 from analysis.areas import areas_of
 from analysis.errors import AnalysisError
 from analysis.indicators.networks import uncovered_hamlets
-from analysis.periods import from_index, from_index_of, month_end, month_index_of, parse_month
+from analysis.periods import from_index_of, month_end, month_index_of, parse_month
 from analysis.targets import Target, TargetSet, load
 from analysis.trajectory import calibration, hindcast as hindcasts
 from analysis.trajectory.pooling import Pools
-from analysis.trajectory.series import finish, prepare_many
+from analysis.trajectory.models import MODELS
+from analysis.trajectory.series import ROW_SCHEMA, finish_many, frame, prepare_many
 from analysis.trajectory.workers import Workers
 
 # The tables this stage writes (the run's cache and the report inputs take their names from here).
@@ -55,106 +55,171 @@ STATUS_COLUMNS = ["indicator_id", "area_code", "area_level", "as_of", "target_se
                   "ratio_disagrees", "deadline_met", "value_at_deadline", "shortfall_at_deadline", "gap", "gap_count",
                   "gap_unit", "current_pace", "value_12m_ago", "required_pace", "months_remaining", "eta",
                   "eta_basis", "model", "model_mae", "model_params", "scale", "n_points", "note"]
+# The judgement's columns (trajectory/series.py) with the area, the month judged, the target set and the gap's count.
+AREA_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "gap_count": pl.Float64,
+               "gap_unit": pl.String}
+STATUS_SCHEMA = {c: (ROW_SCHEMA | AREA_SCHEMA | {"as_of": pl.Date, "target_set": pl.String})[c] for c in STATUS_COLUMNS}
 BACKTEST_SCHEMA = {"indicator_id": pl.String, "area_code": pl.String, "area_level": pl.String, "origin": pl.Date,
                    "horizon": pl.Int64, "model": pl.String, "forecast": pl.Float64, "actual": pl.Float64,
                    "lower": pl.Float64, "upper": pl.Float64, "inside": pl.Boolean}
 
 
-def _gap_count(target: Target, row: dict) -> float | None:
-    """How many more of the counted thing the area needs now: target share × denominator − numerator (for an
-    indicator whose file names what its gap counts)."""
-    if not target.indicator.countable or row.get("numerator") is None or row.get("denominator") is None:
-        return None
-    need = target.target / target.indicator.scale * row["denominator"] - row["numerator"]
-    return float(max(math.ceil(need - 1e-9), 0))
+def _gap_counts(target: Target, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """How many more of the counted thing each area needs now: target share × denominator − numerator (for an
+    indicator whose file names what its gap counts); NaN where it has none."""
+    if not target.indicator.countable:
+        return np.full(len(numerator), np.nan)
+    need = target.target / target.indicator.scale * denominator - numerator
+    return np.maximum(np.ceil(need - 1e-9), 0.0)
 
 
-def _unit_step(target: Target, last: dict) -> float | None:
-    """One counted unit (a hamlet, an application) in the indicator's units: ceiling / denominator."""
-    if target.ceiling is None or not target.indicator.countable or not last.get("denominator"):
+def _unit_steps(target: Target, denominator: np.ndarray) -> np.ndarray | None:
+    """One counted unit (a hamlet, an application) in the indicator's units: ceiling / denominator (NaN: none)."""
+    if target.ceiling is None or not target.indicator.countable:
         return None
-    return target.ceiling / last["denominator"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.nan_to_num(denominator) != 0, target.ceiling / denominator, np.nan)
 
 
 PARALLEL_FROM = 2_000  # areas of one target: below this a second process costs more than it saves
+# Series a stack holds at most: a back-test of 20,000 series at once took 2-7 s against 0.4-0.8 s in blocks of
+# 1,024 (the same numbers: every operation is row by row), its arrays of hundreds of megabytes allocated and
+# faulted in afresh each time.
+STACK_ROWS = 1_024
 
 
-def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dict[str, np.ndarray]]:
-    """Pass 1 over every area's series of one target (rows sorted by area then month): the chosen model of each,
-    and the back-test errors, scaled (for the pools) and whole (for the stored levels). One pass over numpy arrays
-    (tens of thousands of areas nationally): no frame per series."""
-    items, stored = [], []
-    pooled: dict[str, dict[str, list]] = {}   # kind of area -> buckets and scaled errors (no string per error)
+@dataclass
+class Areas:
+    """One stack's areas: code and level of each series, and the numerator and denominator of its latest value
+    (NaN: none), for the gap's count."""
+    codes: np.ndarray
+    levels: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+
+
+def _stacks(series: pl.DataFrame) -> list[tuple[Areas, np.ndarray, np.ndarray]]:
+    """Every area's series of one target (rows sorted by area then month), as stacks of the areas observed at the
+    same months, at most `STACK_ROWS` each: (areas, months, values (m, n)). Rows without a value are dropped from
+    their series (an area with none is a series of no months, judged "insufficient data")."""
     codes, levels = series["area_code"].to_numpy(), series["area_level"].to_numpy()
     tt, vv = series["_t"].to_numpy(), series["value"].to_numpy().astype(float)
-    num, den = series["numerator"].to_numpy(), series["denominator"].to_numpy()
+    num = series["numerator"].cast(pl.Float64).to_numpy()
+    den = series["denominator"].cast(pl.Float64).to_numpy()
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (levels[1:] != levels[:-1])]) if len(codes) \
         else np.array([], dtype=int)
-    # Series observed at the same months are back-tested together, as one stack.
     by_months: dict[bytes, list[tuple]] = {}
-    for lo, hi in zip(starts, np.r_[starts[1:], len(codes)]):
-        keep = ~np.isnan(vv[lo:hi])
-        t = tt[lo:hi][keep]
-        last = ({k: None if x is None or np.isnan(x) else float(x)
-                 for k, x in (("numerator", num[lo:hi][keep][-1]), ("denominator", den[lo:hi][keep][-1]))}
-                if keep.any() else {})
-        by_months.setdefault(t.tobytes(), []).append((codes[lo], levels[lo], t, vv[lo:hi][keep], last))
-    for group in by_months.values():
-        t = group[0][2]
-        for (area, level, _, _, last), p in zip(group, prepare_many(t, np.stack([g[3] for g in group]), target)):
-            e, kind = p.errors, calibration.group_of(level)
-            if e.horizon.size:
+    for lo, hi in zip(starts.tolist(), np.r_[starts[1:], len(codes)].tolist()):
+        kept = lo + np.flatnonzero(~np.isnan(vv[lo:hi]))
+        by_months.setdefault(tt[kept].tobytes(), []).append((lo, kept))
+    out = []
+    blocks = [group[i:i + STACK_ROWS] for group in by_months.values() for i in range(0, len(group), STACK_ROWS)]
+    for group in blocks:
+        first = np.array([lo for lo, _ in group])
+        rows = np.stack([kept for _, kept in group])            # (m, n) row numbers of the values
+        last = rows[:, -1] if rows.shape[1] else None
+        areas = Areas(codes[first], levels[first],
+                      num[last] if last is not None else np.full(len(group), np.nan),
+                      den[last] if last is not None else np.full(len(group), np.nan))
+        out.append((areas, tt[rows[0]] if rows.shape[1] else np.array([], dtype=float), vv[rows]))
+    return out
+
+
+def _prepare_all(target: Target, series: pl.DataFrame) -> tuple[list[tuple], dict]:
+    """Pass 1 over every area's series of one target: each stack's models chosen and fitted, and the back-test
+    errors, scaled (for the pools) and whole (for the stored levels)."""
+    items, stored = [], []
+    pooled: dict[str, dict[str, list]] = {}   # kind of area -> buckets and scaled errors
+    for areas, t, ys in _stacks(series):
+        stack = prepare_many(t, ys, target)
+        b = stack.batch
+        if b is not None and b.horizon.size:
+            kinds = np.array([calibration.group_of(level) for level in areas.levels.tolist()])
+            bucket = calibration.bucket_of(b.horizon)
+            for kind in dict.fromkeys(kinds.tolist()):
+                rows = np.flatnonzero(b.has_errors & (kinds == kind))
+                if not rows.size:
+                    continue
                 pool = pooled.setdefault(kind, {"bucket": [], "r": []})
-                pool["bucket"].append(calibration.bucket_of(e.horizon))
-                pool["r"].append(calibration.scaled(e.actual, e.forecast, e.scale, e.horizon))
-                if level in STORED_LEVELS:
-                    stored.append({"area_code": area, "area_level": level, "model": p.model.name if p.model else None,
-                                   "origin_t": e.origin_t, "horizon": e.horizon, "forecast": e.forecast,
-                                   "actual": e.actual, "scale": e.scale})
-            p.errors = None   # not sent back to the parent process: the pools hold what is needed
-            items.append((area, level, p, last))
+                pool["bucket"].append(np.tile(bucket, rows.size))
+                pool["r"].append(calibration.scaled(b.actual[rows], b.forecast[rows], b.scale[rows],
+                                                    b.horizon[None, :]).ravel())
+            stored_level = np.array([level in STORED_LEVELS for level in areas.levels.tolist()], dtype=bool)
+            keep = np.flatnonzero(b.has_errors & stored_level)
+            if keep.size:
+                pairs = b.horizon.size
+                stored.append({"area_code": np.repeat(areas.codes[keep], pairs),
+                               "area_level": np.repeat(areas.levels[keep], pairs),
+                               "model": np.repeat(stack.model[keep], pairs),
+                               "origin_t": np.tile(b.origin_t, keep.size), "horizon": np.tile(b.horizon, keep.size),
+                               "forecast": b.forecast[keep].ravel(), "actual": b.actual[keep].ravel(),
+                               "scale": b.scale[keep].ravel()})
+        stack.batch = None   # not kept for the second pass: the pools hold what is needed
+        items.append((areas, stack))
     pools = {kind: {k: np.concatenate(v) for k, v in pool.items()} for kind, pool in pooled.items()}
     return items, {"pools": pools, "stored": stored}
 
 
 def _finish_all(target: Target, items: list[tuple], as_of: date, tables: dict[str, dict]
-                ) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
-    """Pass 2: each area projected with its pool's calibrated interval, and judged. The projected points and the
-    models' scores come back as frames: as Python lists and dicts they were most of what a national run held."""
-    status, projected = [], []
-    models: dict[str, list] = {k: [] for k in MODEL_SCHEMA}
-    for area, level, p, last in items:
-        row, projection = finish(p, target, as_of, tables.get(calibration.group_of(level), {}),
-                                 _unit_step(target, last))
-        row.update(indicator_id=target.id, area_code=area, area_level=level, gap_unit=target.indicator.gap_unit,
-                   gap_count=None if row.get("gap") is None else _gap_count(target, last))
-        status.append(row)
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Pass 2: each stack projected with its pools' calibrated intervals, and judged: (status, projections,
+    models' scores)."""
+    quantiles = {group: calibration.table_arrays(tables.get(group, {})) for group in ("area", "commune")}
+    status, projected, models = [], [], []
+    for areas, stack in items:
+        groups = [calibration.group_of(level) for level in areas.levels.tolist()]
+        q_lo = np.array([quantiles[g][0] for g in groups]).reshape(len(groups), -1)
+        q_hi = np.array([quantiles[g][1] for g in groups]).reshape(len(groups), -1)
+        rows, projection = finish_many(stack, target, as_of, q_lo, q_hi, _unit_steps(target, areas.denominator))
+        m = len(areas.codes)
+        rows.update(indicator_id=np.full(m, target.id, dtype=object), area_code=areas.codes, area_level=areas.levels,
+                    gap_unit=np.full(m, target.indicator.gap_unit, dtype=object),
+                    gap_count=np.where(np.isnan(rows["gap"]), np.nan,
+                                       _gap_counts(target, areas.numerator, areas.denominator)))
+        status.append(rows)
         if projection is not None:
-            projected.append((area, level, projection))
-        for sc in p.scores:
-            for k, v in (("indicator_id", target.id), ("area_code", area), ("area_level", level), ("model", sc.model),
-                         ("mae", sc.mae), ("origins", sc.origins), ("points", sc.points),
-                         ("chosen", sc.model == row.get("model"))):
-                models[k].append(v)
-    return status, _projection_frame(target.id, projected), pl.DataFrame(models, schema=MODEL_SCHEMA)
+            projected.append((areas, projection))
+        if len(stack.maes):
+            models.append(_model_scores(target.id, areas, stack))
+    return (frame(status, ROW_SCHEMA | AREA_SCHEMA), _projection_frame(target.id, projected),
+            frame(models, MODEL_SCHEMA))
+
+
+def _model_scores(indicator_id: str, areas: Areas, stack) -> dict[str, np.ndarray]:
+    """Each model's back-test score on each series of a stack, area by area (models in `MODELS` order), as
+    columns of `MODEL_SCHEMA`."""
+    names = np.array(list(MODELS), dtype=object)
+    k, m = len(names), len(areas.codes)
+    mae = stack.maes.T.ravel()                  # area-major: every model of the first area, then the next
+    used = ~np.isnan(mae)
+    model = np.tile(names, m)
+    return {"indicator_id": np.full(k * m, indicator_id, dtype=object), "area_code": np.repeat(areas.codes, k),
+            "area_level": np.repeat(areas.levels, k), "model": model, "mae": mae,
+            "origins": np.where(used, stack.origins, 0), "points": np.where(used, stack.points, 0),
+            "chosen": model == np.repeat(stack.model, k)}
 
 
 def _projection_frame(indicator_id: str, projected: list[tuple]) -> pl.DataFrame:
-    """The projected months of every area of a target, from each area's arrays (as Python lists of dates and
-    floats they took 2-3 s of the national stage's CPU)."""
-    if not projected:
+    """The projected months of every area of a target, from each stack's arrays: (areas, Projections) pairs;
+    series without a model have no rows."""
+    parts = []
+    for areas, p in projected:
+        keep = np.flatnonzero(~np.equal(p.model, None))
+        if not keep.size:
+            continue
+        h = len(p.months)
+        parts.append(pl.DataFrame({
+            "area_code": pl.Series(np.repeat(areas.codes[keep], h), dtype=pl.String),
+            "area_level": pl.Series(np.repeat(areas.levels[keep], h), dtype=pl.String),
+            "month": np.tile(p.months.astype(np.int64), keep.size),
+            "projected": p.projected[keep].ravel(), "lower": p.lower[keep].ravel(), "upper": p.upper[keep].ravel(),
+            "model": pl.Series(np.repeat(p.model[keep], h), dtype=pl.String)}))
+    if not parts:
         return pl.DataFrame(schema=PROJECTION_SCHEMA)
-    sizes = [len(p.months) for _, _, p in projected]
-    which = pl.Series(np.repeat(np.arange(len(projected)), sizes))
-    each = lambda values: pl.Series(values, dtype=pl.String).gather(which)   # noqa: E731  (a value an area)
-    joined = lambda name: np.concatenate([getattr(p, name) for _, _, p in projected]).astype(float)   # noqa: E731
-    month = pl.Series(np.concatenate([p.months for _, _, p in projected]).astype(np.int64))
-    return pl.DataFrame({
-        "indicator_id": pl.repeat(indicator_id, len(which), dtype=pl.String, eager=True),
-        "area_code": each([a for a, _, _ in projected]), "area_level": each([lv for _, lv, _ in projected]),
-        "period": pl.select(from_index_of(month)).to_series(),
-        "projected": joined("projected"), "lower": joined("lower"), "upper": joined("upper"),
-        "model": each([p.model for _, _, p in projected])}, schema=PROJECTION_SCHEMA)
+    return pl.concat(parts).select(indicator_id=pl.lit(indicator_id), area_code="area_code",
+                                   area_level="area_level", period=from_index_of(pl.col("month")),
+                                   projected="projected", lower="lower", upper="upper", model="model"
+                                   ).cast(PROJECTION_SCHEMA)
 
 
 def _chunks(series: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
@@ -175,16 +240,18 @@ def _pool_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
 
 
 def _stored_frame(target: Target, pools: list[dict]) -> pl.DataFrame:
+    """The chosen models' back-test forecasts of the stored levels, every worker's, one row a (series, origin,
+    horizon)."""
     stored = [s for p in pools for s in p["stored"]]
     if not stored:
         return pl.DataFrame()
-    sizes = [s["horizon"].size for s in stored]
-    columns = {k: np.repeat([s[k] for s in stored], sizes) for k in ("area_code", "area_level", "model")}
-    columns |= {k: np.concatenate([s[k] for s in stored])
-                for k in ("origin_t", "horizon", "forecast", "actual", "scale")}
-    return pl.DataFrame(columns).with_columns(
+    columns = {k: np.concatenate([s[k] for s in stored]) for k in stored[0]}
+    rows = pl.DataFrame({k: pl.Series(v, dtype=pl.String) if v.dtype == object or v.dtype.kind == "U" else v
+                         for k, v in columns.items()})
+    return rows.with_columns(
         indicator_id=pl.lit(target.id),
-        group=pl.Series(np.repeat([calibration.group_of(s["area_level"]) for s in stored], sizes)),
+        group=pl.col("area_level").replace_strict(
+            {level: calibration.group_of(level) for level in rows["area_level"].unique().to_list()}),
         bucket=pl.Series(calibration.bucket_of(columns["horizon"])).cast(pl.Int64))
 
 
@@ -203,9 +270,9 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
         for target in targets.targets:
             series = ind.filter(pl.col("indicator_id") == target.id)
             if series.is_empty():
-                status.append({"indicator_id": target.id, "area_code": None, "area_level": None, "status": "no_data",
-                               "target": target.target, "target_date": target.target_date,
-                               "note": "no value of this indicator in the data"})
+                status.append(pl.DataFrame({"indicator_id": [target.id], "status": ["no_data"],
+                                            "target": [target.target], "target_date": [target.target_date],
+                                            "note": ["no value of this indicator in the data"]}))
                 continue
             n_areas = series.select("area_level", "area_code").n_unique()
             parallel = workers > 1 and n_areas >= PARALLEL_FROM
@@ -232,22 +299,17 @@ def run_frames(ind: pl.DataFrame, targets: TargetSet, as_of: date, workers: int 
             else:
                 parts = [_finish_all(target, items, as_of, tables)]
             for st, proj, mod in parts:
-                status += st
+                status.append(st)
                 models.append(mod)
                 projected.append(proj)
     finally:
         if pool is not None:
             pool.close()
     trajectories = pl.concat(projected) if any(p.height for p in projected) else pl.DataFrame()
-    frame = pl.DataFrame(status, infer_schema_length=None)
-    st = frame.with_columns(
-        as_of=pl.lit(as_of), target_set=pl.lit(targets.id),
-        model_params=pl.col("model_params").map_elements(json.dumps, return_dtype=pl.String)
-        if "model_params" in frame.columns else pl.lit(None, pl.String))
-    for c in STATUS_COLUMNS:
-        if c not in st.columns:
-            st = st.with_columns(pl.lit(None).alias(c))
-    return {"status": st.select(STATUS_COLUMNS).sort("indicator_id", "area_level", "area_code"),
+    st = pl.concat(status, how="diagonal_relaxed").with_columns(as_of=pl.lit(as_of), target_set=pl.lit(targets.id))
+    st = st.with_columns(pl.lit(None, d).alias(c) for c, d in STATUS_SCHEMA.items() if c not in st.columns)
+    return {"status": st.select(pl.col(c).cast(d) for c, d in STATUS_SCHEMA.items())
+            .sort("indicator_id", "area_level", "area_code"),
             "trajectories": trajectories,
             "models": pl.concat(models) if any(m.height for m in models) else pl.DataFrame(),
             "backtest": _backtest_table(backtests),
@@ -394,6 +456,14 @@ def judged_month(processed: Path, as_of: str | date) -> date:
     return month_of(read_indicators(processed, ["period", "frequency"]), as_of)
 
 
+def workers() -> int:
+    """Processes the stage judges in: one a core beyond the second. Judged a stack at a time (array operations,
+    polars on every core between them), the national stage took 18.7-20.5 s in one process and 18.9-20.6 s in two
+    on two cores (three alternating pairs, 3 December 2026), the second costing 4-5 s of CPU; more cores are not
+    measured here."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest",
         pooled_with: list[Path] | None = None) -> pl.DataFrame:
     """Fit, project and judge every target of the set as of a month; write `OUTPUTS`; return `status`.
@@ -405,11 +475,11 @@ def run(processed: Path, targets: Path | str | None = None, as_of: str = "latest
     others = [f for f in pooled_with or [] if f.resolve() != processed.resolve()]
     partitioned = bool(pooled_with) or geography.partition(processed) is not None
     pools = Pools(others) if partitioned else None
-    out = frames(processed, target_set, month, workers=os.cpu_count() or 1, pools=pools)
+    out = frames(processed, target_set, month, workers=workers(), pools=pools)
     if pools is not None and not others:   # the errors of this partition alone, for the others' second pass
         pools.write(processed)
-    for name, frame in out.items():
-        io.write_parquet(frame, processed / f"{name}.parquet")
+    for name, table in out.items():
+        io.write_parquet(table, processed / f"{name}.parquet")
     io.write_json({"stage": "trajectories", "target_set": target_set.id, "as_of": str(month),
                    "seconds": round(time.perf_counter() - started, 2),
                    "rows": {k: v.height for k, v in out.items()},

@@ -33,14 +33,16 @@ def meets(value: float | None, target: float, direction: str, strict: bool = Fal
     return value < target + tolerance if exclusive else value <= target
 
 
-def meets_all(values: np.ndarray, target: float, direction: str, strict: bool = False, tolerance: float = 0.0
-              ) -> np.ndarray:
-    """`meets` for an array of values (NaN never meets)."""
-    exclusive = strict or tolerance > 0
+def meets_all(values: np.ndarray, target: float, direction: str, strict: bool = False,
+              tolerance: float | np.ndarray = 0.0) -> np.ndarray:
+    """`meets` for an array of values (NaN never meets); `tolerance` may be an array that broadcasts against them
+    (one a series of a stack)."""
+    tolerance = np.asarray(tolerance, dtype=float)
+    exclusive = strict | (tolerance > 0)
     with np.errstate(invalid="ignore"):
         if direction == "higher":
-            return values > target - tolerance if exclusive else values >= target
-        return values < target + tolerance if exclusive else values <= target
+            return np.where(exclusive, values > target - tolerance, values >= target)
+        return np.where(exclusive, values < target + tolerance, values <= target)
 
 
 def cagr(start: float, end: float, years: float) -> float | None:

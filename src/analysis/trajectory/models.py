@@ -50,11 +50,6 @@ class Bounds:
     def of(y: np.ndarray, ceiling: float | None) -> "Bounds":
         return Bounds(0.0 if y.size and float(np.min(y)) >= 0 else None, ceiling)
 
-    def clip(self, y: np.ndarray) -> np.ndarray:
-        lo = -np.inf if self.floor is None else self.floor
-        hi = np.inf if self.ceiling is None else self.ceiling
-        return np.clip(y, lo, hi)
-
 
 def scale_of(model: str, ceiling: float | None) -> str | None:
     unbounded, bounded, _, _ = MODELS[model]
@@ -147,10 +142,9 @@ class Model:
     bounds: Bounds
 
     def point(self, t: np.ndarray) -> np.ndarray:
-        scale, phi = scale_of(self.name, self.bounds.ceiling), MODELS[self.name][3]
-        h = np.asarray(t, dtype=float) - self.anchor_t
-        z0 = forward(scale, np.array([self.anchor_y]), self.bounds.ceiling, edge=False)[0]
-        return self.bounds.clip(back(scale, z0 + self.slope * damped(h, phi), self.bounds.ceiling))
+        floor = np.array([-np.inf if self.bounds.floor is None else self.bounds.floor])
+        return project(np.array([self.name], dtype=object), np.array([self.slope]), np.array([self.anchor_y]),
+                       floor, self.bounds.ceiling, np.asarray(t, dtype=float) - self.anchor_t)[0]
 
     def params(self) -> dict:
         return {"scale": scale_of(self.name, self.bounds.ceiling), "slope_per_month": self.slope,
@@ -160,10 +154,42 @@ class Model:
 def fit(model: str, t: np.ndarray, y: np.ndarray, ceiling: float | None = None) -> Model | None:
     """The model on the whole series; None when it cannot describe the data or has no slope (n < 2)."""
     t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
-    if len(t) < 2 or not usable(model, y, ceiling):
+    names, b = fit_many(np.array([model], dtype=object), t, y[None, :], ceiling)
+    if names[0] is None:
         return None
-    z = forward(scale_of(model, ceiling), y, ceiling, edge=True)
-    b = float(slopes(model, t, z, np.array([len(t)]))[0])
-    if not np.isfinite(b):
-        return None
-    return Model(model, b, float(t[-1]), float(y[-1]), Bounds.of(y, ceiling))
+    return Model(model, float(b[0]), float(t[-1]), float(y[-1]), Bounds.of(y, ceiling))
+
+
+def fit_many(names: np.ndarray, t: np.ndarray, ys: np.ndarray, ceiling: float | None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """`fit` of every series of a stack (m, n) sharing the months `t`, each with the model `names[i]` asked of
+    it: (the name, or None where that model cannot describe the series or has no slope; the slope). One set of
+    array operations a model, not one a series (tens of thousands of communes nationally)."""
+    got, slope = np.full(len(names), None, dtype=object), np.full(len(names), np.nan)
+    if len(t) < 2:
+        return got, slope
+    for model in MODELS:
+        rows = np.flatnonzero(names == model)
+        scale = scale_of(model, ceiling)
+        if not rows.size or scale is None:
+            continue
+        b = slopes(model, t, forward(scale, ys[rows], ceiling, edge=True), np.array([len(t)]))[:, 0]
+        ok = usable(model, ys[rows], ceiling) & np.isfinite(b)
+        got[rows[ok]], slope[rows[ok]] = model, b[ok]
+    return got, slope
+
+
+def project(names: np.ndarray, slope: np.ndarray, anchor_y: np.ndarray, floor: np.ndarray, ceiling: float | None,
+            h: np.ndarray) -> np.ndarray:
+    """y(t_last + h) for every series of a stack at the horizons `h` (months after its latest observation, the
+    same for all): (m, len(h)), each series by its model `names[i]` (NaN where it has none) from its latest value
+    `anchor_y[i]` at `slope[i]`, clipped to [floor[i], ceiling]."""
+    out = np.full((len(names), len(h)), np.nan)
+    for model in MODELS:
+        rows = np.flatnonzero(names == model)
+        if not rows.size:
+            continue
+        scale = scale_of(model, ceiling)
+        z0 = forward(scale, anchor_y[rows], ceiling, edge=False)
+        out[rows] = back(scale, z0[:, None] + slope[rows][:, None] * damped(h, MODELS[model][3])[None, :], ceiling)
+    return np.clip(out, floor[:, None], np.inf if ceiling is None else ceiling)
