@@ -73,3 +73,16 @@ def test_small_files_go_together_in_order_and_a_large_one_alone(tmp_path):
     got = [[p.name for p in ch] for ch in chunks(files, most_bytes=30, most_files=2)]
     assert got == [["a", "b"], ["c"], ["d", "e"], ["f"]]
     assert [p for ch in chunks(files) for p in ch] == files and len(chunks(files)) == 1
+
+
+def test_a_repeated_header_is_found_by_any_half_of_its_cells_in_any_case():
+    # Eight named columns: a row is a repeated header when at least four of its cells are their header's text in
+    # any case, whichever four; three are not enough (a data row may hold a header's word or two).
+    last_four = ["9", "x", "y", "z", "XÃ/PHƯỜNG", "dịch vụ", "ĐỐI TƯỢNG", "số thuê bao"]
+    first_four = ["stt", "KỲ BÁO CÁO", "doanh nghiệp", "huyện/tp", "Xã Hùng Sơn", "FTTH", "Hộ gia đình", "5"]
+    three = ["STT", "Kỳ báo cáo", "Doanh nghiệp", "Huyện Đại Từ", "Xã Hùng Sơn", "FTTH", "Hộ gia đình", "5"]
+    # as long as the header's cells, none of them the same text: data
+    lengths = ["ABC", "Kỳ báo cáX", "Doanh nghiệX", "Huyện/TX", "Xã/PhườnX", "Dịch vX", "Đối tượnX", "Số thuê baX"]
+    table = find_table("f.csv", sheet("s", [row(1, "Xã Yên Đổ", 10), last_four, first_four, three, lengths]))
+    assert table.non_data == {"repeated_header": 2}
+    assert table.frame["_row"].to_list() == [2, 5, 6]   # the header is row 1
