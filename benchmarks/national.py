@@ -21,6 +21,9 @@ from analysis import paths
 ROOT = paths.ROOT
 CACHE = paths.CACHE / "bench-national"
 BUDGET_SECONDS, BUDGET_GB, BUDGET_FLOOR_RATIO = 180.0, 8.0, 4.0  # issue 8, the whole national set
+# Issue 21, the whole national set: the four stages together within 6x the bare read of its files, peak within 4 GB.
+# A ratio, so that it holds across hours of this shared machine (the bare read took 31-48 s on the same files).
+ALL_STAGES_READS, ALL_STAGES_GB = 6.0, 4.0
 SETS = {"tenth": 0.1, "whole": 1.0}
 
 # Child processes report wall seconds, CPU seconds (user + system of the child) and peak resident memory.
@@ -109,11 +112,15 @@ def lines(results: list[dict], province: dict | None, machine: str, when: str, v
         if r["name"] == "whole":
             clean_ratio = r["stages"]["clean"]["wall"] / fw
             within = total < BUDGET_SECONDS and peak < BUDGET_GB and clean_ratio <= BUDGET_FLOOR_RATIO
-            ok &= within
+            # issue 21's verdict first: the short table at the end shows the verdict's first 40 characters
+            within_21 = total / fw <= ALL_STAGES_READS and peak <= ALL_STAGES_GB
+            ok &= within and within_21
             out.append(f"| {when} | {machine} | national whole: all four stages | {r['rows']:,} rows | {total:.1f} s | "
-                       f"{peak:.1f} GB | read only {fw:.1f} s | clean {clean_ratio:.1f}x | {r['series']:,} "
-                       f"indicator-areas judged; {versions} | {'within' if within else 'OVER'} budget "
-                       f"(180 s, 8 GB, clean ≤ 4x read) |")
+                       f"{peak:.1f} GB | read only {fw:.1f} s | {total / fw:.1f}x (clean {clean_ratio:.1f}x) | "
+                       f"{r['series']:,} indicator-areas judged; {versions} | "
+                       f"{'within' if within_21 else 'OVER'} issue 21's budget ({ALL_STAGES_READS:.0f}x the bare "
+                       f"read, {ALL_STAGES_GB:.0f} GB); {'within' if within else 'OVER'} issue 8's (180 s, 8 GB, "
+                       f"clean ≤ 4x read) |")
     if len(results) == 2:
         a, b = results
         growth = math.log(b["rows"] / a["rows"])
