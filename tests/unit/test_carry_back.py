@@ -127,13 +127,20 @@ def test_bts_positions_in_new_units_count_whole_where_they_lie():
 
 
 def test_bts_sharing_of_sites_reported_by_new_units():
-    # Two operators' sites on one position, one naming the new unit and one the old commune: the position is placed
-    # by one site's commune and district together (the earliest site id on a tie), never a mix of the two.
+    # Two operators' sites on one position, one naming the new unit and one the old commune: a tie of one site each,
+    # so the position is placed by the commune and district of the site it is named after (its earliest), both
+    # together, never a mix of the two.
     from analysis.indicators.networks import bts_site_sharing
     sites = pl.DataFrame({"period": [AUG, AUG], "site_id": ["A1", "B1"], "position_id": ["A1", "A1"],
                           "operators_at_position": [2, 2], "district_code": [None, "164"],
                           "commune_code": ["05482", "05431"]}, schema_overrides={"district_code": pl.String})
+    # Named after A1, in the new unit 05482 (formed from 05431 and 05434, both of district 164): counted there, in
+    # district 164 and province 19, and in neither old commune (the unit lies in no one of them).
     got = bts_site_sharing(sites)
+    assert sorted(got.select("area_level", "area_code", "numerator", "denominator").rows()) == [
+        ("commune_2025", "05482", 1.0, 1.0), ("district", "164", 1.0, 1.0), ("province", "19", 1.0, 1.0)]
+    # Named after B1, in the old commune 05431 of district 164: counted there, and carried onto the new unit.
+    got = bts_site_sharing(sites.with_columns(position_id=pl.lit("B1")))
     assert sorted(got.select("area_level", "area_code", "numerator", "denominator").rows()) == [
         ("commune", "05431", 1.0, 1.0), ("commune_2025", "05482", 1.0, 1.0), ("district", "164", 1.0, 1.0),
         ("province", "19", 1.0, 1.0)]

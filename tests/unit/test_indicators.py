@@ -195,3 +195,43 @@ def test_an_old_province_nobody_reported_for_has_no_figure_that_month():
     prov = out.filter(pl.col("area_level") == "province").sort("area_code", "period")
     assert prov.select("area_code", "period", "value").rows() == [("06", jul, 60.0), ("19", jun, 50.0),
                                                                    ("19", jul, 60.0)]
+
+
+def test_rows_in_area_order_are_the_order_a_sort_on_the_text_gives():
+    # Areas are numbered and sorted as one integer with the month (indicators.base.in_area_order); the order must
+    # be the text sort's: "10" before "9", a missing code or month first, a month before 1970 before one after.
+    from analysis.indicators.base import in_area_order
+    rows = [("district", "9", date(2024, 1, 1)), ("district", "10", date(2024, 2, 1)),
+            ("district", "10", date(1969, 12, 1)), ("commune", None, date(2024, 1, 1)),
+            ("commune", "00007", None), ("commune", "00007", date(2025, 7, 1)), ("province", "19", date(2020, 1, 1)),
+            (None, "19", date(2020, 1, 1)), ("commune", "00007", date(2023, 3, 1))]
+    frame = pl.DataFrame(rows, schema={"area_level": pl.String, "area_code": pl.String, "period": pl.Date},
+                         orient="row").with_row_index("row")
+    out = in_area_order(frame.reverse())
+    assert out.columns == frame.columns
+    assert out["row"].to_list() == [7, 3, 4, 8, 5, 2, 1, 0, 6]   # worked out by hand from the rows above
+    # and on many areas and months in a shuffled order, the same rows as the sort on the text itself
+    many = pl.DataFrame({"area_level": ["commune", "district", "province"] * 400,
+                         "area_code": [str(i % 37) for i in range(1200)],
+                         "period": [date(2020 + i % 5, 1 + i % 12, 1) for i in range(1200)]}).unique()
+    shuffled = many.sample(fraction=1.0, shuffle=True, seed=3)
+    assert in_area_order(shuffled).equals(shuffled.sort("area_level", "area_code", "period"))
+    assert in_area_order(shuffled.head(0)).is_empty()
+
+
+def test_a_bts_position_belongs_to_the_commune_of_most_of_its_sites_and_on_a_tie_to_its_earliest_sites():
+    # Position "p2" (named after its earliest site, clean.network.positions) has two sites in commune B and two in
+    # A: a tie, so it is B's, where p2 itself stands. Position "q9" has two sites in A and one in B, its earliest
+    # in B: A's, by most sites. Both shared (two operators or more); C has a position of its own, not shared.
+    sites = pl.DataFrame({"period": [M] * 8,
+                          "site_id": ["p2", "a1", "a3", "b4", "q9", "x1", "x2", "c1"],
+                          "position_id": ["p2"] * 4 + ["q9"] * 3 + ["c1"],
+                          "operators_at_position": [2] * 7 + [1],
+                          "commune_code": ["B", "A", "A", "B", "B", "A", "A", "C"],
+                          "district_code": ["170"] * 8})
+    out = _one("bts_site_sharing", bts_sites=sites)
+    # by hand: A holds q9 (shared), B holds p2 (shared), C holds c1 (not shared)
+    assert (_value(out, "A")["numerator"], _value(out, "A")["denominator"]) == (1, 1)
+    assert (_value(out, "B")["numerator"], _value(out, "B")["denominator"]) == (1, 1)
+    assert (_value(out, "C")["numerator"], _value(out, "C")["denominator"]) == (0, 1)
+    assert (_value(out, "170")["numerator"], _value(out, "170")["denominator"]) == (2, 3)

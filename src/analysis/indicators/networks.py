@@ -31,17 +31,21 @@ def uncovered_hamlets(coverage: pl.DataFrame, registry: pl.DataFrame, flag: str,
 
 def bts_site_sharing(sites: pl.DataFrame) -> pl.DataFrame:
     """BTS positions with two or more operators / all positions, in %, each month. A position belongs to the
-    commune of most of its sites (its earliest site's on a tie)."""
-    positions = (sites.sort("site_id").group_by("period", "position_id")
-                 .agg(shared=pl.col("operators_at_position").max() >= 2,
-                      # commune and district of one site, so a position never takes a new unit's code with an
-                      # old district when its operators name the two geographies (a text key: a struct's mode
-                      # is four times slower)
-                      place=pl.concat_str("commune_code", pl.col("district_code").fill_null(""), separator="|")
-                      .mode().sort().first())
-                 .with_columns(pl.col("place").str.split_exact("|", 1).struct.rename_fields(
-                     ["commune_code", "district_code"]))
-                 .unnest("place").with_columns(pl.col("district_code").replace("", None)))
+    commune of most of its sites (on a tie, its earliest site's: the site it is named after)."""
+    # Each place's sites counted first (a position's sites lie in one place almost always), then each position
+    # takes the place of most sites; on a tie the place of its earliest site, the one it is named after
+    # (clean.network.positions); then the smaller codes. Commune and district come from one place, so a position
+    # never takes a new unit's code with an old district where its operators name the two geographies.
+    # Nationally (2.0 million sites) 1.3 s against 2.9 s for the most frequent of the sites' joined codes (which
+    # took the smaller code on a tie).
+    by_place = sites.group_by("period", "position_id", "commune_code", "district_code").agg(
+        sites=pl.len(), named=(pl.col("site_id") == pl.col("position_id")).any(),
+        operators=pl.col("operators_at_position").max())
+    order = dict(by=["sites", "named", "commune_code", "district_code"], descending=[True, True, False, False])
+    positions = by_place.group_by("period", "position_id").agg(
+        shared=pl.col("operators").max() >= 2,
+        commune_code=pl.col("commune_code").sort_by(**order).first(),
+        district_code=pl.col("district_code").sort_by(**order).first())
     if (positions["district_code"].is_null() & positions["commune_code"].is_not_null()).any():
         return carry_back.positions(positions)  # some in 2025 units
     commune = positions.group_by("period", "district_code", "commune_code").agg(
