@@ -22,7 +22,7 @@ ROOT = paths.ROOT
 CACHE = paths.CACHE / "bench-national"
 BUDGET_SECONDS, BUDGET_GB, BUDGET_FLOOR_RATIO = 180.0, 8.0, 4.0  # issue 8, the whole national set
 # Issue 21, the whole national set: the four stages together within 6x the bare read of its files, peak within 4 GB.
-# A ratio, so that it holds across hours of this shared machine (the bare read took 31-48 s on the same files).
+# A ratio, so that it holds across hours of this shared machine (its floor: `measure`).
 ALL_STAGES_READS, ALL_STAGES_GB = 6.0, 4.0
 SETS = {"tenth": 0.1, "whole": 1.0}
 

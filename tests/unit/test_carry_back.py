@@ -135,7 +135,7 @@ def test_bts_sharing_of_sites_reported_by_new_units():
                           "operators_at_position": [2, 2], "district_code": [None, "164"],
                           "commune_code": ["05482", "05431"]}, schema_overrides={"district_code": pl.String})
     # Named after A1, in the new unit 05482 (formed from 05431 and 05434, both of district 164): counted there, in
-    # district 164 and province 19, and in neither old commune (the unit lies in no one of them).
+    # district 164 and province 19, and in neither old commune (the unit lies within neither of them alone).
     got = bts_site_sharing(sites)
     assert sorted(got.select("area_level", "area_code", "numerator", "denominator").rows()) == [
         ("commune_2025", "05482", 1.0, 1.0), ("district", "164", 1.0, 1.0), ("province", "19", 1.0, 1.0)]

@@ -87,15 +87,16 @@ def finish(frame: pl.DataFrame, indicator_id: str, unit: str, scale: float, freq
     return in_area_order(out.select([pl.col(n).cast(t) for n, t in SCHEMA.items()]))
 
 
-def in_area_order(frame: pl.DataFrame, areas: tuple[str, ...] = ("area_level", "area_code")) -> pl.DataFrame:
-    """The rows sorted by `areas` then period, as `frame.sort(*areas, "period")` gives them. Each distinct area is
+def in_area_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows sorted by area level, area code and period, as `frame.sort` on them gives them. Each distinct area is
     numbered in order and the rows sorted by that number and the month, one integer: nationally (5.9 million
     indicator rows) 1.3 s against 3.3-4.9 s for the sort on the text columns themselves, whose rows polars encodes
     whole before comparing them."""
     if frame.is_empty():
         return frame
-    numbered = frame.select(*areas).unique().sort(*areas).with_row_index("_area")
+    areas = ["area_level", "area_code"]
+    numbered = frame.select(areas).unique().sort(areas).with_row_index("_area")
     # a month as its day number, shifted to 0..2^32-1 with no month (null) at 0: first in its area, as sort puts it
     month = (pl.col("period").cast(pl.Int32).cast(pl.Int64) + 2**31).fill_null(0)
     key = pl.col("_area").cast(pl.Int64) * 2**32 + month
-    return frame.join(numbered, on=list(areas), how="left", nulls_equal=True).sort(key).drop("_area")
+    return frame.join(numbered, on=areas, how="left", nulls_equal=True).sort(key).drop("_area")
