@@ -96,29 +96,29 @@ def test_a_notebook_that_fails_is_written_with_its_error_for_inspection(tmp_path
 def test_a_stage_s_own_kernel_runs_the_warm_up_it_is_given_instead_of_the_pages(tmp_path):
     """Validation's kernel (`Stage.warm_up`) imports Great Expectations while clean runs, not the pages' modules:
     the notebook then finds that import done, no warm-up name, and no page module loaded."""
-    nb = _notebook(tmp_path / "v.ipynb", "x = 1",
-                   "import sys\nprint('xml.dom.minidom' in sys.modules, 'analysis.report' in sys.modules, "
-                   "'minidom' in dir())")
-    workers = kernels.Workers(1, new_kernel, warm_up="import xml.dom.minidom as minidom")
+    printed = _printed_after(tmp_path, "import xml.dom.minidom as minidom",
+                             "print('xml.dom.minidom' in sys.modules, 'analysis.report' in sys.modules, "
+                             "'minidom' in dir())")
+    assert printed == "True False False"
+
+
+def _printed_after(tmp_path, warm_up: str, code: str) -> str:
+    """What `code` (after `import sys`) prints in a notebook run by a one-kernel worker warmed with `warm_up`."""
+    nb = _notebook(tmp_path / "v.ipynb", "x = 1", f"import sys\n{code}")
+    workers = kernels.Workers(1, new_kernel, warm_up=warm_up)
     try:
         out = workers.submit(lambda km: execute(nb, tmp_path / "out.ipynb", {"x": 2}, km=km)).result(timeout=300)
     finally:
         workers.close()
     printed = [c for c in nbformat.read(out, as_version=4).cells if c.source.startswith("import sys")][0]
-    assert printed.outputs[0]["text"].strip() == "True False False"
+    return printed.outputs[0]["text"].strip()
 
 
 def test_a_warm_up_that_imports_jsonschema_first_still_finds_the_iri_grammar_marked_absent(tmp_path):
     """Validation's warm-up imports Great Expectations (and with it jsonschema) before anything of ours: the
     kernel imports `analysis` first, so jsonschema does not compile rfc3987-syntax's grammar there either
     (1.5-1.8 s of CPU)."""
-    nb = _notebook(tmp_path / "v.ipynb", "x = 1",
-                   "import sys\nprint(repr(sys.modules.get('rfc3987_syntax', 'never imported')), "
-                   "'jsonschema' in sys.modules)")
-    workers = kernels.Workers(1, new_kernel, warm_up="import jsonschema")
-    try:
-        out = workers.submit(lambda km: execute(nb, tmp_path / "out.ipynb", {"x": 2}, km=km)).result(timeout=300)
-    finally:
-        workers.close()
-    printed = [c for c in nbformat.read(out, as_version=4).cells if c.source.startswith("import sys")][0]
-    assert printed.outputs[0]["text"].strip() == "None True"
+    printed = _printed_after(tmp_path, "import jsonschema",
+                             "print(repr(sys.modules.get('rfc3987_syntax', 'never imported')), "
+                             "'jsonschema' in sys.modules)")
+    assert printed == "None True"
