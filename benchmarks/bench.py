@@ -163,6 +163,7 @@ def main() -> int:
         ok &= per_page <= PAGE_BUDGET_SECONDS
         lines.append(month_added(run, first_s, machine, when, sample))
         lines.append(one_language(command, floor_s, machine, when, sample))
+        lines.append(fixed_costs(machine, when))
         sized, fits = page_sizes(run_json.parent)
         lines.append(f"| {when} | {machine} | page sizes (issue 19 budgets) | {sample} | — | — | — | — | {sized} | "
                      f"{'within' if fits else 'OVER'} budget |")
@@ -310,6 +311,34 @@ def one_language(command: list[str], floor_s: float, machine: str, when: str, sa
             f"{record['pages_s']:.0f} s of worker time on {record['workers']} workers | "
             f"{'within' if ratio <= RUN_BUDGET_READS else 'OVER'} budget ({RUN_BUDGET_READS:.0f}x the bare read) |")
 
+
+
+def fixed_costs(machine: str, when: str) -> str:
+    """What a run pays before it cleans, checks or draws anything: the CPU of a worker's kernel, of validation's
+    (with Great Expectations) and of a bare one (clean's) once each is warm, read from /proc, and the runner's
+    imports. CPU, not wall time: it holds on a busy machine."""
+    from analysis.run import kernels
+    from analysis.run.notebooks import new_kernel
+    from analysis.run.stages import stages
+
+    def cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime, in ticks
+
+    seconds = {}
+    for name, warm_up in (("worker", kernels.WARM_UP), ("validation", stages()["validate"].warm_up),
+                          ("bare", "pass")):
+        workers = kernels.Workers(1, new_kernel, warm_up=warm_up)
+        try:
+            seconds[name] = cpu(workers.submit(lambda km: km.provisioner.pid).result(timeout=300))
+        finally:
+            workers.close()
+    _, _, seconds["runner"] = timed_cpu([sys.executable, "-c", "import analysis.run.pipeline, analysis.run.kernels, "
+                                         "analysis.run.notebooks, papermill, nbconvert, nbclient"])
+    return (f"| {when} | {machine} | a run's fixed costs (issue 21) | CPU once warm | {sum(seconds.values()):.1f} s "
+            f"of CPU | — | — | — | a worker's kernel {seconds['worker']:.2f} s, validation's {seconds['validation']:.2f} "
+            f"s, a bare kernel (clean's) {seconds['bare']:.2f} s, the runner's imports {seconds['runner']:.2f} s | "
+            f"measured |")
 
 PAGE_BUDGETS_MB = {"province": 2.0, "district": 1.0, "target": 1.0, "explorer": 5.0}   # issue 19
 MONTH_BUDGET_MB = 40.0   # a month's pages, both languages
